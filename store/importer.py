@@ -1,0 +1,197 @@
+"""Import: files and folders → parsed, sanitised articles → entities in batches → the library.
+
+Each batch of new articles is written in one transaction with its entities, sentences and
+state rows, so an import killed at any point leaves a valid library, and a re-run skips what
+is already there (ids are content hashes) and completes the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ulid import ULID
+
+from store import entities, state
+from store.errors import GlossError, ImportFailed
+from store.models import FileResult, ImportReport
+from store.parse import Parsed, kind_of, parse_file
+from store.sanitize import normalise_tag
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from store.library import Library
+
+BATCH = 64
+Progress = Callable[[int, int], None]
+
+
+def article_id(text: str) -> str:
+    """Content hash of the normalised text: one article, one id, on every machine."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
+    """Files to import: named files as they are, folders walked for known suffixes."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    p = Path(root, name)
+                    if name.startswith("."):
+                        continue
+                    if kind_of(p):
+                        files.append(p)
+                    else:
+                        report.skipped += 1
+        elif path.exists():
+            files.append(path)
+        else:
+            report.results.append(FileResult(str(path), "failed", reason="no such file or folder"))
+    return files
+
+
+def import_paths(
+    lib: Library, paths: list[Path], progress: Progress | None = None, jobs: int = 1
+) -> ImportReport:
+    report = ImportReport()
+    files = collect(paths, report)
+    new: list[tuple[FileResult, Parsed, str]] = []
+    seen: set[str] = set()
+    for path in files:
+        result = FileResult(str(path), "failed")
+        report.results.append(result)
+        try:
+            parsed = parse_file(path)
+        except ImportFailed as exc:
+            result.reason = str(exc)
+            continue
+        aid = article_id(parsed.text)
+        result.article_id, result.title = aid, parsed.title
+        if aid in seen or _exists(lib, aid):
+            result.status, result.reason = "present", "already in library"
+            continue
+        seen.add(aid)
+        source = parsed.url or str(path.resolve())
+        new.append((result, parsed, source))
+
+    analyzer = None
+    if new:
+        analyzer, why = entities.analyzer()
+        if analyzer is None:
+            report.warnings.append(
+                f"{why}; importing without entities (run `gloss reanalyze` later)"
+            )
+    done = 0
+    if progress:
+        progress(0, len(new))
+    for i in range(0, len(new), BATCH):
+        batch = new[i : i + BATCH]
+        analyses = (
+            list(analyzer.analyse([p.text for _, p, _ in batch], n_process=jobs))
+            if analyzer
+            else [None] * len(batch)
+        )
+        with lib.write() as conn:
+            for (result, parsed, source), analysis in zip(batch, analyses, strict=True):
+                _insert(lib, conn, result.article_id, parsed, source)  # type: ignore[arg-type]
+                if analysis is not None and analyzer is not None:
+                    _store_analysis(conn, result.article_id, analyzer.name, analysis)  # type: ignore[arg-type]
+                bad_tags = _tag(lib, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
+                report.warnings += [f"{result.path}: {t}" for t in bad_tags]
+                result.status = "imported"
+            state.rebuild(conn, [r.article_id for r, _, _ in batch])  # type: ignore[misc]
+        done += len(batch)
+        if progress:
+            progress(done, len(new))
+    return report
+
+
+def _exists(lib: Library, aid: str) -> bool:
+    return lib.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
+
+
+def _insert(lib: Library, conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
+    structure = {"sections": [asdict(s) for s in p.sections], "paragraphs": p.paragraphs}
+    conn.execute(
+        "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"
+        " text, structure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (aid, p.title, p.byline, source, p.published, _now(), p.text, json.dumps(structure)),
+    )
+
+
+def _store_analysis(conn: sqlite3.Connection, aid: str, model: str, a: entities.Analysis) -> None:
+    conn.execute(
+        "INSERT OR IGNORE INTO analyses (article_id, model, analysed_at) VALUES (?, ?, ?)",
+        (aid, model, _now()),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO entities (article_id, model, start, end, label, text)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(aid, model, e.start, e.end, e.label, e.text) for e in a.entities],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO sentences (article_id, model, start, end) VALUES (?, ?, ?, ?)",
+        [(aid, model, s.start, s.end) for s in a.sentences],
+    )
+
+
+def _tag(lib: Library, conn: sqlite3.Connection, aid: str, tags: list[str]) -> list[str]:
+    bad: list[str] = []
+    for raw in tags:
+        try:
+            name = normalise_tag(raw)
+        except GlossError as exc:
+            bad.append(str(exc))
+            continue
+        conn.execute(
+            "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            (str(ULID()), aid, f"tag:{name}", lib.stamp(conn), lib.device_id),
+        )
+    return bad
+
+
+def reanalyze(
+    lib: Library, all_articles: bool = False, progress: Progress | None = None
+) -> tuple[int, str | None]:
+    """Analyse articles lacking entities from the current model; (count, warning)."""
+    analyzer, why = entities.analyzer()
+    if analyzer is None:
+        return 0, why
+    ids = (
+        [r[0] for r in lib.conn.execute("SELECT id FROM articles")]
+        if all_articles
+        else lib.unanalysed(analyzer.name)
+    )
+    done = 0
+    for i in range(0, len(ids), BATCH):
+        batch = ids[i : i + BATCH]
+        texts = [lib._text(a) for a in batch]
+        analyses = list(analyzer.analyse(texts))
+        with lib.write() as conn:
+            if all_articles:
+                for aid in batch:
+                    conn.execute(
+                        "DELETE FROM analyses WHERE article_id = ? AND model = ?",
+                        (aid, analyzer.name),
+                    )
+            for aid, analysis in zip(batch, analyses, strict=True):
+                _store_analysis(conn, aid, analyzer.name, analysis)
+        done += len(batch)
+        if progress:
+            progress(done, len(ids))
+    return done, None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -1,0 +1,404 @@
+"""The `Library`: one gloss library file and the typed API over it.
+
+Each thread gets its own connection (the TUI's workers share one Library object). Writes run
+in `BEGIN IMMEDIATE` transactions, so two processes on one library queue instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from store import db, hlc
+from store.annotations import Annotations
+from store.errors import AmbiguousId, LibraryError, NotFound
+from store.models import (
+    Anchor,
+    Article,
+    ArticleSummary,
+    Entity,
+    EntityCount,
+    ImportReport,
+    Note,
+    Section,
+    Sentence,
+)
+from store.paths import default_db_path
+
+_SUMMARY_SQL = (
+    "SELECT a.id, a.title, a.byline, a.source, a.published, a.imported_at,"
+    " s.read, s.starred, s.notes, s.highlights,"
+    " (SELECT group_concat(tag, char(31)) FROM"
+    "   (SELECT tag FROM article_tags t WHERE t.article_id = a.id ORDER BY tag))"
+    " FROM articles a JOIN article_state s ON s.article_id = a.id"
+)
+
+
+def _summary(row: Sequence) -> ArticleSummary:
+    return ArticleSummary(
+        row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]),
+        row[8], row[9], tuple(row[10].split("\x1f")) if row[10] else (),
+    )  # fmt: skip
+
+
+def _note(row: Sequence) -> Note:
+    (note_id, article_id, rev_id, heads, ps, pe, exact, prefix, suffix, body, created,
+     updated, conflict) = row  # fmt: skip
+    anchor = Anchor(ps, pe, exact, prefix or "", suffix or "") if ps is not None else None
+    versions = tuple(h["body"] for h in json.loads(heads)) if conflict else ()
+    return Note(note_id, article_id, body, anchor, created, updated, rev_id, bool(conflict),
+                versions)  # fmt: skip
+
+
+NOTE_COLUMNS = (
+    "note_id, article_id, rev_id, heads, pos_start, pos_end, exact, prefix, suffix, body,"
+    " created, updated, conflict"
+)
+
+
+class Library(Annotations):
+    """A gloss library file. Open with `Library.open(path)`; safe to share across threads."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, create: bool = True) -> Library:
+        """Open (and create or migrate) the library at path, or the default one."""
+        path = Path(path) if path is not None else default_db_path()
+        if not path.exists():
+            if not create:
+                raise LibraryError(f"no library at {path}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"cannot create {path.parent}: {exc.strerror}") from None
+        elif path.is_dir():
+            raise LibraryError(f"{path} is a folder, not a library file")
+        lib = cls(path)
+        conn = lib.conn
+        try:
+            db.migrate(conn, path)
+        except sqlite3.DatabaseError as exc:
+            lib.close()
+            raise LibraryError(f"cannot use library {path}: {exc}") from None
+        except BaseException:
+            lib.close()
+            raise
+        return lib
+
+    @property
+    def created(self) -> bool:
+        """True when the library has no articles and was never imported into."""
+        return self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = db.connect(self.path, self.readonly)
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._conns_lock:
+            for conn in self._conns:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._conns.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions and the clock ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LibraryError(_describe(exc, self.path)) from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise LibraryError(_describe(exc, self.path)) from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def device_id(self) -> str:
+        return self.meta("device_id") or ""
+
+    def stamp(self, conn: sqlite3.Connection) -> str:
+        """The next clock stamp, persisted in the same transaction as the write using it."""
+        last = self.meta("hlc")
+        stamp = hlc.tick(hlc.Stamp.parse(last) if last else None, self.device_id)
+        self._set_meta(conn, "hlc", str(stamp))
+        return str(stamp)
+
+    # -- ids ----------------------------------------------------------------------------------
+
+    def resolve(self, prefix: str) -> str:
+        """The full article id for a unique prefix (like git); NotFound or AmbiguousId."""
+        return self._resolve(prefix.strip().lower(), "articles", "id", "article", "[0-9a-f]")
+
+    def resolve_note(self, prefix: str) -> str:
+        """The full note id for a unique prefix."""
+        return self._resolve(prefix.strip().upper(), "notes", "note_id", "note", "[0-9A-Z]")
+
+    def _resolve(self, prefix: str, table: str, col: str, what: str, chars: str) -> str:
+        if not re.fullmatch(f"{chars}{{1,64}}", prefix):
+            raise NotFound(f"no {what} with id {prefix!r}")
+        rows = self.conn.execute(
+            f"SELECT {col} FROM {table} WHERE {col} >= ? AND {col} < ? ORDER BY {col} LIMIT 2",
+            (prefix, prefix + "\uffff"),
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"no {what} with id {prefix!r}")
+        if len(rows) > 1:
+            raise AmbiguousId(f"{what} id {prefix!r} is ambiguous; give more characters")
+        return rows[0][0]
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def count(self, **filters: object) -> int:
+        where, args = _filters(**filters)  # type: ignore[arg-type]
+        sql = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
+        return self.conn.execute(sql + where, args).fetchone()[0]
+
+    def list_articles(
+        self,
+        tag: str | None = None,
+        unread: bool = False,
+        starred: bool = False,
+        annotated: bool = False,
+        title: str | None = None,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[ArticleSummary]:
+        """Articles, newest import first, filtered; `limit`/`offset` page through them."""
+        where, args = _filters(tag, unread, starred, annotated, title, ids)
+        sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [_summary(r) for r in self.conn.execute(sql, args)]
+
+    def summary(self, article_id: str) -> ArticleSummary:
+        rows = self.list_articles(ids=[article_id])
+        if not rows:
+            raise NotFound(f"no article with id {article_id!r}")
+        return rows[0]
+
+    def get_article(self, article_id: str) -> Article:
+        """One article with its entities, sentences and notes."""
+        summary = self.summary(article_id)
+        text, structure = self.conn.execute(
+            "SELECT text, structure FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        struct = json.loads(structure)
+        model_row = self.conn.execute(
+            "SELECT model FROM analyses WHERE article_id = ? ORDER BY analysed_at DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        model = model_row[0] if model_row else None
+        entities = tuple(
+            Entity(*r)
+            for r in self.conn.execute(
+                "SELECT start, end, label, text FROM entities WHERE article_id = ? AND model = ?"
+                " ORDER BY start, end",
+                (article_id, model),
+            )
+        )
+        sentences = tuple(
+            Sentence(*r)
+            for r in self.conn.execute(
+                "SELECT start, end FROM sentences WHERE article_id = ? AND model = ?"
+                " ORDER BY start",
+                (article_id, model),
+            )
+        )
+        paragraphs = tuple(tuple(p) for p in struct.get("paragraphs", []))
+        sections = tuple(Section(**s) for s in struct.get("sections", []))
+        if not sentences:  # not analysed: each paragraph and heading is one passage
+            spans = sorted([*paragraphs, *((s.start, s.end) for s in sections)])
+            sentences = tuple(Sentence(s, e) for s, e in spans)
+        return Article(summary, text, sections, paragraphs, entities, sentences,  # type: ignore[arg-type]
+                       tuple(self.notes(article_id)), model)  # fmt: skip
+
+    def notes(self, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
+        """Current notes and highlights, in document order (article-level notes first)."""
+        sql = f"SELECT {NOTE_COLUMNS} FROM notes"
+        clauses, args = [], []
+        if article_id is not None:
+            clauses.append("article_id = ?")
+            args.append(article_id)
+        if conflicts:
+            clauses.append("conflict = 1")
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY article_id, pos_start IS NOT NULL, pos_start, created"
+        return [_note(r) for r in self.conn.execute(sql, args)]
+
+    def note(self, note_id: str) -> Note:
+        row = self.conn.execute(
+            f"SELECT {NOTE_COLUMNS} FROM notes WHERE note_id = ?", (note_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no note with id {note_id!r}")
+        return _note(row)
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the header: articles, unread, starred, notes, highlights."""
+        row = self.conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
+            " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
+        ).fetchone()
+        return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
+
+    def tags(self) -> list[tuple[str, int]]:
+        """Every tag in use with its article count, sorted by name."""
+        return list(
+            self.conn.execute("SELECT tag, count(*) FROM article_tags GROUP BY tag ORDER BY tag")
+        )
+
+    def entities(
+        self, article_id: str | None = None, label: str | None = None, limit: int | None = None
+    ) -> list[EntityCount]:
+        """Entities with mention counts, for one article or the whole library."""
+        clauses, args = [], []
+        if article_id is not None:
+            clauses.append(
+                "e.article_id = ? AND e.model = (SELECT model FROM analyses WHERE article_id = ?"
+                " ORDER BY analysed_at DESC LIMIT 1)"
+            )
+            args += [article_id, article_id]
+        if label:
+            clauses.append("e.label = ?")
+            args.append(label.upper())
+        sql = (
+            "SELECT e.text, e.label, count(*), count(DISTINCT e.article_id) FROM entities e"
+            + (" WHERE " + " AND ".join(clauses) if clauses else "")
+            + " GROUP BY e.text, e.label ORDER BY count(*) DESC, e.label, e.text"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [EntityCount(*r) for r in self.conn.execute(sql, args)]
+
+    def articles_mentioning(
+        self, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
+    ) -> list[ArticleSummary]:
+        """Articles whose entities include `text` (optionally with this label)."""
+        sql = "SELECT DISTINCT article_id FROM entities WHERE text = ?"
+        args: list[object] = [text]
+        if label:
+            sql += " AND label = ?"
+            args.append(label)
+        ids = [r[0] for r in self.conn.execute(sql, args) if r[0] != exclude][:limit]
+        return self.list_articles(ids=ids)
+
+    def unanalysed(self, model: str | None = None) -> list[str]:
+        """Ids of articles with no analysis (by `model`, when given)."""
+        if model is None:
+            sql = "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses)"
+            return [r[0] for r in self.conn.execute(sql)]
+        sql = (
+            "SELECT id FROM articles"
+            " WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
+        )
+        return [r[0] for r in self.conn.execute(sql, (model,))]
+
+    # -- import ------------------------------------------------------------------------------
+
+    def import_paths(
+        self,
+        paths: Iterable[Path | str],
+        progress: Callable[[int, int], None] | None = None,
+        jobs: int = 1,
+    ) -> ImportReport:
+        """Import files and folders (recursively); see store.importer."""
+        from store.importer import import_paths
+
+        return import_paths(self, [Path(p) for p in paths], progress, jobs)
+
+    def reanalyze(
+        self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[int, str | None]:
+        """Compute entities for articles that lack them; (count, warning if no model)."""
+        from store.importer import reanalyze
+
+        return reanalyze(self, all_articles, progress)
+
+
+def _filters(
+    tag: str | None = None,
+    unread: bool = False,
+    starred: bool = False,
+    annotated: bool = False,
+    title: str | None = None,
+    ids: Sequence[str] | None = None,
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if tag:
+        from store.sanitize import normalise_tag
+
+        name = normalise_tag(tag)
+        clauses.append(
+            "a.id IN (SELECT article_id FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
+        )
+        args += [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]
+    if unread:
+        clauses.append("s.read = 0")
+    if starred:
+        clauses.append("s.starred = 1")
+    if annotated:
+        clauses.append("(s.notes > 0 OR s.highlights > 0)")
+    if title:
+        clauses.append("instr(lower(a.title), lower(?)) > 0")
+        args.append(title)
+    if ids is not None:
+        clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
+        args += list(ids)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _describe(exc: sqlite3.OperationalError, path: Path) -> str:
+    msg = str(exc)
+    if "locked" in msg or "busy" in msg:
+        return f"library {path} is busy (another gloss is writing); try again"
+    if "readonly" in msg:
+        return f"library {path} is read-only; changes cannot be saved"
+    return f"library {path}: {msg}"

@@ -1,0 +1,199 @@
+"""The typed values the store hands out. Plain dataclasses: no rows, no cursors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading inside an article's text: text[start:end] is the heading line."""
+
+    title: str
+    start: int
+    end: int
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity: text[start:end], with spaCy's label."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a note sits: a TextPositionSelector (start/end) plus a TextQuoteSelector."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+    CONTEXT = 32
+
+    @classmethod
+    def from_range(cls, text: str, start: int, end: int) -> Anchor:
+        """Anchor text[start:end] with 32 characters of context each side."""
+        c = cls.CONTEXT
+        return cls(
+            start, end, text[start:end], text[max(0, start - c) : start], text[end : end + c]
+        )
+
+
+@dataclass(frozen=True)
+class Note:
+    """The current state of one note (or highlight, when body is empty)."""
+
+    id: str
+    article_id: str
+    body: str
+    anchor: Anchor | None
+    created: str
+    updated: str
+    revision: str
+    conflict: bool = False
+    versions: tuple[str, ...] = ()  # bodies of every live head when in conflict
+
+    @property
+    def is_highlight(self) -> bool:
+        return self.anchor is not None and not self.body
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "id": self.id,
+            "article_id": self.article_id,
+            "kind": "highlight" if self.is_highlight else "note",
+            "body": self.body,
+            "anchor": asdict(self.anchor) if self.anchor else None,
+            "created": self.created,
+            "updated": self.updated,
+            "conflict": self.conflict,
+        }
+        if self.conflict:
+            data["versions"] = list(self.versions)
+        return data
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One row of the article list: everything but the text."""
+
+    id: str
+    title: str
+    byline: str | None
+    source: str | None
+    published: str | None
+    imported_at: str
+    read: bool
+    starred: bool
+    notes: int
+    highlights: int
+    tags: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["tags"] = list(self.tags)
+        return data
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article with everything the reader shows."""
+
+    summary: ArticleSummary
+    text: str
+    sections: tuple[Section, ...]
+    paragraphs: tuple[tuple[int, int], ...]
+    entities: tuple[Entity, ...]
+    sentences: tuple[Sentence, ...]
+    notes: tuple[Note, ...]
+    model: str | None
+
+    @property
+    def id(self) -> str:
+        return self.summary.id
+
+    @property
+    def title(self) -> str:
+        return self.summary.title
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "id": s.id,
+            "title": s.title,
+            "byline": s.byline,
+            "published": s.published,
+            "source": s.source,
+            "imported_at": s.imported_at,
+            "text": self.text,
+            "sections": [asdict(x) for x in self.sections],
+            "tags": list(s.tags),
+            "read": s.read,
+            "starred": s.starred,
+            "model": self.model,
+            "entities": [asdict(e) for e in self.entities],
+            "notes": [n.to_json() for n in self.notes],
+        }
+
+
+@dataclass(frozen=True)
+class EntityCount:
+    """An entity across the library or one article: how often it is mentioned."""
+
+    text: str
+    label: str
+    count: int
+    articles: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class FileResult:
+    """What happened to one file of an import."""
+
+    path: str
+    status: str  # "imported" | "present" | "failed"
+    article_id: str | None = None
+    title: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import: a result per file, plus warnings (e.g. no model)."""
+
+    results: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0  # files of other types found while walking folders
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.count("imported"),
+            "present": self.count("present"),
+            "failed": self.count("failed"),
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            "files": [r.to_json() for r in self.results],
+        }

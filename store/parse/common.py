@@ -1,0 +1,71 @@
+"""What every importer produces, and the builder that lays paragraphs out with offsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from store.errors import ImportFailed
+from store.models import Section
+from store.sanitize import check_length, clean, clean_line
+
+
+@dataclass
+class Parsed:
+    """An article as read from a file, before it has an id or entities."""
+
+    title: str
+    text: str
+    sections: list[Section]
+    paragraphs: list[tuple[int, int]]
+    byline: str | None = None
+    published: str | None = None
+    url: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+class TextBuilder:
+    """Joins paragraphs with blank lines, remembering where each paragraph and heading sits."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._len = 0
+        self.sections: list[Section] = []
+        self.paragraphs: list[tuple[int, int]] = []
+
+    def _add(self, text: str) -> tuple[int, int]:
+        if self._parts:
+            self._parts.append("\n\n")
+            self._len += 2
+        start = self._len
+        self._parts.append(text)
+        self._len += len(text)
+        return start, self._len
+
+    def paragraph(self, text: str) -> None:
+        text = clean(text).strip()
+        if text:
+            self.paragraphs.append(self._add(text))
+
+    def heading(self, text: str, level: int = 2) -> None:
+        text = clean_line(text)
+        if text:
+            start, end = self._add(text)
+            self.sections.append(Section(text, start, end, level))
+
+    def build(self, title: str, **meta: object) -> Parsed:
+        title = clean_line(title)
+        text = "".join(self._parts)
+        if not title:
+            raise ImportFailed("no title found")
+        if not text.strip():
+            raise ImportFailed("no article text found")
+        check_length(text)
+        return Parsed(title, text, self.sections, self.paragraphs, **meta)  # type: ignore[arg-type]
+
+
+def clean_meta(value: object) -> str | None:
+    """A one-line metadata value, or None when absent or blank."""
+    if value is None:
+        return None
+    text = clean_line(str(value))
+    return text or None

@@ -1,0 +1,79 @@
+"""Turn untrusted bytes and strings into plain, terminal-safe text, once, at the edge."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from store.errors import ImportFailed, InvalidInput
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000  # spaCy's default nlp.max_length
+
+# C0 controls except \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate
+# characters that can make text display in an order other than the one stored.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# An escape sequence is removed whole, not just its ESC byte, so no "[2J" residue is left.
+_ESCAPE_SEQ = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (clipboard, hyperlinks, titles)
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
+    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
+)
+
+
+def decode(data: bytes, name: str = "file") -> str:
+    """Decode bytes as UTF-8, refusing binary, empty and over-size input with a clear reason."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed(
+            f"too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,} bytes)"
+        )
+    if not data.strip():
+        raise ImportFailed("empty file")
+    if b"\x00" in data[:8192]:
+        raise ImportFailed("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return text
+
+
+def clean(text: str) -> str:
+    """NFC-normalise, unify newlines and strip control and bidi-override characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPE_SEQ.sub("", text)
+    text = _UNSAFE.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_line(text: str) -> str:
+    """Like clean, for one-line fields (titles, bylines, tags): whitespace runs become a space."""
+    return " ".join(clean(text).split())
+
+
+def check_length(text: str) -> str:
+    """Refuse article text longer than the analyser accepts."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ImportFailed(
+            f"article text too long ({len(text):,} characters; the limit is {MAX_TEXT_CHARS:,})"
+        )
+    return text
+
+
+_TAG_OK = re.compile(r"^[\w.+-]+(?:/[\w.+-]+)*$")
+
+
+def normalise_tag(name: str) -> str:
+    """Lower-case a tag, turn spaces into '-', collapse '/' runs; nested tags use '/'."""
+    tag = clean_line(name).lower().replace(" ", "-")
+    tag = re.sub(r"/+", "/", tag).strip("/")
+    tag = re.sub(r"-+", "-", tag)
+    if not tag or len(tag) > 100 or not _TAG_OK.match(tag):
+        raise InvalidInput(
+            f"invalid tag {name!r}: use letters, digits, '-', '_', '.', with '/' for nesting"
+        )
+    return tag

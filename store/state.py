@@ -1,0 +1,78 @@
+"""Derived state: rebuilt from the facts for the articles a write or a merge touched.
+
+Current notes are the live heads of each note's revision graph; read, starred and tag
+membership are the latest event per (article, field), ordered by (hlc, event_id) so every
+machine picks the same winner.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+
+def rebuild(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
+    """Recompute notes, article_state and article_tags for these articles (inside a txn)."""
+    for article_id in dict.fromkeys(article_ids):
+        _rebuild_notes(conn, article_id)
+        _rebuild_events(conn, article_id)
+
+
+def _rebuild_notes(conn: sqlite3.Connection, article_id: str) -> None:
+    conn.execute("DELETE FROM notes WHERE article_id = ?", (article_id,))
+    rows = conn.execute(
+        "SELECT rev_id, note_id, parents, pos_start, pos_end, exact, prefix, suffix, body,"
+        " deleted, hlc FROM note_revisions WHERE article_id = ? ORDER BY hlc, rev_id",
+        (article_id,),
+    ).fetchall()
+    by_note: dict[str, list[tuple]] = {}
+    for row in rows:
+        by_note.setdefault(row[1], []).append(row)
+    for note_id, revs in by_note.items():
+        superseded = {p for r in revs for p in json.loads(r[2])}
+        live = [r for r in revs if r[0] not in superseded and not r[9]]
+        if not live:
+            continue  # every head is a tombstone: the note is deleted
+        live.sort(key=lambda r: (r[10], r[0]))
+        head = live[-1]
+        heads = [{"rev": r[0], "body": r[8], "hlc": r[10]} for r in live]
+        conn.execute(
+            "INSERT INTO notes (note_id, article_id, rev_id, heads, pos_start, pos_end, exact,"
+            " prefix, suffix, body, created, updated, conflict)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                note_id, article_id, head[0], json.dumps(heads), head[3], head[4], head[5],
+                head[6], head[7], head[8], revs[0][10], head[10], int(len(live) > 1),
+            ),
+        )  # fmt: skip
+
+
+def latest_events(conn: sqlite3.Connection, article_id: str) -> dict[str, int]:
+    """The winning value of every field of an article's events."""
+    latest: dict[str, int] = {}
+    for field, value in conn.execute(
+        "SELECT field, value FROM events WHERE article_id = ? ORDER BY hlc, event_id",
+        (article_id,),
+    ):
+        latest[field] = value
+    return latest
+
+
+def _rebuild_events(conn: sqlite3.Connection, article_id: str) -> None:
+    latest = latest_events(conn, article_id)
+    counts = conn.execute(
+        "SELECT count(*) FILTER (WHERE body != ''), count(*) FILTER (WHERE body = '')"
+        " FROM notes WHERE article_id = ?",
+        (article_id,),
+    ).fetchone()
+    conn.execute(
+        "INSERT OR REPLACE INTO article_state (article_id, read, starred, notes, highlights)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (article_id, latest.get("read", 0), latest.get("starred", 0), counts[0], counts[1]),
+    )
+    conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
+    conn.executemany(
+        "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)",
+        [(article_id, f[4:]) for f, v in latest.items() if f.startswith("tag:") and v],
+    )

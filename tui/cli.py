@@ -1,0 +1,374 @@
+"""The `gloss` command: thin click commands over `store.Library`.
+
+Errors are one line on stderr with a non-zero exit; every listing takes `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from store import Library
+from store.errors import GlossError, InvalidInput
+from store.models import Article, ArticleSummary, Note
+from store.paths import default_db_path
+from store.sanitize import clean, clean_line
+from tui.render import print_article
+
+BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"gloss: {clean_line(message)}", err=True)
+    sys.exit(code)
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def out(text: str = "") -> None:
+    """Print stored text defensively cleaned: a peer library may hold what import refused."""
+    click.echo(clean(text))
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GLOSS_DB",
+    help="Library file (default: $GLOSS_DB, else the user data folder).",
+)
+@click.version_option(package_name="gloss")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """gloss: a terminal news reader for people who read closely."""
+    ctx.obj = db_path or default_db_path()
+    if ctx.invoked_subcommand is None:
+        run_app(ctx.obj)
+
+
+def run_app(db_path: Path) -> None:
+    """Open the TUI; a new library first imports the bundled articles (in the app's worker)."""
+    first_run = not db_path.exists()
+    with Library.open(db_path):
+        pass  # create or migrate now, so errors show here as one line, not inside the app
+    from tui.app import GlossApp
+
+    imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []
+    GlossApp(db_path, imports).run()
+
+
+@contextmanager
+def library(ctx: click.Context) -> Iterator[Library]:
+    lib = Library.open(ctx.obj)
+    try:
+        yield lib
+    finally:
+        lib.close()
+
+
+def article_arg(lib: Library, prefix: str) -> str:
+    return lib.resolve(prefix)
+
+
+def json_option(f: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+
+
+# -- import and analysis --------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", default=1, show_default=True, help="spaCy processes.")
+@json_option
+@click.pass_context
+def import_cmd(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: bool) -> None:
+    """Import article files (.txt, .md, .html) and folders of them."""
+    from tui.progress import progress_bar
+
+    with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
+        report = lib.import_paths(paths, progress=progress, jobs=max(1, jobs))
+    for warning in report.warnings:
+        click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
+    if as_json:
+        emit(report.to_json())
+    else:
+        for r in report.results:
+            what = {"imported": "imported", "present": "already in library", "failed": "failed"}
+            line = f"{what[r.status]:<18} {r.path}"
+            if r.status == "failed":
+                line += f": {r.reason}"
+            elif r.article_id:
+                line += f"  {r.article_id[:8]}  {r.title}"
+            out(line)
+        out(
+            f"{report.count('imported')} imported, {report.count('present')} already present, "
+            f"{report.count('failed')} failed"
+            + (f", {report.skipped} other files skipped" if report.skipped else "")
+        )
+    if report.count("failed"):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--all", "all_articles", is_flag=True, help="Re-analyse every article.")
+@json_option
+@click.pass_context
+def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
+    """Compute entities for articles imported without them (or all, with --all)."""
+    from tui.progress import progress_bar
+
+    with library(ctx) as lib, progress_bar("Analysing", enabled=not as_json) as progress:
+        count, warning = lib.reanalyze(all_articles, progress)
+    if warning:
+        fail(warning)
+    if as_json:
+        emit({"analysed": count})
+    else:
+        out(f"{count} articles analysed")
+
+
+# -- listing and reading --------------------------------------------------------------------
+
+
+def summary_line(a: ArticleSummary) -> str:
+    flags = ("N" if not a.read else " ") + ("*" if a.starred else " ")
+    date = (a.published or a.imported_at)[:10]
+    extra = f"  [{', '.join(a.tags)}]" if a.tags else ""
+    notes = f"  ({a.notes} notes)" if a.notes else ""
+    return f"{a.id[:8]} {flags} {date}  {a.title}{extra}{notes}"
+
+
+@cli.command("list")
+@click.option("--tag", help="Only articles with this tag (or a tag nested under it).")
+@click.option("--unread", is_flag=True, help="Only unread articles.")
+@click.option("--starred", is_flag=True, help="Only starred articles.")
+@click.option("--annotated", is_flag=True, help="Only articles with notes or highlights.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@json_option
+@click.pass_context
+def list_cmd(ctx: click.Context, tag: str | None, unread: bool, starred: bool, annotated: bool,
+             limit: int | None, as_json: bool) -> None:  # fmt: skip
+    """List articles, newest import first."""
+    with library(ctx) as lib:
+        rows = lib.list_articles(tag=tag, unread=unread, starred=starred, annotated=annotated,
+                                 limit=limit)  # fmt: skip
+    if as_json:
+        emit([a.to_json() for a in rows])
+    else:
+        for a in rows:
+            out(summary_line(a))
+
+
+@cli.command()
+@click.argument("article")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, article: str, as_json: bool) -> None:
+    """Show an article with its entities (colour on a terminal) and notes."""
+    with library(ctx) as lib:
+        a: Article = lib.get_article(article_arg(lib, article))
+    if as_json:
+        emit(a.to_json())
+    else:
+        print_article(a)
+
+
+@cli.command()
+@click.argument("article", required=False)
+@click.option("--label", help="Only entities with this label (PERSON, ORG, GPE, ...).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option
+@click.pass_context
+def entities(ctx: click.Context, article: str | None, label: str | None, limit: int,
+             as_json: bool) -> None:  # fmt: skip
+    """Named entities of one article, or the most mentioned in the library."""
+    with library(ctx) as lib:
+        aid = article_arg(lib, article) if article else None
+        rows = lib.entities(aid, label, limit)
+    if as_json:
+        emit([e.to_json() for e in rows])
+    else:
+        for e in rows:
+            where = f"  in {e.articles} articles" if aid is None else ""
+            out(f"{e.count:>5}  {e.label:<12} {e.text}{where}")
+
+
+# -- annotations ------------------------------------------------------------------------------
+
+
+def note_lines(n: Note) -> list[str]:
+    kind = "highlight" if n.is_highlight else "note"
+    head = f"{n.id} {kind} on {n.article_id[:8]}" + ("  CONFLICT" if n.conflict else "")
+    lines = [head]
+    if n.anchor:
+        lines.append(f"  > {' '.join(n.anchor.exact.split())}")
+    if n.conflict:
+        for i, v in enumerate(n.versions, 1):
+            lines.append(f"  version {i}: {v}")
+    elif n.body:
+        lines += [f"  {ln}" for ln in n.body.splitlines()]
+    return lines
+
+
+@cli.command()
+@click.argument("article")
+@click.argument("text")
+@click.option("--quote", help="Anchor the note to this passage of the article.")
+@json_option
+@click.pass_context
+def note(ctx: click.Context, article: str, text: str, quote: str | None, as_json: bool) -> None:
+    """Write a note on an article, or on a passage of it with --quote."""
+    with library(ctx) as lib:
+        aid = article_arg(lib, article)
+        if quote is not None:
+            start, end = lib.find_quote(aid, quote)
+            n = lib.add_note(aid, text, start, end)
+        else:
+            n = lib.add_note(aid, text)
+    if as_json:
+        emit(n.to_json())
+    else:
+        out(f"noted {n.id}")
+
+
+@cli.command()
+@click.argument("article")
+@click.option("--quote", required=True, help="The passage to highlight.")
+@json_option
+@click.pass_context
+def highlight(ctx: click.Context, article: str, quote: str, as_json: bool) -> None:
+    """Highlight a passage of an article."""
+    with library(ctx) as lib:
+        aid = article_arg(lib, article)
+        n = lib.highlight(aid, *lib.find_quote(aid, quote))
+    if as_json:
+        emit(n.to_json())
+    else:
+        out(f"highlighted {n.id}")
+
+
+@cli.command("edit-note")
+@click.argument("note_id")
+@click.argument("text")
+@json_option
+@click.pass_context
+def edit_note(ctx: click.Context, note_id: str, text: str, as_json: bool) -> None:
+    """Replace a note's text (this also resolves a conflict)."""
+    with library(ctx) as lib:
+        n = lib.edit_note(lib.resolve_note(note_id), text)
+    if as_json:
+        emit(n.to_json())
+    else:
+        out(f"edited {n.id}")
+
+
+@cli.command("delete-note")
+@click.argument("note_id")
+@click.pass_context
+def delete_note(ctx: click.Context, note_id: str) -> None:
+    """Delete a note or highlight (its history is kept for sync)."""
+    with library(ctx) as lib:
+        full = lib.resolve_note(note_id)
+        lib.delete_note(full)
+    out(f"deleted {full}")
+
+
+@cli.command()
+@click.argument("article", required=False)
+@click.option("--conflicts", is_flag=True, help="Only notes edited on two machines at once.")
+@json_option
+@click.pass_context
+def notes(ctx: click.Context, article: str | None, conflicts: bool, as_json: bool) -> None:
+    """List notes and highlights, of one article or all."""
+    with library(ctx) as lib:
+        aid = article_arg(lib, article) if article else None
+        rows = lib.notes(aid, conflicts=conflicts)
+    if as_json:
+        emit([n.to_json() for n in rows])
+    else:
+        for n in rows:
+            for line in note_lines(n):
+                out(line)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("article")
+@click.argument("changes", nargs=-1, required=True, type=click.UNPROCESSED)
+@json_option
+@click.pass_context
+def tag(ctx: click.Context, article: str, changes: tuple[str, ...], as_json: bool) -> None:
+    """Add (+name or name) and remove (-name) tags; nest with '/' (world/asia)."""
+    add = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
+    remove = [c[1:] for c in changes if c.startswith("-")]
+    if any(not c for c in add + remove):
+        raise InvalidInput("empty tag name")
+    with library(ctx) as lib:
+        tags = lib.tag(article_arg(lib, article), add, remove)
+    if as_json:
+        emit(list(tags))
+    else:
+        out(" ".join(tags) if tags else "(no tags)")
+
+
+def _flag_command(name: str, doc: str, setter: str, value: bool) -> None:
+    @cli.command(name, help=doc)
+    @click.argument("articles", nargs=-1, required=True)
+    @click.pass_context
+    def command(ctx: click.Context, articles: tuple[str, ...]) -> None:
+        with library(ctx) as lib:
+            for prefix in articles:
+                getattr(lib, setter)(article_arg(lib, prefix), value)
+
+
+_flag_command("read", "Mark articles read.", "set_read", True)
+_flag_command("unread", "Mark articles unread.", "set_read", False)
+_flag_command("star", "Star articles.", "set_starred", True)
+_flag_command("unstar", "Unstar articles.", "set_starred", False)
+
+
+@cli.command("tags")
+@json_option
+@click.pass_context
+def tags_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List tags with their article counts."""
+    with library(ctx) as lib:
+        rows = lib.tags()
+    if as_json:
+        emit([{"tag": t, "count": c} for t, c in rows])
+    else:
+        for t, c in rows:
+            out(f"{c:>5}  {t}")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning every expected failure into one line on stderr."""
+    try:
+        cli.main(standalone_mode=False, prog_name="gloss")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        fail("aborted", 130)
+    except GlossError as exc:
+        fail(f"error: {exc}")
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line, with a way to see the traceback
+        if os.environ.get("GLOSS_DEBUG"):
+            raise
+        fail(f"internal error ({type(exc).__name__}: {exc}); set GLOSS_DEBUG=1 for details", 70)

@@ -1,0 +1,91 @@
+"""Article text as Rich `Text`: entities coloured by label, styled by character range.
+
+Text from the library is data: it is never parsed as markup; styles are applied by offsets,
+the way displaCy walks entity spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.text import Text
+
+from store.models import Article, Entity
+
+# displaCy's palette; black text on these light backgrounds reads on dark and light themes.
+ENTITY_COLOURS: dict[str, str] = {
+    "ORG": "#7aecec",
+    "GPE": "#feca74",
+    "PERSON": "#aa9cfc",
+    "NORP": "#c887fb",
+    "LOC": "#ff9561",
+    "DATE": "#bfe1d9",
+    "TIME": "#bfe1d9",
+    "CARDINAL": "#e4e7d2",
+    "ORDINAL": "#e4e7d2",
+    "QUANTITY": "#e4e7d2",
+    "PERCENT": "#e4e7d2",
+    "MONEY": "#e4e7d2",
+    "EVENT": "#ffeb80",
+    "PRODUCT": "#bfeeb7",
+    "FAC": "#9cc9cc",
+    "LAW": "#ff8197",
+    "LANGUAGE": "#ff8197",
+    "WORK_OF_ART": "#f0d0ff",
+}
+DEFAULT_COLOUR = "#dddddd"
+
+
+def entity_style(label: str) -> str:
+    return f"#000000 on {ENTITY_COLOURS.get(label, DEFAULT_COLOUR)}"
+
+
+def stylize_entities(text: Text, entities: Iterable[Entity], offset: int = 0) -> None:
+    """Colour each entity's range of `text` (whose first character is at `offset`)."""
+    for e in entities:
+        text.stylize(entity_style(e.label), e.start - offset, e.end - offset)
+
+
+def article_text(article: Article) -> Text:
+    """The article body with headings in bold and entities coloured."""
+    body = Text(article.text)
+    for s in article.sections:
+        body.stylize("bold underline", s.start, s.end)
+    stylize_entities(body, article.entities)
+    return body
+
+
+def print_article(article: Article, console: Console | None = None) -> None:
+    """`gloss show`: header, coloured text, a legend, and the notes."""
+    console = console or Console(highlight=False, markup=False, emoji=False)
+    s = article.summary
+    console.print(Text(s.title, style="bold"))
+    meta = " · ".join(x for x in (s.byline, s.published, s.source) if x)
+    if meta:
+        console.print(Text(meta, style="dim"))
+    if s.tags:
+        console.print(Text("tags: " + ", ".join(s.tags), style="dim"))
+    console.print(Text(f"id {s.id}", style="dim"))
+    console.print()
+    console.print(article_text(article))
+    if article.entities:
+        console.print()
+        legend = Text("entities: ")
+        counts: dict[str, int] = {}
+        for e in article.entities:
+            counts[e.label] = counts.get(e.label, 0) + 1
+        for label, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            legend.append(f" {label} {n} ", style=entity_style(label))
+            legend.append(" ")
+        console.print(legend)
+    for n in article.notes:
+        console.print()
+        head = Text(("highlight " if n.is_highlight else "note ") + n.id, style="bold")
+        if n.conflict:
+            head.append("  CONFLICT", style="bold red")
+        console.print(head)
+        if n.anchor:
+            console.print(Text("> " + " ".join(n.anchor.exact.split()), style="italic"))
+        for body in n.versions if n.conflict else ((n.body,) if n.body else ()):
+            console.print(Text(body))
