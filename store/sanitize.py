@@ -69,7 +69,7 @@ _TAG_OK = re.compile(r"^[\w.+-]+(?:/[\w.+-]+)*$")
 
 def normalise_tag(name: str) -> str:
     """Lower-case a tag, turn spaces into '-', collapse '/' runs; nested tags use '/'."""
-    tag = clean_line(name).lower().replace(" ", "-")
+    tag = re.sub(r"\s*/\s*", "/", clean_line(name).lower()).replace(" ", "-")
     tag = re.sub(r"/+", "/", tag).strip("/")
     tag = re.sub(r"-+", "-", tag)
     if not tag or len(tag) > 100 or not _TAG_OK.match(tag):

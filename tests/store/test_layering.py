@@ -1,0 +1,35 @@
+"""The data layer never imports the terminal layer, and nothing but analysis loads spaCy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_store_imports_no_textual_rich_or_spacy() -> None:
+    loaded = modules_after("import store, store.library, store.importer, store.parse")
+    assert "store.library" in loaded
+    assert not {"textual", "rich", "tui", "spacy"} & loaded
+
+
+def test_opening_and_listing_do_not_load_spacy(tmp_path) -> None:
+    db = tmp_path / "x.db"
+    loaded = modules_after(
+        f"from store import Library; lib = Library.open({str(db)!r}); lib.list_articles();"
+        " lib.stats(); lib.tags()"
+    )
+    assert "spacy" not in loaded
+
+
+def test_cli_module_does_not_load_spacy() -> None:
+    assert "spacy" not in modules_after("import tui.cli")
