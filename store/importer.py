@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from store.library import Library
 
 BATCH = 64
+PARALLEL_ABOVE = 200
 Progress = Callable[[int, int], None]
 
 
@@ -61,7 +63,7 @@ def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
 
 
 def import_paths(
-    lib: Library, paths: list[Path], progress: Progress | None = None, jobs: int = 1
+    lib: Library, paths: list[Path], progress: Progress | None = None, jobs: int = 0
 ) -> ImportReport:
     report = ImportReport()
     files = collect(paths, report)
@@ -91,19 +93,19 @@ def import_paths(
             report.warnings.append(
                 f"{why}; importing without entities (run `gloss reanalyze` later)"
             )
+    if jobs <= 0:  # auto: extra processes pay for their model load only on big imports
+        jobs = (os.cpu_count() or 1) if len(new) >= PARALLEL_ABOVE else 1
+    # One nlp.pipe stream over every new text (processes start once), consumed in batches.
+    stream = analyzer.analyse((p.text for _, p, _ in new), n_process=jobs) if analyzer else None
     done = 0
     if progress:
         progress(0, len(new))
     for i in range(0, len(new), BATCH):
         batch = new[i : i + BATCH]
-        analyses = (
-            list(analyzer.analyse([p.text for _, p, _ in batch], n_process=jobs))
-            if analyzer
-            else [None] * len(batch)
-        )
+        analyses = list(islice(stream, len(batch))) if stream else [None] * len(batch)
         with lib.write() as conn:
             for (result, parsed, source), analysis in zip(batch, analyses, strict=True):
-                _insert(lib, conn, result.article_id, parsed, source)  # type: ignore[arg-type]
+                _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
                 if analysis is not None and analyzer is not None:
                     _store_analysis(conn, result.article_id, analyzer.name, analysis)  # type: ignore[arg-type]
                 bad_tags = _tag(lib, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
@@ -120,7 +122,7 @@ def _exists(lib: Library, aid: str) -> bool:
     return lib.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
 
 
-def _insert(lib: Library, conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
+def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
     structure = {"sections": [asdict(s) for s in p.sections], "paragraphs": p.paragraphs}
     conn.execute(
         "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"

@@ -346,9 +346,9 @@ class Library(Annotations):
         self,
         paths: Iterable[Path | str],
         progress: Callable[[int, int], None] | None = None,
-        jobs: int = 1,
+        jobs: int = 0,
     ) -> ImportReport:
-        """Import files and folders (recursively); see store.importer."""
+        """Import files and folders (recursively); jobs=0 picks processes by size."""
         from store.importer import import_paths
 
         return import_paths(self, [Path(p) for p in paths], progress, jobs)

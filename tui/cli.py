@@ -89,7 +89,9 @@ def json_option(f: Callable) -> Callable:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--jobs", "-j", default=1, show_default=True, help="spaCy processes.")
+@click.option(
+    "--jobs", "-j", default=0, help="spaCy processes (default: all cores for 200+ articles)."
+)
 @json_option
 @click.pass_context
 def import_cmd(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: bool) -> None:
@@ -97,7 +99,7 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: 
     from tui.progress import progress_bar
 
     with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
-        report = lib.import_paths(paths, progress=progress, jobs=max(1, jobs))
+        report = lib.import_paths(paths, progress=progress, jobs=max(0, jobs))
     for warning in report.warnings:
         click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
     if as_json:
