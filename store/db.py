@@ -20,7 +20,7 @@ APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
 
 FACT_TABLES = ("articles", "analyses", "entities", "sentences", "note_revisions", "events")
-STATE_TABLES = ("notes", "article_state", "article_tags")
+STATE_TABLES = ("notes", "article_state", "article_tags", "article_tagtext")
 
 
 def _initial(db: sqlite_utils.Database) -> None:
@@ -122,10 +122,28 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _search(db: sqlite_utils.Database) -> None:
+    """FTS5 over article title and text, note bodies and quotes, and tag names."""
+    tokenize = "porter unicode61 remove_diacritics 2"
+    db["articles"].enable_fts(["title", "text"], tokenize=tokenize, create_triggers=True)
+    db["notes"].enable_fts(["body", "exact"], tokenize=tokenize, create_triggers=True)
+    # One row per tagged article: its tag names, space-separated, kept by state.rebuild.
+    db["article_tagtext"].create({"article_id": str, "tags": str}, pk="article_id")
+    db["article_tagtext"].enable_fts(["tags"], tokenize=tokenize, create_triggers=True)
+    for row in db.query(
+        "SELECT article_id, group_concat(tag, ' ') AS tags FROM article_tags GROUP BY article_id"
+    ):
+        db["article_tagtext"].insert(row)
+    db["articles_fts"].optimize()
+    db.execute("CREATE INDEX entities_text_nocase ON entities (text COLLATE NOCASE)")
+    db.execute("CREATE INDEX entities_label ON entities (label, article_id)")
+
+
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
+    ("0002_search", _search),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

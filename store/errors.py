@@ -25,3 +25,7 @@ class ImportFailed(GlossError):
 
 class InvalidInput(GlossError):
     """A tag, note, quote or other argument given by the user is not acceptable."""
+
+
+class QueryError(GlossError):
+    """A search query that cannot be parsed; the message says where and why."""

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from store import db, hlc
+from store import db, hlc, search
 from store.annotations import Annotations
 from store.errors import AmbiguousId, LibraryError, NotFound
 from store.models import (
@@ -29,6 +29,7 @@ from store.models import (
     Sentence,
 )
 from store.paths import default_db_path
+from store.search import Hit
 
 _SUMMARY_SQL = (
     "SELECT a.id, a.title, a.byline, a.source, a.published, a.imported_at,"
@@ -339,6 +340,10 @@ class Library(Annotations):
             " WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
         )
         return [r[0] for r in self.conn.execute(sql, (model,))]
+
+    def search(self, query: str, limit: int = 50) -> list[Hit]:
+        """Search articles, notes, quotes, tags and entities; see store.query for the language."""
+        return search.search(self.conn, query, limit)
 
     # -- import ------------------------------------------------------------------------------
 

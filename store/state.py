@@ -71,8 +71,15 @@ def _rebuild_events(conn: sqlite3.Connection, article_id: str) -> None:
         " VALUES (?, ?, ?, ?, ?)",
         (article_id, latest.get("read", 0), latest.get("starred", 0), counts[0], counts[1]),
     )
+    tags = sorted(f[4:] for f, v in latest.items() if f.startswith("tag:") and v)
     conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
     conn.executemany(
-        "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)",
-        [(article_id, f[4:]) for f, v in latest.items() if f.startswith("tag:") and v],
+        "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)", [(article_id, t) for t in tags]
     )
+    # DELETE then INSERT (not REPLACE) so the FTS triggers see both halves.
+    conn.execute("DELETE FROM article_tagtext WHERE article_id = ?", (article_id,))
+    if tags:
+        conn.execute(
+            "INSERT INTO article_tagtext (article_id, tags) VALUES (?, ?)",
+            (article_id, " ".join(tags)),
+        )

@@ -16,11 +16,11 @@ from typing import Any
 import click
 
 from store import Library
-from store.errors import GlossError, InvalidInput
+from store.errors import GlossError, InvalidInput, QueryError
 from store.models import Article, ArticleSummary, Note
 from store.paths import default_db_path
 from store.sanitize import clean, clean_line
-from tui.render import print_article
+from tui.render import print_article, print_hits
 
 BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 
@@ -204,6 +204,25 @@ def entities(ctx: click.Context, article: str | None, label: str | None, limit: 
         for e in rows:
             where = f"  in {e.articles} articles" if aid is None else ""
             out(f"{e.count:>5}  {e.label:<12} {e.text}{where}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@json_option
+@click.pass_context
+def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Search articles, notes, quotes, tags and entities (see the README for the language)."""
+    text = " ".join(words)  # `gloss search putin summit` == `gloss search "putin summit"`
+    with library(ctx) as lib:
+        try:
+            hits = lib.search(text, limit)
+        except QueryError as exc:
+            fail(f"bad query: {exc}", 2)
+    if as_json:
+        emit([h.to_json() for h in hits])
+    else:
+        print_hits(hits)
 
 
 # -- annotations ------------------------------------------------------------------------------

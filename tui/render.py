@@ -6,12 +6,13 @@ the way displaCy walks entity spans.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.text import Text
 
 from store.models import Article, Entity
+from store.search import Hit
 
 # displaCy's palette; black text on these light backgrounds reads on dark and light themes.
 ENTITY_COLOURS: dict[str, str] = {
@@ -89,3 +90,20 @@ def print_article(article: Article, console: Console | None = None) -> None:
             console.print(Text("> " + " ".join(n.anchor.exact.split()), style="italic"))
         for body in n.versions if n.conflict else ((n.body,) if n.body else ()):
             console.print(Text(body))
+
+
+def print_hits(hits: Sequence[Hit], console: Console | None = None) -> None:
+    """`gloss search`: one block per hit, the matched words of the snippet highlighted."""
+    console = console or Console(highlight=False, markup=False, emoji=False)
+    for hit in hits:
+        head = Text(f"{hit.article_id[:8]} ", style="dim")
+        if hit.kind == "note":
+            head.append(f"note {hit.note_id} on ", style="cyan")
+        head.append(hit.title, style="bold")
+        console.print(head)
+        snippet = Text("  " + hit.snippet)
+        for start, end in hit.marks:
+            snippet.stylize("bold reverse", start + 2, end + 2)
+        console.print(snippet)
+    if not hits:
+        console.print(Text("no matches", style="dim"))

@@ -161,3 +161,23 @@ def test_installed_script_runs_and_fails_cleanly(tmp_path: Path) -> None:
     r = subprocess.run([gloss_bin, "--db", str(junk), "list"], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("gloss: error: ")
     assert junk.read_bytes() == b"\x00" * 4096
+
+
+def test_search_json_and_bad_query(gloss, tmp_path: Path, analyzer) -> None:
+    aid = imported(gloss, tmp_path)
+    gloss("note", aid[:8], "Samarkand is the summit city", "--quote", "city of Samarkand")
+    code, out, _ = gloss("search", "samarkand", "in:notes", "--json")
+    assert code == 0
+    [hit] = json.loads(out)
+    assert set(hit) == {"kind", "article_id", "title", "note_id", "snippet", "marks", "score",
+                        "position"}  # fmt: skip
+    assert (hit["kind"], hit["article_id"], hit["snippet"]) == (
+        "note", aid, "Samarkand is the summit city"
+    )  # fmt: skip
+    assert hit["marks"] == [[0, 9]]
+    code, out, _ = gloss("search", "-tag:none", "putin", "--limit", "1", "--json")
+    assert code == 0 and json.loads(out)[0]["article_id"] == aid
+    code, out, err = gloss("search", '"; DROP TABLE articles')
+    assert (code, out) == (2, "")
+    assert err == "gloss: bad query: unclosed quote at position 1\n"
+    assert len(json.loads(gloss("list", "--json")[1])) == 5

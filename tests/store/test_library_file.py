@@ -20,7 +20,10 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
     assert c.execute("PRAGMA application_id").fetchone()[0] == db.APPLICATION_ID
     assert c.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     assert c.execute("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS
-    assert [r[0] for r in c.execute("SELECT name FROM migrations")] == ["0001_initial"]
+    assert [r[0] for r in c.execute("SELECT name FROM migrations")] == [
+        "0001_initial",
+        "0002_search",
+    ]
     assert len(fresh_lib.device_id) == 16
 
 
@@ -118,3 +121,24 @@ def test_two_processes_writing_lose_nothing(lib: Library, sample_id: str) -> Non
     assert bodies == {f"{side} {i}" for side in ("left", "right") for i in range(40)}
     stamps = [r[0] for r in lib.conn.execute("SELECT hlc FROM note_revisions")]
     assert len(set(stamps)) == 80
+
+
+def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
+    """A library of the first schema gains the search indexes, filled from its data."""
+    lib.tag(sample_id, add=["world/asia"])
+    path = lib.path
+    lib.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f'DROP TRIGGER "{name}"')
+    for table in ("articles_fts", "notes_fts", "article_tagtext_fts", "article_tagtext"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP INDEX entities_text_nocase")
+    conn.execute("DROP INDEX entities_label")
+    conn.execute("DELETE FROM migrations WHERE name = '0002_search'")
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with Library.open(path) as again:
+        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert [h.article_id for h in again.search("samarkand")] == [sample_id]
+        assert [h.article_id for h in again.search("asia tag:world/*")][:1] == [sample_id]
