@@ -20,7 +20,7 @@ APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
 
 FACT_TABLES = ("articles", "analyses", "entities", "sentences", "note_revisions", "events")
-STATE_TABLES = ("notes", "article_state", "article_tags", "article_tagtext")
+STATE_TABLES = ("notes", "article_state", "article_tags", "article_tagtext", "entity_index")
 
 
 def _initial(db: sqlite_utils.Database) -> None:
@@ -43,14 +43,20 @@ def _initial(db: sqlite_utils.Database) -> None:
     db["analyses"].create(
         {"article_id": str, "model": str, "analysed_at": str}, pk=("article_id", "model")
     )
-    db["entities"].create(
-        {"article_id": str, "model": str, "start": int, "end": int, "label": str, "text": str},
-        pk=("article_id", "model", "start", "end", "label"),
-    )
-    db["entities"].create_index(["text", "label"])
-    db["sentences"].create(
-        {"article_id": str, "model": str, "start": int, "end": int},
-        pk=("article_id", "model", "start"),
+    # Many small rows each: WITHOUT ROWID keeps one b-tree instead of a table plus its key.
+    db.executescript(
+        """
+        CREATE TABLE entities (
+            article_id TEXT NOT NULL, model TEXT NOT NULL, start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL, label TEXT NOT NULL, text TEXT NOT NULL,
+            PRIMARY KEY (article_id, model, start, "end", label)
+        ) WITHOUT ROWID;
+        CREATE TABLE sentences (
+            article_id TEXT NOT NULL, model TEXT NOT NULL, start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            PRIMARY KEY (article_id, model, start)
+        ) WITHOUT ROWID;
+        """
     )
     db["note_revisions"].create(
         {
@@ -135,8 +141,23 @@ def _search(db: sqlite_utils.Database) -> None:
     ):
         db["article_tagtext"].insert(row)
     db["articles_fts"].optimize()
-    db.execute("CREATE INDEX entities_text_nocase ON entities (text COLLATE NOCASE)")
-    db.execute("CREATE INDEX entities_label ON entities (label, article_id)")
+    # The entity index: one row per (entity, article) for the article's current analysis,
+    # so entity: and label: look-ups and "other articles mentioning X" need no scan. It is
+    # local state, so it can key articles by their local rowid (small) rather than their id.
+    db.executescript(
+        """
+        CREATE TABLE entity_index (
+            text TEXT NOT NULL COLLATE NOCASE, label TEXT NOT NULL, article INTEGER NOT NULL,
+            mentions INTEGER NOT NULL,
+            PRIMARY KEY (text, label, article)
+        ) WITHOUT ROWID;
+        CREATE INDEX entity_index_label ON entity_index (label);
+        CREATE INDEX entity_index_article ON entity_index (article);
+        """
+    )
+    from store.state import rebuild_entities
+
+    rebuild_entities(db.conn, [r[0] for r in db.execute("SELECT id FROM articles")])
 
 
 # Named migrations, applied in order and recorded in the `migrations` table.

@@ -111,7 +111,9 @@ def import_paths(
                 bad_tags = _tag(lib, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
                 report.warnings += [f"{result.path}: {t}" for t in bad_tags]
                 result.status = "imported"
-            state.rebuild(conn, [r.article_id for r, _, _ in batch])  # type: ignore[misc]
+            ids = [r.article_id for r, _, _ in batch]
+            state.rebuild(conn, ids)  # type: ignore[arg-type]
+            state.rebuild_entities(conn, ids)  # type: ignore[arg-type]
         done += len(batch)
         if progress:
             progress(done, len(new))
@@ -189,6 +191,7 @@ def reanalyze(
                     )
             for aid, analysis in zip(batch, analyses, strict=True):
                 _store_analysis(conn, aid, analyzer.name, analysis)
+            state.rebuild_entities(conn, batch)
         done += len(batch)
         if progress:
             progress(done, len(ids))

@@ -300,18 +300,15 @@ class Library(Annotations):
         """Entities with mention counts, for one article or the whole library."""
         clauses, args = [], []
         if article_id is not None:
-            clauses.append(
-                "e.article_id = ? AND e.model = (SELECT model FROM analyses WHERE article_id = ?"
-                " ORDER BY analysed_at DESC LIMIT 1)"
-            )
-            args += [article_id, article_id]
+            clauses.append("article = (SELECT rowid FROM articles WHERE id = ?)")
+            args.append(article_id)
         if label:
-            clauses.append("e.label = ?")
+            clauses.append("label = ?")
             args.append(label.upper())
         sql = (
-            "SELECT e.text, e.label, count(*), count(DISTINCT e.article_id) FROM entities e"
+            "SELECT min(text), label, sum(mentions), count(*) FROM entity_index"
             + (" WHERE " + " AND ".join(clauses) if clauses else "")
-            + " GROUP BY e.text, e.label ORDER BY count(*) DESC, e.label, e.text"
+            + " GROUP BY text, label ORDER BY sum(mentions) DESC, label, min(text)"
         )
         if limit is not None:
             sql += " LIMIT ?"
@@ -322,10 +319,13 @@ class Library(Annotations):
         self, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
     ) -> list[ArticleSummary]:
         """Articles whose entities include `text` (optionally with this label)."""
-        sql = "SELECT DISTINCT article_id FROM entities WHERE text = ?"
+        sql = (
+            "SELECT a.id FROM entity_index e JOIN articles a ON a.rowid = e.article"
+            " WHERE e.text = ?"
+        )
         args: list[object] = [text]
         if label:
-            sql += " AND label = ?"
+            sql += " AND e.label = ?"
             args.append(label)
         ids = [r[0] for r in self.conn.execute(sql, args) if r[0] != exclude][:limit]
         return self.list_articles(ids=ids)

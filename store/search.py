@@ -93,11 +93,11 @@ def _field(node: Field) -> tuple[str, list[object]]:
             raise QueryError(f"tag:{node.value}: {exc}") from None
     if node.name == "entity":
         return (
-            "a.id IN (SELECT article_id FROM entities WHERE text = ? COLLATE NOCASE)",
+            "a.rowid IN (SELECT article FROM entity_index WHERE text = ?)",
             [node.value],
         )
     if node.name == "label":
-        return "a.id IN (SELECT article_id FROM entities WHERE label = ?)", [node.value]
+        return "a.rowid IN (SELECT article FROM entity_index WHERE label = ?)", [node.value]
     return _STATE[(node.name, node.value)], []
 
 

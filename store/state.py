@@ -83,3 +83,20 @@ def _rebuild_events(conn: sqlite3.Connection, article_id: str) -> None:
             "INSERT INTO article_tagtext (article_id, tags) VALUES (?, ?)",
             (article_id, " ".join(tags)),
         )
+
+
+def rebuild_entities(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
+    """Recompute the entity index of these articles from their latest analysis."""
+    for article_id in dict.fromkeys(article_ids):
+        row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            continue
+        conn.execute("DELETE FROM entity_index WHERE article = ?", row)
+        conn.execute(
+            "INSERT INTO entity_index (text, label, article, mentions)"
+            " SELECT min(text), label, ?, count(*) FROM entities"
+            " WHERE article_id = ? AND model = (SELECT model FROM analyses WHERE article_id = ?"
+            "  ORDER BY analysed_at DESC, model LIMIT 1)"
+            " GROUP BY text COLLATE NOCASE, label",
+            (row[0], article_id, article_id),
+        )

@@ -131,10 +131,10 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
         conn.execute(f'DROP TRIGGER "{name}"')
-    for table in ("articles_fts", "notes_fts", "article_tagtext_fts", "article_tagtext"):
+    for table in (
+        "articles_fts", "notes_fts", "article_tagtext_fts", "article_tagtext", "entity_index"
+    ):  # fmt: skip
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("DROP INDEX entities_text_nocase")
-    conn.execute("DROP INDEX entities_label")
     conn.execute("DELETE FROM migrations WHERE name = '0002_search'")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
@@ -142,3 +142,4 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
         assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
         assert [h.article_id for h in again.search("samarkand")] == [sample_id]
         assert [h.article_id for h in again.search("asia tag:world/*")][:1] == [sample_id]
+        assert [h.article_id for h in again.search('entity:"xi jinping"')] == [sample_id]
