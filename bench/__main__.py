@@ -8,9 +8,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bench import import_bench
+from bench import import_bench, search_bench
 
-BENCHES = {"import": import_bench.run}
+BENCHES = {"import": import_bench.run, "search": search_bench.run}
 
 
 def main(argv: list[str]) -> None:

@@ -95,6 +95,10 @@ class Library(Annotations):
         except BaseException:
             lib.close()
             raise
+        if lib.meta("device_home") is None:
+            from store.sync import record_home
+
+            record_home(lib)
         return lib
 
     @property
@@ -340,6 +344,12 @@ class Library(Annotations):
             " WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
         )
         return [r[0] for r in self.conn.execute(sql, (model,))]
+
+    def sync(self, target: Path | str, progress: Callable[[int, int, str], None] | None = None):
+        """Sync with a folder or a library file; see store.sync. Returns a SyncReport."""
+        from store.sync import sync
+
+        return sync(self, Path(target), progress)
 
     def search(self, query: str, limit: int = 50) -> list[Hit]:
         """Search articles, notes, quotes, tags and entities; see store.query for the language."""

@@ -225,6 +225,34 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool
         print_hits(hits)
 
 
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_context
+def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
+    """Sync with a folder (Syncthing, Dropbox, USB stick) or with another library file."""
+    with library(ctx) as lib:
+        report = lib.sync(path)
+    if as_json:
+        emit(report.to_json())
+    else:
+        for message in report.messages:
+            out(message)
+        for p in report.peers:
+            name = Path(p.path).name
+            if p.skipped:
+                out(f"skipped  {name}: {p.skipped}")
+            else:
+                extra = f", {p.refused} unsafe facts refused" if p.refused else ""
+                out(f"merged   {name}: {p.received} facts received, {p.sent} sent{extra}")
+        if report.published:
+            out(f"published {report.published}")
+        if report.conflicts:
+            out(f"{report.conflicts} notes in conflict: see `gloss notes --conflicts`")
+    if any(p.skipped for p in report.peers):
+        sys.exit(1)
+
+
 # -- annotations ------------------------------------------------------------------------------
 
 

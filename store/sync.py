@@ -1,0 +1,444 @@
+"""Sync through any file-sync tool: publish our facts to a file, merge every peer's facts.
+
+Merge is a set union of facts (INSERT OR IGNORE from a private, checked, read-only copy of
+the peer) in one local transaction, then a rebuild of derived state for touched articles.
+Union is commutative, associative and idempotent, so every machine converges. Publishing is
+`VACUUM INTO` a temp file beside the target, fsync, then `os.replace`: a crash at any point
+leaves both sides valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from store import db, hlc, state
+from store.errors import GlossError, LibraryError
+from store.sanitize import clean, clean_line, normalise_tag
+
+if TYPE_CHECKING:
+    from store.library import Library
+
+SUFFIX = ".gloss"
+CONFLICT_COPY = re.compile(r"conflicted copy|\.sync-conflict-|\(conflict", re.IGNORECASE)
+
+# Columns of each fact table, in order; the key decides what "already have it" means.
+FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "articles": (
+        ("id", "title", "byline", "source", "published", "imported_at", "text", "structure"),
+        ("id",),
+    ),
+    "analyses": (("article_id", "model", "analysed_at"), ("article_id", "model")),
+    "entities": (
+        ("article_id", "model", "start", "end", "label", "text"),
+        ("article_id", "model", "start", "end", "label"),
+    ),
+    "sentences": (("article_id", "model", "start", "end"), ("article_id", "model", "start")),
+    "note_revisions": (
+        (
+            "rev_id",
+            "note_id",
+            "parents",
+            "article_id",
+            "pos_start",
+            "pos_end",
+            "exact",
+            "prefix",
+            "suffix",
+            "body",
+            "deleted",
+            "hlc",
+            "device",
+        ),
+        ("rev_id",),
+    ),  # fmt: skip
+    "events": (("event_id", "article_id", "field", "value", "hlc", "device"), ("event_id",)),
+}
+# Text a peer sends that will reach a terminal must already be what our import would store.
+_CHECKS = {
+    "articles": "gloss_clean(title) AND gloss_clean(byline) AND gloss_clean(text)"
+    " AND gloss_clean(source) AND gloss_clean(published)",
+    "entities": "gloss_clean(text) AND gloss_clean(label)",
+    "note_revisions": "gloss_clean(body) AND gloss_clean(exact) AND gloss_clean(prefix)"
+    " AND gloss_clean(suffix) AND gloss_clean(device)",
+    "events": "gloss_field(field)",
+}
+
+
+@dataclass
+class PeerResult:
+    """What one peer file gave us and will get from us."""
+
+    path: str
+    device: str | None = None
+    received: int = 0
+    sent: int = 0
+    conflicts: int = 0
+    refused: int = 0  # facts dropped because they carried unsafe text
+    skipped: str | None = None  # why the file was not merged
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SyncReport:
+    peers: list[PeerResult] = field(default_factory=list)
+    published: str | None = None
+    conflicts: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "published": self.published,
+            "conflicts": self.conflicts,
+            "messages": self.messages,
+            "peers": [p.to_json() for p in self.peers],
+        }
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def _is_clean(value: object) -> int:
+    return int(value is None or not isinstance(value, str) or clean(value) == value)
+
+
+def _is_field(value: object) -> int:
+    if value in ("read", "starred"):
+        return 1
+    if isinstance(value, str) and value.startswith("tag:"):
+        try:
+            return int(normalise_tag(value[4:]) == value[4:])
+        except GlossError:
+            return 0
+    return 0
+
+
+def _home(lib: Library) -> str:
+    """Where this library lives: host and path. A copy elsewhere is another device."""
+    return f"{socket.gethostname()}:{lib.path.resolve()}"
+
+
+def record_home(lib: Library) -> None:
+    with contextlib.suppress(GlossError), lib.write() as conn:
+        lib._set_meta(conn, "device_home", _home(lib))
+
+
+def check_device(lib: Library, report: SyncReport) -> None:
+    """Give a library copied from another machine (or place) a device id of its own."""
+    home = _home(lib)
+    recorded = lib.meta("device_home")
+    if recorded == home:
+        return
+    with lib.write() as conn:
+        if recorded is not None:
+            old = lib.device_id
+            new = secrets.token_hex(8)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", (new,))
+            report.messages.append(
+                f"this library is a copy of device {old} (made on {recorded.split(':')[0]}"
+                f" or moved); it now syncs as device {new}"
+            )
+        lib._set_meta(conn, "device_home", home)
+
+
+# -- reading a peer safely ---------------------------------------------------------------
+
+
+def _skip_reason(path: Path) -> str | None:
+    name = path.name
+    if name.startswith(".") or ".tmp" in name or name.endswith("~"):
+        return "temporary file"
+    for sibling in ("-wal", "-journal"):
+        if Path(str(path) + sibling).exists():
+            return f"in use (has a {sibling[1:]} file); try again when it is closed"
+    return None
+
+
+@contextlib.contextmanager
+def private_copy(path: Path, workdir: Path):
+    """Copy a peer's bytes to a private file and check it; LibraryError says why not."""
+    try:
+        before = path.stat()
+        fd, tmp = tempfile.mkstemp(prefix="peer-", suffix=".db", dir=workdir)
+        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+            shutil.copyfileobj(src, out)
+        after = path.stat()
+    except OSError as exc:
+        raise LibraryError(f"cannot read: {exc.strerror or exc}") from None
+    tmp_path = Path(tmp)
+    try:
+        if (before.st_size, before.st_mtime_ns, before.st_ino) != (
+            after.st_size, after.st_mtime_ns, after.st_ino
+        ):  # fmt: skip
+            raise LibraryError("changed while being read; it will be merged next time")
+        check_peer(tmp_path)
+        yield tmp_path
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+
+
+def check_peer(path: Path) -> int:
+    """quick_check, application_id and schema version of a peer copy; its user_version."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error as exc:
+        raise LibraryError(f"not readable ({exc})") from None
+    try:
+        header = path.read_bytes()[:16]
+        if header != b"SQLite format 3\x00":
+            raise LibraryError("not an SQLite file")
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise LibraryError("damaged (quick_check failed)")
+        if conn.execute("PRAGMA application_id").fetchone()[0] != db.APPLICATION_ID:
+            raise LibraryError("an SQLite file, but not a gloss library")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > db.SCHEMA_VERSION:
+            raise LibraryError(
+                f"written by a newer gloss (schema {version}, this gloss knows "
+                f"{db.SCHEMA_VERSION}); upgrade gloss to sync with it"
+            )
+        if version < 1:
+            raise LibraryError("not a complete gloss library")
+        return version
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError(f"damaged or truncated ({exc})") from None
+    finally:
+        conn.close()
+
+
+# -- merging ------------------------------------------------------------------------------
+
+
+def _key_match(key: tuple[str, ...], a: str, b: str) -> str:
+    return " AND ".join(f'{a}."{k}" = {b}."{k}"' for k in key)
+
+
+def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
+    """Merge the facts of a checked peer copy into the library, in one transaction."""
+    conn = lib.conn
+    conn.create_function("gloss_clean", 1, _is_clean, deterministic=True)
+    conn.create_function("gloss_field", 1, _is_field, deterministic=True)
+    conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
+    try:
+        with lib.write() as w:
+            device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
+            result.device = device[0] if device else None
+            touched: set[str] = set()
+            analysed: set[str] = set()
+            for table, (cols, key) in FACTS.items():
+                new, refused, sent = _merge_table(w, table, cols, key)
+                result.received += len(new)
+                result.refused += refused
+                result.sent += sent
+                touched |= {owner for (owner,) in new}
+                if table == "analyses":
+                    analysed |= {owner for (owner,) in new}
+            _observe(lib, w)
+            state.rebuild(w, touched)
+            state.rebuild_entities(w, analysed)
+            result.conflicts = _conflicts(w, touched)
+    finally:
+        conn.execute("DETACH DATABASE peer")
+
+
+def _merge_table(
+    w: sqlite3.Connection, table: str, cols: tuple[str, ...], key: tuple[str, ...]
+) -> tuple[list[tuple[str]], int, int]:
+    """Insert the peer's rows we lack; (owning article of each new row, refused, sent)."""
+    owner = "id" if table == "articles" else "article_id"
+    missing = f"NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {_key_match(key, 'm', 'p')})"
+    check = _CHECKS.get(table, "1")
+    if table != "articles":  # nothing may hang off an article we do not have
+        check = f"({check}) AND p.article_id IN (SELECT id FROM main.articles)"
+    names = ", ".join(f'"{c}"' for c in cols)
+    rows = w.execute(
+        f"SELECT p.{owner}, {', '.join(f'p.{chr(34)}{c}{chr(34)}' for c in cols)}"
+        f" FROM peer.{table} p WHERE {missing} AND ({check})"
+    ).fetchall()
+    w.executemany(
+        f"INSERT OR IGNORE INTO main.{table} ({names}) VALUES ({', '.join('?' * len(cols))})",
+        [r[1:] for r in rows],
+    )
+    refused = w.execute(
+        f"SELECT count(*) FROM peer.{table} p WHERE {missing} AND NOT ({check})"
+    ).fetchone()[0]
+    sent = w.execute(
+        f"SELECT count(*) FROM main.{table} p WHERE NOT EXISTS"
+        f" (SELECT 1 FROM peer.{table} m WHERE {_key_match(key, 'm', 'p')})"
+    ).fetchone()[0]
+    return [(r[0],) for r in rows], refused, sent
+
+
+def _observe(lib: Library, w: sqlite3.Connection) -> None:
+    """Advance our clock past the newest stamp the peer has (unless far in the future)."""
+    newest = w.execute(
+        "SELECT max(h) FROM (SELECT max(hlc) AS h FROM peer.note_revisions"
+        " UNION ALL SELECT max(hlc) FROM peer.events)"
+    ).fetchone()[0]
+    if not newest:
+        return
+    try:
+        remote = hlc.Stamp.parse(newest)
+    except ValueError:
+        return
+    last = lib.meta("hlc")
+    stamp = hlc.observe(hlc.Stamp.parse(last) if last else None, remote, lib.device_id)
+    lib._set_meta(w, "hlc", str(stamp))
+
+
+def _conflicts(w: sqlite3.Connection, touched: set[str]) -> int:
+    if not touched:
+        return 0
+    marks = ",".join("?" * len(touched))
+    return w.execute(
+        f"SELECT count(*) FROM notes WHERE conflict = 1 AND article_id IN ({marks})",
+        list(touched),
+    ).fetchone()[0]
+
+
+# -- publishing ---------------------------------------------------------------------------
+
+
+def publish(lib: Library, target: Path, keep_identity_of: Path | None = None) -> None:
+    """Write the whole library to `target` atomically: VACUUM INTO a temp file beside it,
+    fsync, os.replace. With keep_identity_of, the written file keeps that library's device
+    id and home (a library file that is another machine's own library stays its own)."""
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    os.unlink(tmp)  # VACUUM INTO needs a path that does not exist
+    tmp_path = Path(tmp)
+    try:
+        lib.conn.execute("VACUUM INTO ?", (str(tmp_path),))
+        if keep_identity_of is not None:
+            _restore_identity(tmp_path, keep_identity_of)
+        with open(tmp_path, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, target)
+        _fsync_dir(folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()
+        raise
+
+
+def _restore_identity(path: Path, original: Path) -> None:
+    src = sqlite3.connect(f"{original.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        keep = dict(
+            src.execute("SELECT key, value FROM meta WHERE key IN ('device_id', 'device_home')")
+        )
+    finally:
+        src.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM meta WHERE key IN ('device_id', 'device_home')")
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", keep.items())
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# -- the whole sync -----------------------------------------------------------------------
+
+
+def peers_in(folder: Path, own: str) -> list[Path]:
+    """Every other library file in a sync folder, conflict copies included."""
+    found = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name == own:
+            continue
+        if path.name.endswith(SUFFIX) or (CONFLICT_COPY.search(path.name) and SUFFIX in path.name):
+            found.append(path)
+    return found
+
+
+def sync(lib: Library, target: Path, progress: Progress | None = None) -> SyncReport:
+    """Sync with a folder (publish ours, merge theirs) or with one library file (two-way)."""
+    report = SyncReport()
+    check_device(lib, report)
+    workdir = lib.path.parent
+    if target.is_dir():
+        own = f"{lib.device_id}{SUFFIX}"
+        peers = peers_in(target, own)
+        for n, path in enumerate(peers):
+            if progress:
+                progress(n, len(peers) + 1, path.name)
+            report.peers.append(merge_peer(lib, path, workdir))
+        if progress:
+            progress(len(peers), len(peers) + 1, own)
+        _clean_stale_temps(target, own)
+        try:
+            publish(lib, target / own)
+        except (OSError, sqlite3.Error) as exc:
+            raise LibraryError(f"cannot publish to {target}: {exc}") from None
+        report.published = str(target / own)
+    else:
+        if target.exists():
+            result = merge_peer(lib, target, workdir)
+            report.peers.append(result)
+            if result.skipped:
+                return _finish(lib, report)
+        elif not target.parent.is_dir():
+            raise LibraryError(f"no folder {target.parent} to write {target.name} into")
+        try:
+            publish(lib, target, keep_identity_of=target if target.exists() else None)
+        except (OSError, sqlite3.Error) as exc:
+            raise LibraryError(f"cannot write {target}: {exc}") from None
+        report.published = str(target)
+    if progress:
+        progress(1, 1, "done")
+    return _finish(lib, report)
+
+
+def _finish(lib: Library, report: SyncReport) -> SyncReport:
+    report.conflicts = lib.conn.execute("SELECT count(*) FROM notes WHERE conflict = 1").fetchone()[
+        0
+    ]
+    return report
+
+
+def merge_peer(lib: Library, path: Path, workdir: Path) -> PeerResult:
+    """Merge one peer file (safely read) into the library; never raises for a bad peer."""
+    result = PeerResult(str(path))
+    reason = _skip_reason(path)
+    if reason:
+        result.skipped = reason
+        return result
+    try:
+        with private_copy(path, workdir) as copy:
+            merge_file(lib, copy, result)
+    except LibraryError as exc:
+        result.skipped = clean_line(str(exc))
+        result.received = result.sent = 0
+    return result
+
+
+def _clean_stale_temps(folder: Path, own: str) -> None:
+    for path in folder.glob(f".{own}.*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
