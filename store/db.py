@@ -108,17 +108,31 @@ def _initial(db: sqlite_utils.Database) -> None:
             "created": str,
             "updated": str,
             "conflict": int,
+            "article": int,
         },
         pk="note_id",
     )
     db["notes"].create_index(["article_id", "pos_start"])
+    db["notes"].create_index(["article"])
+    # State rows also carry `article`, the article's local rowid (= its FTS rowid), so search
+    # filters are small index look-ups instead of joins through the wide articles table.
     db["article_state"].create(
-        {"article_id": str, "read": int, "starred": int, "notes": int, "highlights": int},
+        {
+            "article_id": str,
+            "read": int,
+            "starred": int,
+            "notes": int,
+            "highlights": int,
+            "article": int,
+        },
         pk="article_id",
         defaults={"read": 0, "starred": 0, "notes": 0, "highlights": 0},
     )
     db["article_state"].create_index(["read"])
-    db["article_tags"].create({"article_id": str, "tag": str}, pk=("article_id", "tag"))
+    db["article_state"].create_index(["article"], unique=True)
+    db["article_tags"].create(
+        {"article_id": str, "tag": str, "article": int}, pk=("article_id", "tag")
+    )
     db["article_tags"].create_index(["tag"])
     db["meta"].insert_all(
         [

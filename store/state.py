@@ -15,11 +15,14 @@ from collections.abc import Iterable
 def rebuild(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
     """Recompute notes, article_state and article_tags for these articles (inside a txn)."""
     for article_id in dict.fromkeys(article_ids):
-        _rebuild_notes(conn, article_id)
-        _rebuild_events(conn, article_id)
+        row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            continue  # facts about an article this library does not hold
+        _rebuild_notes(conn, article_id, row[0])
+        _rebuild_events(conn, article_id, row[0])
 
 
-def _rebuild_notes(conn: sqlite3.Connection, article_id: str) -> None:
+def _rebuild_notes(conn: sqlite3.Connection, article_id: str, article: int) -> None:
     conn.execute("DELETE FROM notes WHERE article_id = ?", (article_id,))
     rows = conn.execute(
         "SELECT rev_id, note_id, parents, pos_start, pos_end, exact, prefix, suffix, body,"
@@ -39,11 +42,11 @@ def _rebuild_notes(conn: sqlite3.Connection, article_id: str) -> None:
         heads = [{"rev": r[0], "body": r[8], "hlc": r[10]} for r in live]
         conn.execute(
             "INSERT INTO notes (note_id, article_id, rev_id, heads, pos_start, pos_end, exact,"
-            " prefix, suffix, body, created, updated, conflict)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " prefix, suffix, body, created, updated, conflict, article)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 note_id, article_id, head[0], json.dumps(heads), head[3], head[4], head[5],
-                head[6], head[7], head[8], revs[0][10], head[10], int(len(live) > 1),
+                head[6], head[7], head[8], revs[0][10], head[10], int(len(live) > 1), article,
             ),
         )  # fmt: skip
 
@@ -59,7 +62,7 @@ def latest_events(conn: sqlite3.Connection, article_id: str) -> dict[str, int]:
     return latest
 
 
-def _rebuild_events(conn: sqlite3.Connection, article_id: str) -> None:
+def _rebuild_events(conn: sqlite3.Connection, article_id: str, article: int) -> None:
     latest = latest_events(conn, article_id)
     counts = conn.execute(
         "SELECT count(*) FILTER (WHERE body != ''), count(*) FILTER (WHERE body = '')"
@@ -67,14 +70,15 @@ def _rebuild_events(conn: sqlite3.Connection, article_id: str) -> None:
         (article_id,),
     ).fetchone()
     conn.execute(
-        "INSERT OR REPLACE INTO article_state (article_id, read, starred, notes, highlights)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (article_id, latest.get("read", 0), latest.get("starred", 0), counts[0], counts[1]),
+        "INSERT OR REPLACE INTO article_state"
+        " (article_id, read, starred, notes, highlights, article) VALUES (?, ?, ?, ?, ?, ?)",
+        (article_id, latest.get("read", 0), latest.get("starred", 0), *counts, article),
     )
     tags = sorted(f[4:] for f, v in latest.items() if f.startswith("tag:") and v)
     conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
     conn.executemany(
-        "INSERT INTO article_tags (article_id, tag) VALUES (?, ?)", [(article_id, t) for t in tags]
+        "INSERT INTO article_tags (article_id, tag, article) VALUES (?, ?, ?)",
+        [(article_id, t, article) for t in tags],
     )
     # DELETE then INSERT (not REPLACE) so the FTS triggers see both halves.
     conn.execute("DELETE FROM article_tagtext WHERE article_id = ?", (article_id,))
