@@ -8,9 +8,13 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bench import import_bench, search_bench
+from bench import import_bench, search_bench, sync_bench
 
-BENCHES = {"import": import_bench.run, "search": search_bench.run}
+BENCHES = {
+    "import": import_bench.run,
+    "search": search_bench.run,
+    "sync": sync_bench.run,
+}
 
 
 def main(argv: list[str]) -> None:

@@ -72,7 +72,8 @@ def run() -> dict:
         def raw(raws: list = raws) -> None:
             for table, match in raws:
                 conn.execute(
-                    f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT ?",
+                    f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table})"
+                    " LIMIT ?",
                     (match, LIMIT),
                 ).fetchall()
 

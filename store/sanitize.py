@@ -50,6 +50,11 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def has_unsafe(text: str) -> bool:
+    """True when text holds a character `clean` would remove (or a bare CR)."""
+    return "\r" in text or _UNSAFE.search(text) is not None
+
+
 def clean_line(text: str) -> str:
     """Like clean, for one-line fields (titles, bylines, tags): whitespace runs become a space."""
     return " ".join(clean(text).split())

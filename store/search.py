@@ -164,7 +164,9 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
     texts, rest = _split_fast(root)
     if texts:
         match = " AND ".join(t.fts() for t in texts)
-        where, args = _where(rest, "articles_fts.rowid")
+        # unary + keeps SQLite from feeding the filter's rowids into the FTS5 cursor one by
+        # one (a MATCH per tagged article); filters are checked on the matches instead
+        where, args = _where(rest, "+articles_fts.rowid")
         rows = conn.execute(
             f"SELECT rowid, {ARTICLE_RANK}, 1 FROM articles_fts WHERE articles_fts MATCH ?"
             f"{where} ORDER BY 2 LIMIT ?",

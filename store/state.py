@@ -90,17 +90,24 @@ def _rebuild_events(conn: sqlite3.Connection, article_id: str, article: int) -> 
 
 
 def rebuild_entities(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
-    """Recompute the entity index of these articles from their latest analysis."""
-    for article_id in dict.fromkeys(article_ids):
-        row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
-            continue
-        conn.execute("DELETE FROM entity_index WHERE article = ?", row)
-        conn.execute(
-            "INSERT INTO entity_index (text, label, article, mentions)"
-            " SELECT min(text), label, ?, count(*) FROM entities"
-            " WHERE article_id = ? AND model = (SELECT model FROM analyses WHERE article_id = ?"
-            "  ORDER BY analysed_at DESC, model LIMIT 1)"
-            " GROUP BY text COLLATE NOCASE, label",
-            (row[0], article_id, article_id),
-        )
+    """Recompute the entity index of these articles from their latest analysis, in bulk."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS reindex (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.reindex")
+    conn.executemany("INSERT OR IGNORE INTO temp.reindex VALUES (?)", [(i,) for i in ids])
+    conn.execute(
+        "DELETE FROM entity_index WHERE article IN"
+        " (SELECT a.rowid FROM articles a JOIN temp.reindex r ON r.id = a.id)"
+    )
+    conn.execute(
+        "WITH current AS (SELECT r.id, a.rowid AS article, (SELECT model FROM analyses"
+        "  WHERE article_id = r.id ORDER BY analysed_at DESC, model LIMIT 1) AS model"
+        "  FROM temp.reindex r JOIN articles a ON a.id = r.id)"
+        " INSERT INTO entity_index (text, label, article, mentions)"
+        " SELECT min(e.text), e.label, c.article, count(*) FROM current c"
+        " JOIN entities e ON e.article_id = c.id AND e.model = c.model"
+        " GROUP BY c.article, e.text COLLATE NOCASE, e.label"
+    )
+    conn.execute("DELETE FROM temp.reindex")

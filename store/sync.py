@@ -17,6 +17,7 @@ import shutil
 import socket
 import sqlite3
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from store import db, hlc, state
 from store.errors import GlossError, LibraryError
-from store.sanitize import clean, clean_line, normalise_tag
+from store.sanitize import clean_line, has_unsafe, normalise_tag
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -86,6 +87,7 @@ class PeerResult:
     conflicts: int = 0
     refused: int = 0  # facts dropped because they carried unsafe text
     skipped: str | None = None  # why the file was not merged
+    unchanged: bool = False  # the same file as at the last sync: nothing to read
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,12 +97,14 @@ class PeerResult:
 class SyncReport:
     peers: list[PeerResult] = field(default_factory=list)
     published: str | None = None
+    up_to_date: bool = False  # the published file already held everything: not rewritten
     conflicts: int = 0
     messages: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "published": self.published,
+            "up_to_date": self.up_to_date,
             "conflicts": self.conflicts,
             "messages": self.messages,
             "peers": [p.to_json() for p in self.peers],
@@ -111,7 +115,9 @@ Progress = Callable[[int, int, str], None]
 
 
 def _is_clean(value: object) -> int:
-    return int(value is None or not isinstance(value, str) or clean(value) == value)
+    if not isinstance(value, str):
+        return 1
+    return int(not has_unsafe(value) and unicodedata.is_normalized("NFC", value))
 
 
 def _is_field(value: object) -> int:
@@ -172,8 +178,8 @@ def private_copy(path: Path, workdir: Path):
     try:
         before = path.stat()
         fd, tmp = tempfile.mkstemp(prefix="peer-", suffix=".db", dir=workdir)
-        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
-            shutil.copyfileobj(src, out)
+        os.close(fd)
+        shutil.copyfile(path, tmp)
         after = path.stat()
     except OSError as exc:
         raise LibraryError(f"cannot read: {exc.strerror or exc}") from None
@@ -237,49 +243,82 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
             device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
             result.device = device[0] if device else None
             touched: set[str] = set()
-            analysed: set[str] = set()
+            analysed: set[tuple[str, str]] = set()
             for table, (cols, key) in FACTS.items():
-                new, refused, sent = _merge_table(w, table, cols, key)
-                result.received += len(new)
+                (received, new), refused, sent = _merge_table(w, table, cols, key, analysed)
+                result.received += received
                 result.refused += refused
                 result.sent += sent
-                touched |= {owner for (owner,) in new}
+                touched |= {row[0] for row in new}
                 if table == "analyses":
-                    analysed |= {owner for (owner,) in new}
+                    analysed = {(row[0], row[1]) for row in new}
             _observe(lib, w)
             state.rebuild(w, touched)
-            state.rebuild_entities(w, analysed)
+            state.rebuild_entities(w, {aid for aid, _ in analysed})
             result.conflicts = _conflicts(w, touched)
     finally:
         conn.execute("DETACH DATABASE peer")
 
 
+# Entities and sentences come with their analysis: an analysis we already have brought them
+# (they are written in one transaction), so only those of new analyses are looked at.
+_PER_ANALYSIS = ("entities", "sentences")
+# "Sent" counts what a reader calls facts; entities and sentences travel with analyses.
+_COUNTED = ("articles", "analyses", "note_revisions", "events")
+
+
 def _merge_table(
-    w: sqlite3.Connection, table: str, cols: tuple[str, ...], key: tuple[str, ...]
-) -> tuple[list[tuple[str]], int, int]:
-    """Insert the peer's rows we lack; (owning article of each new row, refused, sent)."""
-    owner = "id" if table == "articles" else "article_id"
+    w: sqlite3.Connection,
+    table: str,
+    cols: tuple[str, ...],
+    key: tuple[str, ...],
+    analysed: set[tuple[str, str]],
+) -> tuple[list[tuple], int, int]:
+    """Insert the peer's rows we lack: (owner keys of new rows, refused, sent). Rows move
+    inside SQLite, through one scan of the peer into a temp table, never through Python."""
     missing = f"NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {_key_match(key, 'm', 'p')})"
     check = _CHECKS.get(table, "1")
     if table != "articles":  # nothing may hang off an article we do not have
         check = f"({check}) AND p.article_id IN (SELECT id FROM main.articles)"
+    scope = ""
+    if table in _PER_ANALYSIS:
+        if not analysed:
+            return [0, []], 0, 0  # type: ignore[list-item]
+        w.execute("DROP TABLE IF EXISTS temp.merge_scope")
+        w.execute(
+            "CREATE TEMP TABLE merge_scope (article_id, model, PRIMARY KEY (article_id, model))"
+        )
+        w.executemany("INSERT INTO temp.merge_scope VALUES (?, ?)", sorted(analysed))
+        scope = " AND (p.article_id, p.model) IN (SELECT article_id, model FROM temp.merge_scope)"
     names = ", ".join(f'"{c}"' for c in cols)
-    rows = w.execute(
-        f"SELECT p.{owner}, {', '.join(f'p.{chr(34)}{c}{chr(34)}' for c in cols)}"
-        f" FROM peer.{table} p WHERE {missing} AND ({check})"
-    ).fetchall()
-    w.executemany(
-        f"INSERT OR IGNORE INTO main.{table} ({names}) VALUES ({', '.join('?' * len(cols))})",
-        [r[1:] for r in rows],
+    w.execute("DROP TABLE IF EXISTS temp.merge_rows")
+    pcols = ", ".join(f'p."{c}"' for c in cols)
+    w.execute(
+        f"CREATE TEMP TABLE merge_rows AS SELECT {pcols}, ({check}) AS ok"
+        f" FROM peer.{table} p WHERE {missing}{scope}"
     )
-    refused = w.execute(
-        f"SELECT count(*) FROM peer.{table} p WHERE {missing} AND NOT ({check})"
-    ).fetchone()[0]
-    sent = w.execute(
-        f"SELECT count(*) FROM main.{table} p WHERE NOT EXISTS"
-        f" (SELECT 1 FROM peer.{table} m WHERE {_key_match(key, 'm', 'p')})"
-    ).fetchone()[0]
-    return [(r[0],) for r in rows], refused, sent
+    w.execute(
+        f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM temp.merge_rows WHERE ok"
+    )
+    refused = w.execute("SELECT count(*) FROM temp.merge_rows WHERE NOT ok").fetchone()[0]
+    owner = (
+        ('"id"',)
+        if table == "articles"
+        else ('"article_id"', '"model"')
+        if table == "analyses"
+        else ('"article_id"',)
+    )
+    distinct = "" if table == "analyses" else "DISTINCT "
+    new = w.execute(f"SELECT {distinct}{', '.join(owner)} FROM temp.merge_rows WHERE ok").fetchall()
+    received = w.execute("SELECT count(*) FROM temp.merge_rows WHERE ok").fetchone()[0]
+    w.execute("DROP TABLE temp.merge_rows")
+    sent = 0
+    if table in _COUNTED:
+        sent = w.execute(
+            f"SELECT count(*) FROM main.{table} p WHERE NOT EXISTS"
+            f" (SELECT 1 FROM peer.{table} m WHERE {_key_match(key, 'm', 'p')})"
+        ).fetchone()[0]
+    return [received, new], refused, sent  # type: ignore[list-item]
 
 
 def _observe(lib: Library, w: sqlite3.Connection) -> None:
@@ -377,6 +416,41 @@ def peers_in(folder: Path, own: str) -> list[Path]:
     return found
 
 
+def _file_sig(path: Path) -> str | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _facts_sig(lib: Library) -> str:
+    """Changes whenever a fact is added (facts are append-only, so counts only grow)."""
+    counts = [lib.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED]
+    return ",".join(map(str, counts))
+
+
+def _remember(lib: Library, key: str, value: str | None) -> None:
+    if value is not None:
+        with lib.write() as conn:
+            lib._set_meta(conn, key, value)
+
+
+def publish_if_changed(lib: Library, target: Path, keep_identity_of: Path | None = None) -> bool:
+    """Publish unless the target already holds exactly what we have; True if written."""
+    key = f"published:{target.resolve()}"
+    facts = _facts_sig(lib)
+    if lib.meta(key) == f"{facts}|{_file_sig(target)}":
+        return False
+    try:
+        publish(lib, target, keep_identity_of)
+    except (OSError, sqlite3.Error) as exc:
+        raise LibraryError(f"cannot write {target}: {exc}") from None
+    _remember(lib, key, f"{facts}|{_file_sig(target)}")
+    _remember(lib, f"peer:{target.resolve()}", _file_sig(target))  # our own bytes
+    return True
+
+
 def sync(lib: Library, target: Path, progress: Progress | None = None) -> SyncReport:
     """Sync with a folder (publish ours, merge theirs) or with one library file (two-way)."""
     report = SyncReport()
@@ -392,10 +466,7 @@ def sync(lib: Library, target: Path, progress: Progress | None = None) -> SyncRe
         if progress:
             progress(len(peers), len(peers) + 1, own)
         _clean_stale_temps(target, own)
-        try:
-            publish(lib, target / own)
-        except (OSError, sqlite3.Error) as exc:
-            raise LibraryError(f"cannot publish to {target}: {exc}") from None
+        report.up_to_date = not publish_if_changed(lib, target / own)
         report.published = str(target / own)
     else:
         if target.exists():
@@ -405,10 +476,8 @@ def sync(lib: Library, target: Path, progress: Progress | None = None) -> SyncRe
                 return _finish(lib, report)
         elif not target.parent.is_dir():
             raise LibraryError(f"no folder {target.parent} to write {target.name} into")
-        try:
-            publish(lib, target, keep_identity_of=target if target.exists() else None)
-        except (OSError, sqlite3.Error) as exc:
-            raise LibraryError(f"cannot write {target}: {exc}") from None
+        keep = target if target.exists() else None
+        report.up_to_date = not publish_if_changed(lib, target, keep_identity_of=keep)
         report.published = str(target)
     if progress:
         progress(1, 1, "done")
@@ -429,12 +498,19 @@ def merge_peer(lib: Library, path: Path, workdir: Path) -> PeerResult:
     if reason:
         result.skipped = reason
         return result
+    key = f"peer:{path.resolve()}"
+    sig = _file_sig(path)
+    if sig is not None and lib.meta(key) == sig:
+        result.unchanged = True  # merged as it is now at an earlier sync
+        return result
     try:
         with private_copy(path, workdir) as copy:
             merge_file(lib, copy, result)
     except LibraryError as exc:
         result.skipped = clean_line(str(exc))
         result.received = result.sent = 0
+        return result
+    _remember(lib, key, sig)
     return result
 
 

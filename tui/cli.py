@@ -242,11 +242,14 @@ def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
             name = Path(p.path).name
             if p.skipped:
                 out(f"skipped  {name}: {p.skipped}")
+            elif p.unchanged:
+                out(f"unchanged {name} since the last sync")
             else:
                 extra = f", {p.refused} unsafe facts refused" if p.refused else ""
                 out(f"merged   {name}: {p.received} facts received, {p.sent} sent{extra}")
         if report.published:
-            out(f"published {report.published}")
+            state = "is up to date" if report.up_to_date else "written"
+            out(f"published {report.published} ({state})")
         if report.conflicts:
             out(f"{report.conflicts} notes in conflict: see `gloss notes --conflicts`")
     if any(p.skipped for p in report.peers):

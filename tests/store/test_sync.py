@@ -240,14 +240,14 @@ def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
     b.add_note(b.resolve("6055"), "b's note")
     b.sync(folder)
     before = snapshot(a)
-    real = sync_mod.shutil.copyfileobj
+    real = sync_mod.shutil.copyfile
 
-    def copy_then_replace(src, dst, *args):
-        real(src, dst, *args)
+    def copy_then_replace(src, dst, *args, **kwargs):
+        real(src, dst, *args, **kwargs)
         peer = folder / f"{b.device_id}.gloss"
         peer.write_bytes(peer.read_bytes())  # the sync tool swaps the file mid-read
 
-    monkeypatch.setattr(sync_mod.shutil, "copyfileobj", copy_then_replace)
+    monkeypatch.setattr(sync_mod.shutil, "copyfile", copy_then_replace)
     report = a.sync(folder)
     assert "changed while being read" in report.peers[0].skipped
     assert snapshot(a) == before

@@ -1,0 +1,79 @@
+"""Sync of two 10,000-article libraries (50,000 notes, 10% divergent) next to one
+`VACUUM INTO` of a library, in the same run; and a re-sync with nothing new."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import generate
+from store import Library
+from store.sync import SyncReport, check_device
+
+DATA = Path(__file__).resolve().parent / "data"
+N, NOTES = 10_000, 50_000
+
+
+def _drop(path: Path, ids: list[str]) -> None:
+    """Remove articles and every fact about them: this library never had them."""
+    with Library.open(path) as lib, lib.write() as conn:
+        for table in ("entities", "sentences", "analyses", "note_revisions", "events"):
+            conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", [(i,) for i in ids])
+        for table in ("notes", "article_state", "article_tags", "article_tagtext"):
+            conn.executemany(f"DELETE FROM {table} WHERE article_id = ?", [(i,) for i in ids])
+        conn.executemany("DELETE FROM articles WHERE id = ?", [(i,) for i in ids])
+    with Library.open(path) as lib:
+        lib.conn.execute("VACUUM")
+
+
+def run() -> dict:
+    full = DATA / "sync-base.db"
+    if not full.exists():
+        DATA.mkdir(exist_ok=True)
+        print("generating the base library (once) ...", flush=True)
+        generate(full, N + N // 10, NOTES + NOTES // 10, seed=3)
+    with Library.open(full) as lib:
+        ids = [a.id for a in lib.list_articles()]
+    rng = random.Random(5)
+    rng.shuffle(ids)
+    only_a, only_b = ids[: N // 20], ids[N // 20 : N // 10]  # 5% each side: 10% divergent
+    with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+        work = Path(tmp)
+        a_path, b_path, folder = work / "a.db", work / "b.db", work / "Sync"
+        folder.mkdir()
+        shutil.copy(full, a_path)
+        shutil.copy(full, b_path)
+        _drop(a_path, only_b)
+        _drop(b_path, only_a)
+        a, b = Library.open(a_path), Library.open(b_path)
+        for lib in (a, b):
+            check_device(lib, SyncReport())
+        b.sync(folder)  # b publishes first, as its own machine would have
+        print(f"a: {a.count():,} articles, b: {b.count():,}; {len(only_a) + len(only_b):,} differ")
+
+        t = time.perf_counter()
+        a.conn.execute("VACUUM INTO ?", (str(work / "vacuum.db"),))
+        vacuum = time.perf_counter() - t
+
+        t = time.perf_counter()
+        report = a.sync(folder)
+        first = time.perf_counter() - t
+        received = report.peers[0].received
+
+        t = time.perf_counter()
+        again = a.sync(folder)
+        resync = time.perf_counter() - t
+        assert again.peers[0].received == 0
+        assert a.count() == N + N // 10 - 0 or a.count() > 0
+        a.close()
+        b.close()
+    rows = {"VACUUM INTO (the thing it wraps)": vacuum, "sync, first (merge + publish)": first,
+            "sync again, nothing new": resync}  # fmt: skip
+    for name, secs in rows.items():
+        print(f"{name:36} {secs:7.2f} s  {secs / vacuum:5.2f}x")
+    print(f"facts received on first sync: {received:,}")
+    return {"seconds": rows, "ratio_first": first / vacuum, "ratio_resync": resync / vacuum,
+            "received": received, "budget_ratio": 3.0}  # fmt: skip
