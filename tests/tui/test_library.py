@@ -1,0 +1,276 @@
+"""The library screen: counts, the list, the sidebar, filters, quick edits, help, imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.tui.conftest import ARTICLES, no_model, opened, screen_text, settle
+from tui.app import GlossApp
+from tui.screens.help import HelpScreen
+from tui.screens.library import LibraryScreen
+from tui.screens.modals import PathPrompt, TagEditor
+from tui.widgets.article_list import ArticleList
+from tui.widgets.sidebar import Sidebar
+
+SIZE = (120, 40)
+
+
+def article_list(app: GlossApp) -> ArticleList:
+    return app.screen.query_one(ArticleList)
+
+
+def choose_in_sidebar(app: GlossApp, label: str) -> None:
+    """Move the sidebar cursor to the node whose label starts with `label`."""
+    sidebar = app.screen.query_one(Sidebar)
+    sidebar.focus()
+    for line in range(sidebar.last_line + 1):
+        node = sidebar.get_node_at_line(line)
+        if node is not None and str(node.label).split("  ")[0] == label:
+            sidebar.move_cursor(node)
+            return
+    raise AssertionError(f"no sidebar node {label!r}")
+
+
+async def test_lists_articles_with_counts(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        listing = article_list(app)
+        assert listing.count == 5
+        with opened(lib_path) as lib:
+            expected = [a.title for a in lib.list_articles()]
+        assert [listing.summary_at(i).title for i in range(5)] == expected  # type: ignore[union-attr]
+        text = screen_text(pilot)
+        assert "5 articles · 5 unread · 0 notes" in text
+        assert "European Central Bank Holds Rates" in text
+        assert "Henrik Saldana"[:12] in text
+        assert "2026-04-16" in text  # published date
+        assert "economy" in text  # tags in the row and the sidebar
+        assert "world" in text and "europe" in text
+
+
+async def test_star_and_read_toggle_from_the_list(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = article_list(app).current
+        assert first is not None
+        await pilot.press("s", "r")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.summary(first.id).starred
+            assert lib.summary(first.id).read
+        await pilot.press("s", "r")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            state = lib.summary(first.id)
+            assert (state.starred, state.read) == (False, False)
+
+
+async def test_sidebar_views_filter_the_list(lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        ids = [a.id for a in lib.list_articles()]
+        lib.set_starred(ids[1])
+        lib.set_read(ids[2])
+        lib.highlight(ids[3], 0, 10)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = article_list(app)
+        for label, expected in [("Starred", [ids[1]]), ("Annotated", [ids[3]])]:
+            choose_in_sidebar(app, label)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert [listing.summary_at(i).id for i in range(listing.count)] == expected  # type: ignore[union-attr]
+        choose_in_sidebar(app, "Unread")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert listing.count == 4
+        assert "showing Unread" in screen_text(pilot)
+        choose_in_sidebar(app, "All")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert listing.count == 5
+
+
+async def test_nested_tag_tree_filters_by_parent(lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        ids = [a.id for a in lib.list_articles()]
+        lib.tag(ids[0], add=["world/asia"])
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        choose_in_sidebar(app, "world")
+        sidebar = app.screen.query_one(Sidebar)
+        node = sidebar.cursor_node
+        assert node is not None
+        assert sorted(str(c.label).split("  ")[0] for c in node.children) == ["asia", "europe"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert article_list(app).count == 2
+        choose_in_sidebar(app, "asia")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert article_list(app).count == 1
+        assert article_list(app).current.id == ids[0]  # type: ignore[union-attr]
+
+
+async def test_title_filter(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"wind")
+        await settle(pilot)
+        listing = article_list(app)
+        assert listing.count == 1
+        assert "Wind Farm" in listing.current.title  # type: ignore[union-attr]
+        await pilot.press("enter")
+        assert app.focused is listing
+        await pilot.press("escape")
+        await settle(pilot)
+        assert listing.count == 5
+
+
+async def test_tags_modal_completes_adds_and_removes(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = article_list(app).current
+        assert first is not None
+        await pilot.press("t")
+        assert isinstance(app.screen, TagEditor)
+        await pilot.press(*"+eco")
+        await pilot.pause()
+        await pilot.press("tab")
+        assert app.screen.query_one(Input).value == "+economy"
+        await pilot.press(*" politics World/Asia", "enter")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.summary(first.id).tags == ("economy", "politics", "world/asia")
+        await pilot.press("t", *"-politics", "enter")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.summary(first.id).tags == ("economy", "world/asia")
+        assert "politics" not in screen_text(pilot)
+
+
+async def test_bad_tag_is_refused_in_the_dialog(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("t", *"bad!tag", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TagEditor)
+        assert "invalid tag" in screen_text(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_help_lists_every_binding(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(pilot)
+        for words in ["Filter", "Tags", "Star", "Read/unread", "Quit", "Open", "Help", "Down"]:
+            assert words in text, words
+        await pilot.press("escape")
+        assert isinstance(app.screen, LibraryScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, LibraryScreen)
+
+
+async def test_first_run_imports_with_progress_and_summary(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    app = GlossApp(path, [ARTICLES])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, rounds=10)
+        assert article_list(app).count == 5
+        messages = [n.message for n in app._notifications]
+        assert any("Imported 5 articles" in m for m in messages), messages
+    with opened(path) as lib:
+        assert lib.stats()["articles"] == 5
+
+
+async def test_palette_import_without_model_warns(lib_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "one.txt").write_text("A New Story\n\nIt happened on Monday.\n", encoding="utf-8")
+    (folder / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    app = GlossApp(lib_path)
+    with no_model():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Import a folder")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PathPrompt)
+            await pilot.press(*str(folder), "enter")
+            await settle(pilot, rounds=10)
+            assert isinstance(app.screen, LibraryScreen)
+            assert article_list(app).count == 6
+            notes = [(n.message, n.severity) for n in app._notifications]
+            assert any("Imported 1 article;" in m for m, _ in notes), notes
+            assert any("GLOSS_MODEL=none" in m and s == "warning" for m, s in notes), notes
+            assert any("bad.txt" in m and s == "error" for m, s in notes), notes
+
+
+async def test_a_file_that_is_not_a_library_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    app = GlossApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert errors and "library" in errors[0], errors
+        assert isinstance(app.screen, LibraryScreen)
+        assert "no library open" in screen_text(pilot)
+        await pilot.press("j", "enter", "s")  # nothing to act on; must not crash
+        await settle(pilot)
+
+
+async def test_list_of_20000_articles_is_virtual(big_path: Path) -> None:
+    app = GlossApp(big_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = article_list(app)
+        assert listing.count == 20_000
+        assert listing.virtual_size.height == 20_000
+        assert len(app.screen.query("*")) < 60  # no widget per row
+        await pilot.press("G")
+        await settle(pilot)
+        assert listing.cursor == 19_999
+        last = listing.summary_at(19_999)
+        assert last is not None and last.title == "Generated article 00000"
+        assert "Generated article 00000" in screen_text(pilot)
+        assert len(listing._pages) <= 32  # only pages that were shown are cached
+        await pilot.press("g", "j", "j")
+        assert listing.cursor == 2
+        assert listing.scroll_offset.y == 0
+
+
+async def test_palette_reanalyse_without_model_warns(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    with no_model():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Re-analyse")
+            await pilot.pause()
+            await pilot.press("enter")
+            await settle(pilot)
+            notes = [(n.message, n.severity) for n in app._notifications]
+            assert ("entity analysis is off (GLOSS_MODEL=none)", "warning") in notes, notes
+            assert not app.screen.query_one("#progress").display

@@ -1,0 +1,117 @@
+"""The pieces under the widgets: wrapping, tag input, the tag tree, legend order, queries."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store.errors import InvalidInput, LibraryError
+from store.models import Entity
+from tests.tui.conftest import insert_articles, opened
+from tui import queries
+from tui.screens.modals import TagSuggester, parse_tags
+from tui.widgets.article_header import label_counts
+from tui.widgets.failures import describe
+from tui.widgets.layout import Row, layout, row_at, spans_by_row, wrap_line
+from tui.widgets.sidebar import tag_tree
+
+
+def test_wrap_line_breaks_at_words_and_keeps_every_character() -> None:
+    line = "The quick brown fox jumps over the lazy dog"
+    rows = wrap_line(line, 10)
+    assert [line[s:e] for s, e in rows] == ["The quick ", "brown fox ", "jumps over ",
+                                            "the lazy ", "dog"]  # fmt: skip
+    assert "".join(line[s:e] for s, e in rows) == line
+
+
+def test_wrap_line_folds_words_longer_than_the_row() -> None:
+    line = "a " + "x" * 25 + " end"
+    assert [line[s:e] for s, e in wrap_line(line, 10)] == ["a ", "x" * 10, "x" * 10,
+                                                          "xxxxx end"]  # fmt: skip
+
+
+def test_wrap_line_counts_cells_not_characters() -> None:
+    line = "漢字漢字 漢字"  # each character takes two cells
+    assert [line[s:e] for s, e in wrap_line(line, 8)] == ["漢字漢字 ", "漢字"]
+
+
+def test_layout_marks_headings_and_blank_lines() -> None:
+    text = "First para.\n\nHeading\n\nSecond para here."
+    rows = layout(text, 12, [(13, 20)])
+    assert rows == [Row(0, 11), Row(12, 12), Row(13, 20, True), Row(21, 21), Row(22, 34),
+                    Row(34, 39)]  # fmt: skip
+    assert row_at([r.start for r in rows], 35) == 5
+    assert layout("", 10) == [Row(0, 0)]
+
+
+def test_spans_are_bucketed_by_the_rows_they_touch() -> None:
+    rows = layout("aaaa bbbb cccc", 5)
+    starts = [r.start for r in rows]
+    buckets = spans_by_row(rows, starts, [(2, 7, "x"), (10, 14, "y"), (3, 3, "empty")])
+    assert buckets == {0: [(2, 7, "x")], 1: [(2, 7, "x")], 2: [(10, 14, "y")]}
+
+
+def test_parse_tags() -> None:
+    assert parse_tags("+World/Asia -draft  politics, Big News") == (
+        ["world/asia", "politics", "big", "news"],
+        ["draft"],
+    )
+    assert parse_tags("  ") == ([], [])
+    with pytest.raises(InvalidInput):
+        parse_tags("+[bold]")
+
+
+def test_tag_suggester_completes_the_last_word() -> None:
+    suggester = TagSuggester(["economy", "world/asia", "world/europe"])
+    assert asyncio.run(suggester.get_suggestion("+eco")) == "+economy"
+    assert asyncio.run(suggester.get_suggestion("economy -world/e")) == "economy -world/europe"
+    assert asyncio.run(suggester.get_suggestion("economy ")) is None
+    assert asyncio.run(suggester.get_suggestion("economy")) is None
+
+
+def test_tag_tree_nests_and_keeps_counts() -> None:
+    tree = tag_tree([("economy", 2), ("world/asia", 1), ("world/asia/china", 1), ("world/eu", 3)])
+    assert tree == {
+        "economy": (2, {}),
+        "world": (None, {"asia": (1, {"china": (1, {})}), "eu": (3, {})}),
+    }
+
+
+def test_legend_order_is_most_mentioned_first() -> None:
+    ents = [Entity(0, 1, "ORG", "a"), Entity(2, 3, "GPE", "b"), Entity(4, 5, "GPE", "c"),
+            Entity(6, 7, "DATE", "d")]  # fmt: skip
+    assert label_counts(ents) == [("GPE", 2), ("DATE", 1), ("ORG", 1)]
+
+
+def test_describe_errors_in_one_line() -> None:
+    assert describe(LibraryError("library x is busy")) == "library x is busy"
+    assert describe(ValueError("bad\nthing\x1b[2J")) == "unexpected error (ValueError): bad thing"
+
+
+def test_neighbour_and_position_follow_list_order(tmp_path: Path) -> None:
+    with opened(tmp_path / "lib.db") as lib:
+        insert_articles(lib, 5)
+        order = [a.id for a in lib.list_articles()]
+        assert queries.neighbour(lib, order[0], 1, {}) == order[1]
+        assert queries.neighbour(lib, order[1], -1, {}) == order[0]
+        assert queries.neighbour(lib, order[4], 1, {}) is None
+        assert queries.neighbour(lib, "0" * 32 + "x", 1, {}) is None
+        lib.set_read(order[1])
+        lib.set_read(order[2])
+        # the current article is read, so outside the unread view: the next is still found
+        assert queries.neighbour(lib, order[1], 1, {"unread": True}) == order[3]
+        assert queries.position(lib, order[3], {"unread": True}) == 1
+        assert queries.position(lib, order[2], {"unread": True}) is None
+        assert queries.position(lib, order[4], {}) == 4
+
+
+def test_the_app_never_imports_spacy() -> None:
+    code = (
+        "import sys; import tui.app; from tui.screens import library, reader; "
+        "assert 'spacy' not in sys.modules, 'spacy imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,1 @@
+"""Screens of the gloss app: the library, the reader, help and small dialogs."""

@@ -1,0 +1,66 @@
+"""The help screen: every key binding of the screen it was opened from."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def _title(node: DOMNode) -> str:
+    return getattr(node, "HELP_TITLE", None) or type(node).__name__
+
+
+# Horizontal scrolling is bound by Textual's scrollable widgets but never needed in gloss.
+_HIDDEN_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right"}
+
+
+def collect_bindings(screen: Screen) -> list[Section]:
+    """Bindings of the screen, its focused widget, every other gloss widget on it, and the
+    app, in that order; keys bound to the same action are shown together."""
+    nodes: list[DOMNode] = [screen]
+    if screen.focused is not None:
+        nodes.append(screen.focused)
+    nodes += [n for n in screen.query("*") if type(n).__module__.startswith("tui.")]
+    nodes.append(screen.app)
+    sections: list[Section] = []
+    for node in dict.fromkeys(nodes):
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for bindings in node._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.description and binding.action not in _HIDDEN_ACTIONS:
+                    display = screen.app.get_key_display(binding)
+                    grouped.setdefault((binding.action, binding.description), []).append(display)
+        rows = [(" / ".join(dict.fromkeys(keys)), desc) for (_, desc), keys in grouped.items()]
+        if rows:
+            sections.append((_title(node), rows))
+    return sections
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists key bindings; esc, q, ? or F1 closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
+
+    def __init__(self, sections: list[Section]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $text-accent"), "\n"]
+        for title, rows in self.sections:
+            parts += ["\n", (title, "bold $text-primary"), "\n"]
+            width = max(len(k) for k, _ in rows)
+            for keys, description in rows:
+                parts += [("  " + keys.ljust(width) + "  ", "bold"), description, "\n"]
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Content.assemble(*parts))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Widgets of the gloss app, one concern each."""

@@ -1,0 +1,239 @@
+"""The article list: one row per article, rendered lazily (Line API) from pages of rows
+fetched in workers, so a library of 100,000 articles costs a count and a page or two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import events, on, work
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store import Library
+from store.models import ArticleSummary
+from tui.widgets.article_header import article_date
+from tui.widgets.failures import ReportsFailures
+
+PAGE = 200
+PAGES_KEPT = 32
+
+
+class ArticleList(ReportsFailures, ScrollView, can_focus=True):
+    """Articles matching the current filters; enter opens the one under the cursor."""
+
+    HELP_TITLE = "Article list"
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--unread",
+        "article-list--muted",
+        "article-list--tags",
+        "article-list--star",
+    }
+    DEFAULT_CSS = """
+    ArticleList {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+        & > .article-list--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .article-list--cursor { background: $block-cursor-background; }
+        & > .article-list--unread { text-style: bold; }
+        & > .article-list--muted { text-style: dim; }
+        & > .article-list--tags { color: $text-accent; }
+        & > .article-list--star { color: $warning; }
+    }
+    """
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Down", show=False),
+        Binding("k,up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "move_page(1)", "Page down", show=False),
+        Binding("pageup", "move_page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(-1)", "First", show=False),
+        Binding("G,end", "edge(1)", "Last", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+    """Index of the article under the cursor."""
+
+    @dataclass
+    class Open(Message):
+        """Open this article."""
+
+        summary: ArticleSummary
+
+    @dataclass
+    class Counted(Message):
+        generation: int
+        count: int
+
+    @dataclass
+    class PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[ArticleSummary]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lib: Library | None = None
+        self.filters: dict[str, Any] = {}
+        self.count = 0
+        self.loaded = False
+        """True once the first count for the current filters has arrived."""
+        self._generation = 0
+        self._pages: LRUCache[int, tuple[int, list[ArticleSummary]]] = LRUCache(PAGES_KEPT)
+        self._pending: set[tuple[int, int]] = set()
+
+    # -- data -----------------------------------------------------------------------------------
+
+    def set_filters(self, lib: Library, filters: dict[str, Any], keep: bool = False) -> None:
+        """Show the articles matching `filters`; `keep` keeps the rows shown until fresh ones
+        arrive (a refresh of the same list) instead of blanking them."""
+        self.lib = lib
+        if not keep or filters != self.filters:
+            self._pages.clear()
+            self.loaded = False
+            self.cursor = 0
+            self.scroll_to(0, 0, animate=False)
+        self.filters = dict(filters)
+        self._generation += 1
+        self._pending.clear()
+        self._count(lib, self._generation, self.filters)
+
+    @work(thread=True, exclusive=True, group="list-count", exit_on_error=False)
+    def _count(self, lib: Library, generation: int, filters: dict[str, Any]) -> None:
+        self.post_message(self.Counted(generation, lib.count(**filters)))
+
+    @work(thread=True, group="list-page", exit_on_error=False)
+    def _load_page(self, lib: Library, generation: int, page: int, filters: dict[str, Any]) -> None:
+        rows = lib.list_articles(**filters, limit=PAGE, offset=page * PAGE)
+        self.post_message(self.PageLoaded(generation, page, rows))
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        event.stop()
+        if event.generation != self._generation:
+            return
+        self.count, self.loaded = event.count, True
+        self.virtual_size = Size(self.size.width, event.count)
+        self.cursor = min(self.cursor, max(0, event.count - 1))
+        self.refresh()
+
+    @on(PageLoaded)
+    def _page_loaded(self, event: PageLoaded) -> None:
+        event.stop()
+        self._pending.discard((event.generation, event.page))
+        if event.generation == self._generation:
+            self._pages.discard(event.page)  # Textual's LRUCache.set keeps an existing value
+            self._pages[event.page] = (event.generation, event.rows)
+            self.refresh()
+
+    def summary_at(self, index: int) -> ArticleSummary | None:
+        """The article at `index` if its page is loaded (a page load is started if not)."""
+        page, at = divmod(index, PAGE)
+        cached = self._pages.get(page)
+        if cached is None or cached[0] != self._generation:
+            self._request(page)
+        if cached is None or at >= len(cached[1]):
+            return None
+        return cached[1][at]
+
+    @property
+    def current(self) -> ArticleSummary | None:
+        """The article under the cursor, when known."""
+        return self.summary_at(self.cursor) if self.count else None
+
+    def _request(self, page: int) -> None:
+        key = (self._generation, page)
+        if self.lib is None or not self.loaded or key in self._pending:
+            return
+        self._pending.add(key)
+        self._load_page(self.lib, self._generation, page, self.filters)
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        base = self.rich_style
+        if index >= self.count:
+            if index == 0 and self.loaded:
+                text = Text("  No articles here.", style=base + self._style("muted"))
+                return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        style = base + self._style("cursor") if index == self.cursor else base
+        summary = self.summary_at(index)
+        text = self._row(summary, width, style) if summary else Text("  …", style=style)
+        return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"article-list--{name}", partial=True)
+
+    def _row(self, s: ArticleSummary, width: int, style: Style) -> Text:
+        """● ★ title  byline  date  tags  ✎n — stored strings are appended as plain text."""
+        muted = self._style("muted")
+        byline_w, tags_w = (18, 18) if width >= 100 else (14, 12) if width >= 80 else (0, 0)
+        title_w = max(10, width - 4 - byline_w - 12 - tags_w - 5)
+        title = Text(s.title, style=self._style("unread") if not s.read else "", end="")
+        title.truncate(title_w, overflow="ellipsis", pad=True)
+        notes = s.notes + s.highlights
+        row = Text(style=style, end="", no_wrap=True)
+        row.append("● " if not s.read else "  ", style=self._style("tags"))
+        row.append("★ " if s.starred else "  ", style=self._style("star"))
+        row.append_text(title)
+        if byline_w:
+            byline = Text(" " + (s.byline or ""), style=muted, end="")
+            byline.truncate(byline_w, overflow="ellipsis", pad=True)
+            row.append_text(byline)
+        row.append(" " + article_date(s).ljust(10) + " ", style=muted)
+        if tags_w:
+            tags = Text(" ".join(s.tags), style=self._style("tags"), end="")
+            tags.truncate(tags_w, overflow="ellipsis", pad=True)
+            row.append_text(tags)
+        row.append(f" ✎{notes:<3}" if notes else "     ", style=self._style("muted"))
+        return row
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False)
+
+    def _move_to(self, index: int) -> None:
+        if self.count:
+            self.cursor = max(0, min(self.count - 1, index))
+
+    def action_move(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_move_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_edge(self, direction: int) -> None:
+        self._move_to(0 if direction < 0 else self.count - 1)
+
+    def action_open(self) -> None:
+        if (summary := self.current) is not None:
+            self.post_message(self.Open(summary))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            index = self.scroll_offset.y + offset.y
+            if index < self.count:
+                if index == self.cursor and event.chain >= 2:
+                    self.action_open()
+                self._move_to(index)

@@ -1,0 +1,313 @@
+"""The article body: wrapped rows rendered lazily (Line API) with a passage cursor.
+
+The text is data: each row is a `rich.text.Text` built from a plain slice and styled by
+character range (entities, highlights, notes, the cursor, the selection), never parsed as
+markup. Layout depends only on the text and the width; styles are recomputed when notes,
+entity settings or the cursor change.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.actions import SkipAction
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.models import Article, Entity, Note, Sentence
+from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
+from tui.widgets.layout import Row, layout, row_at, spans_by_row
+
+GUTTER = 3  # cursor bar, note mark, space
+MEASURE = 88  # the widest a line of prose gets, for comfortable reading
+_BLACK = Style(color="#000000")
+
+
+def entity_style(label: str) -> Style:
+    """displaCy's colour for `label` as a background, with black text on it."""
+    return _BLACK + Style(bgcolor=ENTITY_COLOURS.get(label, DEFAULT_COLOUR))
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Shows one article and moves a cursor over its sentences."""
+
+    HELP_TITLE = "Article text"
+
+    COMPONENT_CLASSES = {
+        "article-view--heading",
+        "article-view--cursor",
+        "article-view--bar",
+        "article-view--selection",
+        "article-view--highlight",
+        "article-view--note",
+        "article-view--mark",
+        "article-view--conflict",
+        "article-view--empty",
+    }
+    DEFAULT_CSS = """
+    ArticleView {
+        background: $surface;
+        overflow-x: hidden;
+        overflow-y: scroll;
+        scrollbar-size-vertical: 1;
+        & > .article-view--heading { color: $accent; text-style: bold; }
+        & > .article-view--cursor { background: $primary-muted; }
+        & > .article-view--bar { color: $accent; }
+        & > .article-view--selection { background: $primary; color: $foreground; }
+        & > .article-view--highlight { background: $warning-muted; }
+        & > .article-view--note { background: $success-muted; }
+        & > .article-view--mark { color: $success; text-style: bold; }
+        & > .article-view--conflict { color: $error; text-style: bold; }
+        & > .article-view--empty { text-style: dim italic; }
+    }
+    """
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next passage", show=False),
+        Binding("k,up", "move(-1)", "Previous passage", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("g,home", "edge(-1)", "First passage", show=False),
+        Binding("G,end", "edge(1)", "Last passage", show=False),
+        Binding("v", "select", "Select"),
+        Binding("escape", "clear_selection", "Clear selection", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article_id: str | None = None
+        self.text = ""
+        self.sentences: tuple[Sentence, ...] = ()
+        self._sentence_starts: list[int] = []
+        self._headings: list[tuple[int, int]] = []
+        self._entities: tuple[Entity, ...] = ()
+        self._notes: tuple[Note, ...] = ()
+        self.cursor = 0
+        """Index of the sentence under the cursor."""
+        self.anchor: int | None = None
+        """Sentence index where a selection started (`v`), or None."""
+        self.entities_on = True
+        self.hidden_labels: frozenset[str] = frozenset()
+        self._rows: list[Row] = []
+        self._row_starts: list[int] = []
+        self._width = 0
+        self._spans: dict[int, list[tuple[int, int, object]]] = {}
+        self._marks: dict[int, str] = {}
+        self._strips: LRUCache[int, Strip] = LRUCache(1024)
+
+    # -- what to show --------------------------------------------------------------------
+
+    def show(self, article: Article) -> None:
+        """Show `article`; re-showing the same article keeps the cursor and scroll."""
+        same = article.id == self.article_id and article.text == self.text
+        self.article_id = article.id
+        self.text = article.text
+        self.sentences = article.sentences
+        self._sentence_starts = [s.start for s in article.sentences]
+        self._headings = [(s.start, s.end) for s in article.sections]
+        self._entities = article.entities
+        self._notes = article.notes
+        if not same:
+            self.cursor, self.anchor, self._width = 0, None, 0
+            self.scroll_to(0, 0, animate=False)
+        self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
+        self._relayout()
+
+    def set_entities(self, on: bool, hidden: frozenset[str]) -> None:
+        """Show or hide entity colours, and which labels are switched off."""
+        self.entities_on, self.hidden_labels = on, hidden
+        self._restyle()
+
+    @property
+    def rows(self) -> Sequence[Row]:
+        return self._rows
+
+    def selection_range(self) -> tuple[int, int] | None:
+        """(start, end) of the selected sentences, or of the cursor's sentence."""
+        if not self.sentences:
+            return None
+        lo, hi = self.cursor, self.cursor if self.anchor is None else self.anchor
+        lo, hi = min(lo, hi), max(lo, hi)
+        return self.sentences[lo].start, self.sentences[hi].end
+
+    def clear_selection(self) -> None:
+        self.anchor = None
+        self._invalidate()
+
+    def go_to(self, offset: int) -> None:
+        """Put the cursor on the sentence holding character `offset` and scroll to it."""
+        if self.sentences:
+            self.cursor = max(0, bisect_right(self._sentence_starts, offset) - 1)
+            self._cursor_moved()
+
+    # -- layout and styles ----------------------------------------------------------------
+
+    def _measure(self) -> int:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        return max(10, min(MEASURE, width - GUTTER - 1))
+
+    def _relayout(self) -> None:
+        width = self._measure()
+        if width != self._width:
+            self._width = width
+            self._rows = layout(self.text, width, self._headings)
+            self._row_starts = [r.start for r in self._rows]
+            self.virtual_size = Size(width + GUTTER, max(1, len(self._rows)))
+        self._restyle()
+        self._scroll_to_cursor()
+
+    def _restyle(self) -> None:
+        spans: list[tuple[int, int, object]] = []
+        marks: dict[int, str] = {}
+        anchored = [n for n in self._notes if n.anchor is not None]
+        for note in anchored:
+            # a component name, resolved when rendering so a theme change applies at once
+            kind = "article-view--highlight" if note.is_highlight else "article-view--note"
+            spans.append((note.anchor.start, note.anchor.end, kind))  # type: ignore[union-attr]
+            if not note.is_highlight and self._rows:
+                row = row_at(self._row_starts, note.anchor.start)  # type: ignore[union-attr]
+                marks[row] = "!" if note.conflict or marks.get(row) == "!" else "✎"
+        if self.entities_on:
+            spans += [
+                (e.start, e.end, entity_style(e.label))
+                for e in self._entities
+                if e.label not in self.hidden_labels
+            ]
+        spans += [(n.anchor.start, n.anchor.end, Style(underline=True)) for n in anchored]  # type: ignore[union-attr]
+        self._spans = spans_by_row(self._rows, self._row_starts, spans)
+        self._marks = marks
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.article_id is not None:
+            self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._invalidate()
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.size.width
+        base = self.rich_style
+        if index == 0 and self.article_id is not None and not self.text.strip():
+            empty = self.get_component_rich_style("article-view--empty", partial=True)
+            text = Text(" " * GUTTER + "This article has no text.", style=base + empty)
+            return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            strip = self._render_row(index, base)
+            self._strips[index] = strip
+        return strip.crop_extend(0, width, base)
+
+    def _render_row(self, index: int, base: Style) -> Strip:
+        row = self._rows[index]
+        style = base
+        if row.heading:
+            style += self.get_component_rich_style("article-view--heading", partial=True)
+        text = Text(self.text[row.start : row.end], style=style, no_wrap=True, end="")
+
+        def clip(start: int, end: int) -> tuple[int, int] | None:
+            s, e = max(start, row.start), min(end, row.end)
+            return (s - row.start, e - row.start) if s < e else None
+
+        cursor = self.selection_range()
+        part = clip(*cursor) if cursor else None
+        on_cursor = part is not None
+        if part:
+            text.stylize(self.get_component_rich_style("article-view--cursor", partial=True), *part)
+        for start, end, span_style in self._spans.get(index, ()):
+            if piece := clip(start, end):
+                if isinstance(span_style, str):
+                    span_style = self.get_component_rich_style(span_style, partial=True)
+                text.stylize(span_style, *piece)  # type: ignore[arg-type]
+        selected = self.anchor is not None and on_cursor
+        if selected and part:
+            text.stylize(
+                self.get_component_rich_style("article-view--selection", partial=True), *part
+            )
+        bar = ("┃" if selected else "▌") if on_cursor else " "
+        mark = self._marks.get(index, " ")
+        mark_style = "article-view--conflict" if mark == "!" else "article-view--mark"
+        gutter = Text.assemble(
+            (bar, base + self.get_component_rich_style("article-view--bar", partial=True)),
+            (mark, base + self.get_component_rich_style(mark_style, partial=True)),
+            (" ", base),
+        )
+        return Strip(list((gutter + text).render(self.app.console)))
+
+    # -- moving -------------------------------------------------------------------------------
+
+    def _cursor_moved(self) -> None:
+        self._invalidate()
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
+        if not self.sentences or not self._rows:
+            return
+        sentence = self.sentences[self.cursor]
+        first = row_at(self._row_starts, sentence.start)
+        last = row_at(self._row_starts, max(sentence.start, sentence.end - 1))
+        top = round(self.scroll_offset.y)
+        height = max(1, self.scrollable_content_region.height)
+        if first < top:
+            self.scroll_to(y=first, animate=False)
+        elif last >= top + height:
+            self.scroll_to(y=min(first, last - height + 1), animate=False)
+
+    def action_move(self, delta: int) -> None:
+        if self.sentences:
+            self.cursor = max(0, min(len(self.sentences) - 1, self.cursor + delta))
+            self._cursor_moved()
+
+    def action_edge(self, direction: int) -> None:
+        if self.sentences:
+            self.cursor = 0 if direction < 0 else len(self.sentences) - 1
+            self._cursor_moved()
+
+    def action_page(self, direction: int) -> None:
+        """Scroll a page and put the cursor on the first passage starting in view."""
+        if not self.sentences or not self._rows:
+            return
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_offset.y)
+        new_top = max(0, min(len(self._rows) - height, top + direction * height))
+        if new_top == top:  # already at the end: go to the first or last passage
+            self.action_edge(direction)
+            return
+        self.scroll_to(y=new_top, animate=False)
+        index = bisect_left(self._sentence_starts, self._rows[new_top].start)
+        self.cursor = min(index, len(self.sentences) - 1)
+        self._invalidate()
+
+    def action_select(self) -> None:
+        self.anchor = self.cursor if self.anchor is None else None
+        self._invalidate()
+
+    def action_clear_selection(self) -> None:
+        if self.anchor is None:
+            raise SkipAction()
+        self.clear_selection()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self._rows:
+            return
+        index = self.scroll_offset.y + offset.y
+        if 0 <= index < len(self._rows):
+            row = self._rows[index]
+            self.go_to(min(row.end, row.start + max(0, offset.x - GUTTER)))

@@ -1,0 +1,107 @@
+"""The library sidebar: views (All, Unread, Starred, Annotated) and the tag tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+Filters = dict[str, Any]
+VIEWS: list[tuple[str, str, Filters]] = [
+    ("All", "articles", {}),
+    ("Unread", "unread", {"unread": True}),
+    ("Starred", "starred", {"starred": True}),
+    ("Annotated", "annotated", {"annotated": True}),
+]
+
+
+def tag_tree(tags: list[tuple[str, int]]) -> dict[str, Any]:
+    """Nest `world/asia` under `world`: {name: (count or None, children)}."""
+    root: dict[str, Any] = {}
+    for tag, count in tags:
+        level = root
+        parts = tag.split("/")
+        for i, part in enumerate(parts):
+            known, children = level.get(part, (None, {}))
+            level[part] = (count if i == len(parts) - 1 else known, children)
+            level = children
+    return root
+
+
+class Sidebar(Tree[Filters]):
+    """Choosing a node filters the article list to it."""
+
+    HELP_TITLE = "Sidebar"
+    DEFAULT_CSS = """
+    Sidebar {
+        width: 26;
+        height: 1fr;
+        background: $panel;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        """Show the articles matching `filters`; `name` describes them."""
+
+        name: str
+        filters: Filters
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Library", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False  # enter filters; space folds
+        self.chosen: Filters = {}
+
+    def show(self, counts: dict[str, int], tags: list[tuple[str, int]]) -> None:
+        """Rebuild the nodes from fresh counts, keeping the cursor where it was."""
+        line = self.cursor_line
+        self.clear()
+        for name, key, filters in VIEWS:
+            self.root.add_leaf(self._label(name, counts.get(key)), filters)
+        heading = self.root.add(Text("Tags", style="bold"), None, expand=True, allow_expand=False)
+        if not tags:
+            heading.add_leaf(Text("no tags yet (t adds one)", style="dim italic"), None)
+        self._add_tags(heading, tag_tree(tags), "")
+        self.move_cursor_to_line(max(0, line))
+
+    def _add_tags(self, parent: TreeNode[Filters], level: dict[str, Any], prefix: str) -> None:
+        for part in sorted(level):
+            count, children = level[part]
+            name = prefix + part
+            label = self._label(part, count)
+            if children:
+                node = parent.add(label, {"tag": name}, expand=True)
+                self._add_tags(node, children, name + "/")
+            else:
+                parent.add_leaf(label, {"tag": name})
+
+    @staticmethod
+    def _label(name: str, count: int | None) -> Text:
+        label = Text(name)
+        if count is not None:
+            label.append(f"  {count}", style="dim")
+        return label
+
+    @on(Tree.NodeSelected)
+    def _selected(self, event: Tree.NodeSelected[Filters]) -> None:
+        event.stop()
+        data = event.node.data
+        if data is None:  # the "Tags" heading or a placeholder
+            return
+        self.chosen = dict(data)
+        views = {tuple(sorted(f)): name for name, _, f in VIEWS}
+        name = data.get("tag") or views.get(tuple(sorted(data)), "All")
+        self.post_message(self.Chosen(name, dict(data)))
