@@ -8,9 +8,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bench import import_bench, search_bench, sync_bench
+from bench import import_bench, search_bench, startup_bench, sync_bench
 
 BENCHES = {
+    "startup": startup_bench.run,
     "import": import_bench.run,
     "search": search_bench.run,
     "sync": sync_bench.run,

@@ -10,8 +10,6 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING
 
-from ulid import ULID
-
 from store import state
 from store.errors import InvalidInput, NotFound
 from store.models import Anchor, Note
@@ -21,6 +19,13 @@ if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 MAX_NOTE_CHARS = 100_000
+
+
+def new_id() -> str:
+    """A new ULID string (python-ulid is imported on first write, not at start-up)."""
+    from ulid import ULID
+
+    return str(ULID())
 
 
 def _body(text: str) -> str:
@@ -80,7 +85,7 @@ class Annotations:
             anchor = Anchor.from_range(text, start, end)
         elif not body:
             raise InvalidInput("a note on the whole article needs some text")
-        note_id = str(ULID())
+        note_id = new_id()
         self._revise(article_id, note_id, [], anchor, body, deleted=False)
         return self.note(note_id)
 
@@ -124,7 +129,7 @@ class Annotations:
                 " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    str(ULID()), note_id, json.dumps(sorted(parents)), article_id,
+                    new_id(), note_id, json.dumps(sorted(parents)), article_id,
                     a.start if a else None, a.end if a else None, a.exact if a else None,
                     a.prefix if a else None, a.suffix if a else None, body, int(deleted),
                     self.stamp(conn), self.device_id,
@@ -144,7 +149,7 @@ class Annotations:
                 conn.execute(
                     "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (str(ULID()), article_id, field, value, self.stamp(conn), self.device_id),
+                    (new_id(), article_id, field, value, self.stamp(conn), self.device_id),
                 )
             state.rebuild(conn, [article_id])
 

@@ -11,10 +11,12 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from store.errors import LibraryError
+
+if TYPE_CHECKING:  # sqlite-utils (and the numpy it imports) load only to migrate
+    import sqlite_utils
 
 APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
@@ -230,6 +232,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         return
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -17,9 +17,8 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ulid import ULID
-
 from store import entities, state
+from store.annotations import new_id
 from store.errors import GlossError, ImportFailed
 from store.models import FileResult, ImportReport
 from store.parse import Parsed, kind_of, parse_file
@@ -160,7 +159,7 @@ def _tag(lib: Library, conn: sqlite3.Connection, aid: str, tags: list[str]) -> l
         conn.execute(
             "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
             " VALUES (?, ?, ?, 1, ?, ?)",
-            (str(ULID()), aid, f"tag:{name}", lib.stamp(conn), lib.device_id),
+            (new_id(), aid, f"tag:{name}", lib.stamp(conn), lib.device_id),
         )
     return bad
 

@@ -197,8 +197,12 @@ class Library(Annotations):
     # -- reading --------------------------------------------------------------------------------
 
     def count(self, **filters: object) -> int:
+        """How many articles match the filters of list_articles."""
         where, args = _filters(**filters)  # type: ignore[arg-type]
-        sql = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
+        # article_state is narrow: count there unless a filter needs the articles table
+        sql = "SELECT count(*) FROM article_state s"
+        if filters.get("title") or filters.get("ids") is not None:
+            sql += " JOIN articles a ON a.id = s.article_id"
         return self.conn.execute(sql + where, args).fetchone()[0]
 
     def list_articles(
@@ -392,7 +396,8 @@ def _filters(
 
         name = normalise_tag(tag)
         clauses.append(
-            "a.id IN (SELECT article_id FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
+            "s.article_id IN"
+            " (SELECT article_id FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
         )
         args += [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]
     if unread:

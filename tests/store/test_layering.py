@@ -33,3 +33,9 @@ def test_opening_and_listing_do_not_load_spacy(tmp_path) -> None:
 
 def test_cli_module_does_not_load_spacy() -> None:
     assert "spacy" not in modules_after("import tui.cli")
+
+
+def test_app_start_up_imports_stay_light() -> None:
+    """Opening the app never pays for spaCy, trafilatura, or sqlite-utils (and its numpy)."""
+    loaded = modules_after("import tui.app")
+    assert not {"spacy", "trafilatura", "sqlite_utils", "numpy", "yaml"} & loaded
