@@ -97,17 +97,17 @@ class Annotations:
         """A new revision superseding every current head (this also resolves a conflict)."""
         current = self.note(note_id)
         body = _body(body)
-        if not body and current.anchor is None:
+        if not body and current.anchor is None and current.orphan is None:
             raise InvalidInput("a note on the whole article needs some text")
-        self._revise(current.article_id, note_id, self._heads(note_id), current.anchor, body,
-                     deleted=False)  # fmt: skip
+        self._revise(current.article_id, note_id, self._heads(note_id),
+                     current.anchor or current.orphan, body, deleted=False)  # fmt: skip
         return self.note(note_id)
 
     def delete_note(self, note_id: str) -> None:
         """A tombstone revision; the note's history stays in the facts."""
         current = self.note(note_id)
-        self._revise(current.article_id, note_id, self._heads(note_id), current.anchor,
-                     current.body, deleted=True)  # fmt: skip
+        self._revise(current.article_id, note_id, self._heads(note_id),
+                     current.anchor or current.orphan, current.body, deleted=True)  # fmt: skip
 
     def _heads(self, note_id: str) -> list[str]:
         row = self.conn.execute("SELECT heads FROM notes WHERE note_id = ?", (note_id,)).fetchone()
@@ -124,13 +124,15 @@ class Annotations:
     ) -> None:
         with self.write() as conn:
             a = anchor
+            placed = a is not None and a.start >= 0  # an orphan keeps its quote, not a place
             conn.execute(
                 "INSERT INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
                 " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     new_id(), note_id, json.dumps(sorted(parents)), article_id,
-                    a.start if a else None, a.end if a else None, a.exact if a else None,
+                    a.start if placed else None, a.end if placed else None,  # type: ignore[union-attr]
+                    a.exact if a else None,
                     a.prefix if a else None, a.suffix if a else None, body, int(deleted),
                     self.stamp(conn), self.device_id,
                 ),

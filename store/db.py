@@ -21,7 +21,9 @@ if TYPE_CHECKING:  # sqlite-utils (and the numpy it imports) load only to migrat
 APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
 
-FACT_TABLES = ("articles", "analyses", "entities", "sentences", "note_revisions", "events")
+FACT_TABLES = (
+    "articles", "analyses", "entities", "sentences", "note_revisions", "events", "article_versions"
+)  # fmt: skip
 STATE_TABLES = ("notes", "article_state", "article_tags", "article_tagtext", "entity_index")
 
 
@@ -176,11 +178,30 @@ def _search(db: sqlite_utils.Database) -> None:
     rebuild_entities(db.conn, [r[0] for r in db.execute("SELECT id FROM articles")])
 
 
+def _versions(db: sqlite_utils.Database) -> None:
+    """A re-imported source with changed text is a new version of the article: the fact
+    links the versions; the old one is hidden and its notes move to the new one."""
+    db.executescript(
+        """
+        CREATE TABLE article_versions (
+            old_id TEXT NOT NULL, new_id TEXT NOT NULL, hlc TEXT NOT NULL, device TEXT NOT NULL,
+            PRIMARY KEY (old_id, new_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_versions_new ON article_versions (new_id);
+        ALTER TABLE article_state ADD COLUMN superseded_by TEXT;
+        CREATE INDEX article_state_superseded ON article_state (article)
+            WHERE superseded_by IS NOT NULL;
+        CREATE INDEX articles_source ON articles (source);
+        """
+    )
+
+
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_search", _search),
+    ("0003_versions", _versions),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

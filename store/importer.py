@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import entities, state
+from store import entities, state, versions
 from store.annotations import new_id
 from store.errors import GlossError, ImportFailed
 from store.models import FileResult, ImportReport
@@ -110,6 +110,19 @@ def import_paths(
                 bad_tags = _tag(lib, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
                 report.warnings += [f"{result.path}: {t}" for t in bad_tags]
                 result.status = "imported"
+                old = versions.previous_version(conn, source, result.article_id)  # type: ignore[arg-type]
+                if old is not None:
+                    moved = versions.supersede(
+                        conn,
+                        old,
+                        result.article_id,
+                        lib.stamp(conn),
+                        lib.device_id,  # type: ignore[arg-type]
+                    )
+                    result.reason = (
+                        f"new version of {old[:8]}: {moved['reanchored']} notes re-anchored,"
+                        f" {moved['orphaned']} orphaned"
+                    )
             ids = [r.article_id for r, _, _ in batch]
             state.rebuild(conn, ids)  # type: ignore[arg-type]
             state.rebuild_entities(conn, ids)  # type: ignore[arg-type]

@@ -51,9 +51,10 @@ def _note(row: Sequence) -> Note:
     (note_id, article_id, rev_id, heads, ps, pe, exact, prefix, suffix, body, created,
      updated, conflict) = row  # fmt: skip
     anchor = Anchor(ps, pe, exact, prefix or "", suffix or "") if ps is not None else None
+    orphan = Anchor(-1, -1, exact, prefix or "", suffix or "") if ps is None and exact else None
     versions = tuple(h["body"] for h in json.loads(heads)) if conflict else ()
     return Note(note_id, article_id, body, anchor, created, updated, rev_id, bool(conflict),
-                versions)  # fmt: skip
+                versions, orphan)  # fmt: skip
 
 
 NOTE_COLUMNS = (
@@ -201,7 +202,7 @@ class Library(Annotations):
         where, args = _filters(**filters)  # type: ignore[arg-type]
         # article_state is narrow: count there unless a filter needs the articles table
         sql = "SELECT count(*) FROM article_state s"
-        if filters.get("title") or filters.get("ids") is not None:
+        if filters.get("title") or filters.get("ids") is not None:  # they need `a`
             sql += " JOIN articles a ON a.id = s.article_id"
         return self.conn.execute(sql + where, args).fetchone()[0]
 
@@ -293,13 +294,18 @@ class Library(Annotations):
         row = self.conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
             " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
+            " WHERE superseded_by IS NULL"
         ).fetchone()
         return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
 
     def tags(self) -> list[tuple[str, int]]:
         """Every tag in use with its article count, sorted by name."""
         return list(
-            self.conn.execute("SELECT tag, count(*) FROM article_tags GROUP BY tag ORDER BY tag")
+            self.conn.execute(
+                "SELECT tag, count(*) FROM article_tags WHERE article_id NOT IN"
+                " (SELECT article_id FROM article_state WHERE superseded_by IS NOT NULL)"
+                " GROUP BY tag ORDER BY tag"
+            )
         )
 
     def entities(
@@ -412,6 +418,8 @@ def _filters(
     if ids is not None:
         clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
         args += list(ids)
+    else:  # an article replaced by a newer version of it is not listed
+        clauses.append("s.superseded_by IS NULL")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 

@@ -66,10 +66,11 @@ class Note:
     revision: str
     conflict: bool = False
     versions: tuple[str, ...] = ()  # bodies of every live head when in conflict
+    orphan: Anchor | None = None  # the quote it had, when a new version lost the passage
 
     @property
     def is_highlight(self) -> bool:
-        return self.anchor is not None and not self.body
+        return (self.anchor is not None or self.orphan is not None) and not self.body
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -84,6 +85,8 @@ class Note:
         }
         if self.conflict:
             data["versions"] = list(self.versions)
+        if self.orphan is not None:
+            data["orphaned_quote"] = self.orphan.exact
         return data
 
 

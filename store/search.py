@@ -132,10 +132,14 @@ def _pred(node: Node, r: str, note: str | None) -> tuple[str, list[object]]:
 
 
 def _where(nodes: list[Node], r: str, note: str | None = None) -> tuple[str, list[object]]:
+    """Filters for an article rowid R; articles replaced by a newer version never match."""
+    current = f" AND {r} NOT IN (SELECT article FROM article_state WHERE superseded_by IS NOT NULL)"
+    if note is not None:
+        current = ""  # notes live on the current version already
     if not nodes:
-        return "", []
+        return current, []
     sql, args = _pred(And(tuple(nodes)) if len(nodes) > 1 else nodes[0], r, note)
-    return " AND " + sql, args
+    return " AND " + sql + current, args
 
 
 def _positive_texts(node: Node | None) -> list[Text]:

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 
 def rebuild(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
-    """Recompute notes, article_state and article_tags for these articles (inside a txn)."""
-    for article_id in dict.fromkeys(article_ids):
+    """Recompute notes, article_state and article_tags for these articles (inside a txn),
+    and for every article sharing a note with them (a note moves with a new version)."""
+    for article_id in _with_note_neighbours(conn, list(dict.fromkeys(article_ids))):
         row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
         if row is None:
             continue  # facts about an article this library does not hold
@@ -22,11 +23,26 @@ def rebuild(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
         _rebuild_events(conn, article_id, row[0])
 
 
+def _with_note_neighbours(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
+    out = dict.fromkeys(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for (other,) in conn.execute(
+            "SELECT DISTINCT r.article_id FROM note_revisions r WHERE r.note_id IN"
+            f" (SELECT note_id FROM note_revisions WHERE article_id IN ({marks}))",
+            chunk,
+        ):
+            out.setdefault(other)
+    return list(out)
+
+
 def _rebuild_notes(conn: sqlite3.Connection, article_id: str, article: int) -> None:
     conn.execute("DELETE FROM notes WHERE article_id = ?", (article_id,))
     rows = conn.execute(
         "SELECT rev_id, note_id, parents, pos_start, pos_end, exact, prefix, suffix, body,"
-        " deleted, hlc FROM note_revisions WHERE article_id = ? ORDER BY hlc, rev_id",
+        " deleted, hlc, article_id FROM note_revisions WHERE note_id IN"
+        " (SELECT note_id FROM note_revisions WHERE article_id = ?) ORDER BY hlc, rev_id",
         (article_id,),
     ).fetchall()
     by_note: dict[str, list[tuple]] = {}
@@ -37,8 +53,11 @@ def _rebuild_notes(conn: sqlite3.Connection, article_id: str, article: int) -> N
         live = [r for r in revs if r[0] not in superseded and not r[9]]
         if not live:
             continue  # every head is a tombstone: the note is deleted
-        live.sort(key=lambda r: (r[10], r[0]))
-        head = live[-1]
+        # A note lives on the newest version of its article among its heads' articles.
+        current = [r for r in live if not _is_superseded(conn, r[11])] or live
+        head = max(current, key=lambda r: (r[10], r[0]))
+        if head[11] != article_id:
+            continue  # it belongs to another article (a newer version)
         heads = [{"rev": r[0], "body": r[8], "hlc": r[10]} for r in live]
         conn.execute(
             "INSERT INTO notes (note_id, article_id, rev_id, heads, pos_start, pos_end, exact,"
@@ -49,6 +68,11 @@ def _rebuild_notes(conn: sqlite3.Connection, article_id: str, article: int) -> N
                 head[6], head[7], head[8], revs[0][10], head[10], int(len(live) > 1), article,
             ),
         )  # fmt: skip
+
+
+def _is_superseded(conn: sqlite3.Connection, article_id: str) -> bool:
+    row = conn.execute("SELECT 1 FROM article_versions WHERE old_id = ? LIMIT 1", (article_id,))
+    return row.fetchone() is not None
 
 
 def latest_events(conn: sqlite3.Connection, article_id: str) -> dict[str, int]:
@@ -69,11 +93,18 @@ def _rebuild_events(conn: sqlite3.Connection, article_id: str, article: int) -> 
         " FROM notes WHERE article_id = ?",
         (article_id,),
     ).fetchone()
+    newer = conn.execute(
+        "SELECT new_id FROM article_versions WHERE old_id = ? ORDER BY hlc DESC, new_id DESC"
+        " LIMIT 1",
+        (article_id,),
+    ).fetchone()
     conn.execute(
         "INSERT OR REPLACE INTO article_state"
-        " (article_id, read, starred, notes, highlights, article) VALUES (?, ?, ?, ?, ?, ?)",
-        (article_id, latest.get("read", 0), latest.get("starred", 0), *counts, article),
-    )
+        " (article_id, read, starred, notes, highlights, article, superseded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (article_id, latest.get("read", 0), latest.get("starred", 0), *counts, article,
+         newer[0] if newer else None),
+    )  # fmt: skip
     tags = sorted(f[4:] for f, v in latest.items() if f.startswith("tag:") and v)
     conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
     conn.executemany(

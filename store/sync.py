@@ -64,6 +64,7 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("rev_id",),
     ),  # fmt: skip
     "events": (("event_id", "article_id", "field", "value", "hlc", "device"), ("event_id",)),
+    "article_versions": (("old_id", "new_id", "hlc", "device"), ("old_id", "new_id")),
 }
 # Text a peer sends that will reach a terminal must already be what our import would store.
 _CHECKS = {
@@ -244,12 +245,17 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
             result.device = device[0] if device else None
             touched: set[str] = set()
             analysed: set[tuple[str, str]] = set()
+            present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
             for table, (cols, key) in FACTS.items():
+                if table not in present:  # an older schema: read what it has
+                    continue
                 (received, new), refused, sent = _merge_table(w, table, cols, key, analysed)
                 result.received += received
                 result.refused += refused
                 result.sent += sent
                 touched |= {row[0] for row in new}
+                if table == "article_versions":
+                    touched |= {row[1] for row in new}
                 if table == "analyses":
                     analysed = {(row[0], row[1]) for row in new}
             _observe(lib, w)
@@ -264,7 +270,7 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
 # (they are written in one transaction), so only those of new analyses are looked at.
 _PER_ANALYSIS = ("entities", "sentences")
 # "Sent" counts what a reader calls facts; entities and sentences travel with analyses.
-_COUNTED = ("articles", "analyses", "note_revisions", "events")
+_COUNTED = ("articles", "analyses", "note_revisions", "events", "article_versions")
 
 
 def _merge_table(
@@ -278,7 +284,12 @@ def _merge_table(
     inside SQLite, through one scan of the peer into a temp table, never through Python."""
     missing = f"NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {_key_match(key, 'm', 'p')})"
     check = _CHECKS.get(table, "1")
-    if table != "articles":  # nothing may hang off an article we do not have
+    if table == "article_versions":  # both versions must be here
+        check = (
+            "p.old_id IN (SELECT id FROM main.articles)"
+            " AND p.new_id IN (SELECT id FROM main.articles)"
+        )
+    elif table != "articles":  # nothing may hang off an article we do not have
         check = f"({check}) AND p.article_id IN (SELECT id FROM main.articles)"
     scope = ""
     if table in _PER_ANALYSIS:
@@ -326,7 +337,7 @@ def _observe(lib: Library, w: sqlite3.Connection) -> None:
     newest = w.execute(
         "SELECT max(h) FROM (SELECT max(hlc) AS h FROM peer.note_revisions"
         " UNION ALL SELECT max(hlc) FROM peer.events)"
-    ).fetchone()[0]
+    ).fetchone()[0]  # (a peer of schema 2 has no article_versions: it is not read)
     if not newest:
         return
     try:

@@ -112,6 +112,8 @@ def import_cmd(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: 
                 line += f": {r.reason}"
             elif r.article_id:
                 line += f"  {r.article_id[:8]}  {r.title}"
+                if r.status == "imported" and r.reason:
+                    line += f" ({r.reason})"
             out(line)
         out(
             f"{report.count('imported')} imported, {report.count('present')} already present, "

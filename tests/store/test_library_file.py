@@ -23,6 +23,7 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
     assert [r[0] for r in c.execute("SELECT name FROM migrations")] == [
         "0001_initial",
         "0002_search",
+        "0003_versions",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -135,7 +136,11 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
         "articles_fts", "notes_fts", "article_tagtext_fts", "article_tagtext", "entity_index"
     ):  # fmt: skip
         conn.execute(f"DROP TABLE {table}")
-    conn.execute("DELETE FROM migrations WHERE name = '0002_search'")
+    conn.execute("DROP TABLE article_versions")
+    conn.execute("DROP INDEX article_state_superseded")
+    conn.execute("DROP INDEX articles_source")
+    conn.execute("ALTER TABLE article_state DROP COLUMN superseded_by")
+    conn.execute("DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions')")
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with Library.open(path) as again:

@@ -213,7 +213,11 @@ def bad_peer(kind: str, folder: Path, good: Path) -> Path:
         ("random", "not an SQLite file"),
         ("other-sqlite", "not a gloss library"),
         ("stale-wal", "in use (has a wal file)"),
-        ("newer-schema", "newer gloss (schema 3, this gloss knows 2); upgrade gloss"),
+        (
+            "newer-schema",
+            f"newer gloss (schema {db.SCHEMA_VERSION + 1}, this gloss knows {db.SCHEMA_VERSION});"
+            " upgrade gloss",
+        ),
         ("empty", "not an SQLite file"),
     ],
 )

@@ -1,0 +1,100 @@
+"""New versions of an article: a re-imported source whose text changed.
+
+The new text is a new article (ids are content hashes); a fact links the versions, the old
+one is hidden, and every note moves to the new version by a revision whose anchor is
+re-anchored (store.anchoring) or, when the passage is gone, orphaned: kept with its quote,
+never deleted. Tags, read and starred carry over. Everything written here is derived from
+its inputs alone (ids and stamps included), so two machines that import the same new
+version write the same facts and sync converges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+
+from store import state
+from store.anchoring import reanchor
+from store.models import Anchor
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def derived_id(*parts: str) -> str:
+    """A ULID-shaped id that is a hash of its inputs (the same on every machine)."""
+    n = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:16], "big")
+    return "".join(_CROCKFORD[(n >> (5 * i)) & 31] for i in reversed(range(26)))
+
+
+def previous_version(conn: sqlite3.Connection, source: str, new_id: str) -> str | None:
+    """The current article from the same source, if there is one with other text."""
+    row = conn.execute(
+        "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
+        " WHERE a.source = ? AND a.id != ? AND s.superseded_by IS NULL"
+        " ORDER BY a.imported_at DESC LIMIT 1",
+        (source, new_id),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def supersede(
+    conn: sqlite3.Connection, old_id: str, new_id: str, stamp: str, device: str
+) -> dict[str, int]:
+    """Link old → new and move notes and state; counts of moved, re-anchored, orphaned."""
+    text = conn.execute("SELECT text FROM articles WHERE id = ?", (new_id,)).fetchone()[0]
+    conn.execute(
+        "INSERT OR IGNORE INTO article_versions (old_id, new_id, hlc, device) VALUES (?, ?, ?, ?)",
+        (old_id, new_id, stamp, device),
+    )
+    counts = {"moved": 0, "reanchored": 0, "orphaned": 0}
+    notes = conn.execute(
+        "SELECT note_id, heads FROM notes WHERE article_id = ?", (old_id,)
+    ).fetchall()
+    for note_id, heads in notes:
+        for head in json.loads(heads):  # each head moves: a conflict stays a conflict
+            _move(conn, note_id, head["rev"], new_id, text, counts)
+    for field, value in state.latest_events(conn, old_id).items():
+        event = conn.execute(
+            "SELECT hlc, device FROM events WHERE article_id = ? AND field = ?"
+            " ORDER BY hlc DESC, event_id DESC LIMIT 1",
+            (old_id, field),
+        ).fetchone()
+        conn.execute(
+            "INSERT OR IGNORE INTO events (event_id, article_id, field, value, hlc, device)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (derived_id("event", old_id, new_id, field), new_id, field, value, *event),
+        )
+    state.rebuild(conn, [old_id, new_id])
+    return counts
+
+
+def _move(
+    conn: sqlite3.Connection, note_id: str, rev: str, new_id: str, text: str, counts: dict
+) -> None:
+    ps, pe, exact, prefix, suffix, body, hlc, device = conn.execute(
+        "SELECT pos_start, pos_end, exact, prefix, suffix, body, hlc, device"
+        " FROM note_revisions WHERE rev_id = ?",
+        (rev,),
+    ).fetchone()
+    place: tuple[int, int] | None = None
+    new_anchor: Anchor | None = None
+    if exact is not None:
+        old = Anchor(ps if ps is not None else -1, pe if pe is not None else -1, exact,
+                     prefix or "", suffix or "")  # fmt: skip
+        place = reanchor(old, text)
+        new_anchor = Anchor.from_range(text, *place) if place else old
+        counts["reanchored" if place else "orphaned"] += 1
+    counts["moved"] += 1
+    a = new_anchor
+    conn.execute(
+        "INSERT OR IGNORE INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
+        " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (
+            derived_id("move", rev, new_id), note_id, json.dumps([rev]), new_id,
+            place[0] if place else None, place[1] if place else None,
+            a.exact if a else None, a.prefix if a else None, a.suffix if a else None,
+            body, hlc, device,
+        ),
+    )  # fmt: skip

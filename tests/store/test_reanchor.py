@@ -1,0 +1,120 @@
+"""Notes survive a changed article: re-anchoring by position, exact quote, fuzzy quote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from store import Library
+from store.anchoring import reanchor
+from store.models import Anchor
+
+TITLE = "Council Budget Row"
+P1 = "The council met on Tuesday to debate the annual budget."
+P2 = (
+    "The mayor said the budget was unfair to small businesses in the north of the city. "
+    "Several councillors agreed with her."
+)
+P3 = "Residents who spoke at the meeting disagreed with the mayor."
+QUOTE = "the budget was unfair to small businesses in the north"
+BASE = f"{P1}\n\n{P2}\n\n{P3}"
+
+# case -> (new body, expected (start, end) or None for an orphan)
+CASES = {
+    "unchanged": (BASE, (72, 126)),
+    "typo fixed elsewhere": (BASE.replace("Tuesday", "Thursday"), (73, 127)),
+    "sentence inserted before": (
+        f"{P1} A late amendment was tabled.\n\n{P2}\n\n{P3}", (101, 155)
+    ),
+    "paragraph reordered": (f"{P3}\n\n{P1}\n\n{P2}", (134, 188)),
+    "quote reworded slightly": (
+        BASE.replace("unfair to small businesses", "unfair to small firms"), (72, 121)
+    ),
+    "typo fixed inside the quote": (BASE.replace("north", "nort"), (72, 125)),
+    "quote deleted": (f"{P1}\n\n{P3}", None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_reanchor_function(case: str) -> None:
+    start = BASE.index(QUOTE)
+    anchor = Anchor.from_range(BASE, start, start + len(QUOTE))
+    text, expected = CASES[case]
+    assert reanchor(anchor, text) == expected
+
+
+def write(path: Path, body: str) -> None:
+    path.write_text(f"{TITLE}\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_reimport_moves_notes(fresh_lib: Library, tmp_path: Path, no_model, case: str) -> None:
+    lib = fresh_lib
+    src = tmp_path / "article.txt"
+    write(src, BASE)
+    [first] = lib.import_paths([src]).results
+    old = first.article_id
+    assert old is not None
+    passage = lib.add_note(old, "why only the north?", *lib.find_quote(old, QUOTE))
+    whole = lib.add_note(old, "follow up next week")
+    lit = lib.highlight(old, *lib.find_quote(old, "Several councillors agreed with her."))
+    lib.tag(old, add=["local/politics"])
+    lib.set_starred(old)
+    body, expected = CASES[case]
+    write(src, body)
+    [second] = lib.import_paths([src]).results
+    new = second.article_id
+    if body == BASE:
+        assert second.status == "present"
+        return
+    assert second.status == "imported" and new != old
+    assert f"new version of {old[:8]}" in (second.reason or "")
+    # the old version is hidden; its notes, tags and star are on the new one
+    assert [a.id for a in lib.list_articles()] == [new]
+    assert lib.summary(new).tags == ("local/politics",) and lib.summary(new).starred
+    moved = {n.id: n for n in lib.notes(new)}
+    assert set(moved) == {passage.id, whole.id, lit.id}
+    assert lib.notes(old) == []
+    assert moved[whole.id].anchor is None and moved[whole.id].body == "follow up next week"
+    note = moved[passage.id]
+    text = lib.get_article(new).text
+    if expected is None:
+        assert note.anchor is None
+        assert note.orphan is not None and note.orphan.exact == QUOTE
+        assert note.to_json()["orphaned_quote"] == QUOTE
+        assert note.body == "why only the north?"
+    else:
+        assert note.anchor is not None
+        assert (note.anchor.start, note.anchor.end) == expected
+        assert text[note.anchor.start : note.anchor.end] == note.anchor.exact
+    # edits to a moved note (orphan or not) keep its anchor or quote
+    edited = lib.edit_note(passage.id, "edited after the move")
+    assert (edited.anchor, edited.orphan) == (note.anchor, note.orphan)
+    assert lib.stats()["notes"] == 2 and lib.stats()["articles"] == 1
+
+
+def test_two_machines_importing_the_same_version_converge(
+    sample_library: Path, tmp_path: Path, no_model
+) -> None:
+    from tests.store.test_sync import fork, snapshot
+
+    src = tmp_path / "article.txt"
+    write(src, BASE)
+    a = fork(sample_library, tmp_path / "a.db")
+    b = fork(sample_library, tmp_path / "b.db")
+    aid = a.import_paths([src]).results[0].article_id
+    n = a.add_note(aid, "shared", *a.find_quote(aid, QUOTE))  # type: ignore[arg-type]
+    folder = tmp_path / "Sync"
+    folder.mkdir()
+    a.sync(folder)
+    b.sync(folder)
+    write(src, CASES["sentence inserted before"][0])
+    a.import_paths([src])  # both machines see the new version and move the note alike
+    b.import_paths([src])
+    a.sync(folder)
+    b.sync(folder)
+    a.sync(folder)
+    assert snapshot(a) == snapshot(b)
+    [moved] = [x for x in a.notes() if x.id == n.id]
+    assert not moved.conflict and moved.anchor is not None and moved.anchor.start == 101
