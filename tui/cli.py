@@ -258,6 +258,76 @@ def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json", "w3c", "csv"]),
+    default="markdown", show_default=True,
+)  # fmt: skip
+@click.option("--query", "-q", help="Only articles matching this search query.")
+@click.option("--tag", help="Only articles with this tag (or one nested under it).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path),
+    help="File to write; for markdown, a folder gets one file per article.",
+)  # fmt: skip
+@click.pass_context
+def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
+           output: Path | None) -> None:  # fmt: skip
+    """Export notes and highlights: Markdown, gloss JSON, W3C Web Annotation, or CSV."""
+    from store import export as ex
+
+    with library(ctx) as lib:
+        try:
+            ids = ex.select(lib, query, tag)
+        except QueryError as exc:
+            fail(f"bad query: {exc}", 2)
+        if fmt == "markdown":
+            docs = [(ex.slug(a), ex.to_markdown(a)) for a in map(lib.get_article, ids)]
+            if output is not None and output.suffix.lower() != ".md":
+                output.mkdir(parents=True, exist_ok=True)
+                for name, text in docs:
+                    (output / f"{name}.md").write_text(text, encoding="utf-8")
+                out(f"wrote {len(docs)} files to {output}")
+                return
+            text = "\n".join(doc for _, doc in docs)
+        elif fmt == "csv":
+            text = ex.to_csv(lib, ids)
+        else:
+            data = ex.to_json(lib, ids) if fmt == "json" else ex.to_w3c(lib, ids)
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
+        out(f"wrote {output}")
+
+
+@cli.command("import-annotations")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_context
+def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
+    """Import notes from gloss JSON or W3C Web Annotation JSON-LD."""
+    from store.annotations_io import import_file
+
+    with library(ctx) as lib:
+        report = import_file(lib, path)
+    if as_json:
+        emit(report.to_json())
+    else:
+        out(
+            f"{report.attached} attached, {report.present} already present, "
+            f"{report.orphaned} orphaned (quote not found), {len(report.missing)} for articles "
+            f"not in the library, {len(report.rejected)} rejected"
+        )
+        for why in report.rejected[:20]:
+            out(f"  rejected: {why}")
+    if report.rejected:
+        sys.exit(1)
+
+
 # -- annotations ------------------------------------------------------------------------------
 
 
