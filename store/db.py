@@ -6,6 +6,7 @@ State (derived, rebuildable, never synced): notes, article_state, article_tags.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from collections.abc import Callable
@@ -210,8 +211,11 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode with gloss's pragmas; transactions are explicit."""
     try:
         if readonly:
+            # In a folder we cannot write, SQLite cannot make the WAL index either: read the
+            # file as immutable (nothing can be writing it there).
+            immutable = "&immutable=1" if not os.access(path.parent, os.W_OK) else ""
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro",
+                f"{path.resolve().as_uri()}?mode=ro{immutable}",
                 uri=True,
                 isolation_level=None,
                 check_same_thread=False,

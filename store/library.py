@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -74,9 +75,17 @@ class Library(Annotations):
         self._conns_lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: Path | str | None = None, create: bool = True) -> Library:
-        """Open (and create or migrate) the library at path, or the default one."""
+    def open(
+        cls, path: Path | str | None = None, create: bool = True, readonly: bool = False
+    ) -> Library:
+        """Open (and create or migrate) the library at path, or the default one. A library
+        whose file or folder cannot be written opens read-only (`lib.readonly`)."""
         path = Path(path) if path is not None else default_db_path()
+        _check_header(path)
+        if path.is_file() and (
+            readonly or not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+        ):
+            return cls._open_readonly(path)
         if not path.exists():
             if not create:
                 raise LibraryError(f"no library at {path}")
@@ -100,6 +109,22 @@ class Library(Annotations):
             from store.sync import record_home
 
             record_home(lib)
+        return lib
+
+    @classmethod
+    def _open_readonly(cls, path: Path) -> Library:
+        lib = cls(path, readonly=True)
+        try:
+            _, version = db.check_identity(lib.conn, path)
+        except BaseException:
+            lib.close()
+            raise
+        if version != db.SCHEMA_VERSION:
+            lib.close()
+            raise LibraryError(
+                f"{path} is read-only and was made by an older gloss; it cannot be upgraded"
+                " here: copy it somewhere writable"
+            )
         return lib
 
     @property
@@ -137,6 +162,8 @@ class Library(Annotations):
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front."""
+        if self.readonly:
+            raise LibraryError(f"library {self.path} is read-only; changes cannot be saved")
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -421,6 +448,22 @@ def _filters(
     else:  # an article replaced by a newer version of it is not listed
         clauses.append("s.superseded_by IS NULL")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a non-empty file that is not SQLite before SQLite can write to it."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        with open(path, "rb") as f:
+            header = f.read(16)
+    except OSError as exc:
+        raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if header != b"SQLite format 3\x00":
+        raise LibraryError(
+            f"{path} is not a readable SQLite database (not a gloss library); nothing was"
+            " changed. If it is your library, restore it from a backup or a sync peer"
+        )
 
 
 def _describe(exc: sqlite3.OperationalError, path: Path) -> str:

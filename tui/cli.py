@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from store import Library
-from store.errors import GlossError, InvalidInput, QueryError
+from store.errors import GlossError, InvalidInput, LibraryError, QueryError
 from store.models import Article, ArticleSummary, Note
 from store.paths import default_db_path
 from store.sanitize import clean, clean_line
@@ -70,10 +71,21 @@ def run_app(db_path: Path) -> None:
 @contextmanager
 def library(ctx: click.Context) -> Iterator[Library]:
     lib = Library.open(ctx.obj)
+    if lib.readonly:
+        click.echo(f"gloss: notice: {lib.path} is read-only: reading only", err=True)
     try:
         yield lib
+    except sqlite3.DatabaseError as exc:  # damage found while reading, past the open checks
+        raise LibraryError(damaged(lib.path, exc)) from None
     finally:
         lib.close()
+
+
+def damaged(path: Path, exc: Exception) -> str:
+    return (
+        f"library {path} is damaged ({exc}); nothing was changed. Recover with"
+        f" `sqlite3 {path} .recover | sqlite3 recovered.db`, or restore a backup or a sync peer"
+    )
 
 
 def article_arg(lib: Library, prefix: str) -> str:
@@ -459,6 +471,22 @@ _flag_command("read", "Mark articles read.", "set_read", True)
 _flag_command("unread", "Mark articles unread.", "set_read", False)
 _flag_command("star", "Star articles.", "set_starred", True)
 _flag_command("unstar", "Unstar articles.", "set_starred", False)
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Run the slower, complete integrity_check.")
+@click.pass_context
+def check(ctx: click.Context, full: bool) -> None:
+    """Check the library file for damage (SQLite's quick_check, or integrity_check)."""
+    with library(ctx) as lib:
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [r[0] for r in lib.conn.execute(f"PRAGMA {pragma}")]
+    if rows == ["ok"]:
+        out(f"{lib.path}: ok")
+        return
+    for row in rows[:20]:
+        out(f"{lib.path}: {row}")
+    fail(damaged(lib.path, sqlite3.DatabaseError(f"{len(rows)} problems found")))
 
 
 @cli.command("tags")
