@@ -238,7 +238,7 @@ def test_bad_peers_change_nothing(pair, folder: Path, tmp_path: Path, kind, reas
 
 
 def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
-    import store.sync as sync_mod
+    import store.merge as sync_mod
 
     a, b = pair
     b.add_note(b.resolve("6055"), "b's note")
