@@ -29,20 +29,33 @@ class GlossApp(App[None]):
         super().__init__()
         self.db_path = Path(db_path)
         self.library_screen = LibraryScreen(self.db_path, list(import_paths or []))
+        self.last_sync_path: Path | None = None
+        """The folder or file synced with last in this session, offered again."""
 
     def get_default_screen(self) -> Screen:
         return self.library_screen
 
+    def gloss_commands(self) -> list[SystemCommand]:
+        """gloss's own entries in the command palette (ctrl+p)."""
+        return [
+            SystemCommand(
+                "Import a folder…", "Import articles from a folder or file", self.action_import
+            ),
+            SystemCommand(
+                "Re-analyse entities",
+                "Find named entities in articles that have none (loads the language model)",
+                self.library_screen.start_reanalyse,
+            ),
+            SystemCommand(
+                "Sync with a folder or library file…",
+                "Merge the gloss libraries in a shared folder (or one library file), publish yours",
+                self.action_sync,
+            ),
+        ]
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Import a folder…", "Import articles from a folder or file", self.action_import
-        )
-        yield SystemCommand(
-            "Re-analyse entities",
-            "Find named entities in articles that have none (loads the language model)",
-            self.library_screen.start_reanalyse,
-        )
+        yield from self.gloss_commands()
 
     def action_import(self) -> None:
         """Ask for a path, then import it in the library screen's worker."""
@@ -53,9 +66,28 @@ class GlossApp(App[None]):
 
         self.push_screen(PathPrompt(), chosen)
 
+    def action_sync(self) -> None:
+        """Ask for a folder or library file (the last one is offered), then sync with it."""
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.last_sync_path = path
+                self.library_screen.start_sync(path)
+
+        prompt = PathPrompt(
+            "Sync with a folder or a library file",
+            value=str(self.last_sync_path or ""),
+            placeholder="~/Sync/gloss",
+            hint="A folder your sync tool shares (Syncthing, Dropbox, a USB stick): gloss "
+            "merges every library there and publishes yours. Or one library file to merge with.",
+        )
+        self.push_screen(prompt, chosen)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(collect_bindings(self.screen)))
+            palette = [("ctrl+p", command.title) for command in self.gloss_commands()]
+            sections = [*collect_bindings(self.screen), ("Command palette", palette)]
+            self.push_screen(HelpScreen(sections))
 
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from store.models import Article, ImportReport
+
+if TYPE_CHECKING:
+    from store.sync import SyncReport
 
 
 @dataclass
@@ -53,3 +57,24 @@ class Notice(Message):
 
     text: str
     severity: str = "information"
+
+
+@dataclass
+class SyncProgress(Message):
+    """`done` of `total` steps of a sync; `name` is the file being merged. Only the latest
+    one matters."""
+
+    done: int
+    total: int
+    name: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncProgress)
+
+
+@dataclass
+class SyncFinished(Message):
+    """A sync with `target` ended; the report says what each peer gave and got."""
+
+    target: str
+    report: SyncReport

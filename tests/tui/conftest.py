@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from store import Library, entities
+from store.sync import SyncReport, check_device
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "articles"
@@ -175,3 +176,38 @@ def screen_text(pilot: Pilot) -> str:
     """Everything on the screen (the top one, modals included) as plain text."""
     strips = pilot.app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+def fork(template: Path, dest: Path) -> Library:
+    """A copy of a library that is a device of its own (as on a second machine)."""
+    shutil.copy(template, dest)
+    lib = Library.open(dest)
+    check_device(lib, SyncReport())
+    return lib
+
+
+def make_conflict(
+    lib_path: Path, template: Path, folder: Path, article_id: str, quote: str
+) -> tuple[str, tuple[str, ...]]:
+    """Edit one note on two devices while offline, then sync them through `folder`: the
+    library at `lib_path` ends with the note in conflict. Returns (note id, versions)."""
+    folder.mkdir(exist_ok=True)
+    here = Library.open(lib_path)
+    check_device(here, SyncReport())
+    laptop = fork(template, folder.parent / "laptop.db")
+    try:
+        start, end = here.find_quote(article_id, quote)
+        note = here.add_note(article_id, "first thought", start, end)
+        here.sync(folder)
+        laptop.sync(folder)
+        here.edit_note(note.id, "Written here: the vote was not unanimous.")
+        laptop.edit_note(note.id, "Written on the laptop: [bold]check[/bold] the minutes.")
+        laptop.sync(folder)
+        here.sync(folder)
+        merged = here.note(note.id)
+        assert merged.conflict and len(merged.versions) == 2, merged
+        _checkpoint(here)
+        return note.id, merged.versions
+    finally:
+        here.close()
+        laptop.close()

@@ -118,24 +118,6 @@ async def test_nested_tag_tree_filters_by_parent(lib_path: Path) -> None:
         assert article_list(app).current.id == ids[0]  # type: ignore[union-attr]
 
 
-async def test_title_filter(lib_path: Path) -> None:
-    app = GlossApp(lib_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("slash")
-        assert isinstance(app.focused, Input)
-        await pilot.press(*"wind")
-        await settle(pilot)
-        listing = article_list(app)
-        assert listing.count == 1
-        assert "Wind Farm" in listing.current.title  # type: ignore[union-attr]
-        await pilot.press("enter")
-        assert app.focused is listing
-        await pilot.press("escape")
-        await settle(pilot)
-        assert listing.count == 5
-
-
 async def test_tags_modal_completes_adds_and_removes(lib_path: Path) -> None:
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -178,8 +160,12 @@ async def test_help_lists_every_binding(lib_path: Path) -> None:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(pilot)
-        for words in ["Filter", "Tags", "Star", "Read/unread", "Quit", "Open", "Help", "Down"]:
+        for words in ["Search", "Tags", "Star", "Read/unread", "Quit", "Open", "Help", "Down"]:
             assert words in text, words
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        palette = dict(help_screen.sections)["Command palette"]
+        assert ("ctrl+p", "Sync with a folder or library file…") in palette
         await pilot.press("escape")
         assert isinstance(app.screen, LibraryScreen)
         await pilot.press("f1")
@@ -274,3 +260,23 @@ async def test_palette_reanalyse_without_model_warns(lib_path: Path) -> None:
             notes = [(n.message, n.severity) for n in app._notifications]
             assert ("entity analysis is off (GLOSS_MODEL=none)", "warning") in notes, notes
             assert not app.screen.query_one("#progress").display
+
+
+async def test_help_lists_the_new_keys_of_search_and_reader(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "question_mark")  # typed into the query box: not help
+        assert app.screen.query_one("#query", Input).value == "?"
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        search = dict(app.screen.sections)["Search"]
+        assert ("esc", "Back") in search and ("/", "Edit query") in search
+        assert ("↓", "Results") in search
+        await pilot.press("escape", "escape")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        reader = dict(app.screen.sections)["Reader"]
+        assert ("c", "Resolve conflict") in reader

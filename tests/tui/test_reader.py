@@ -201,30 +201,6 @@ async def test_edit_and_delete_a_note_from_the_panel(lib_path: Path) -> None:
         )] == [3]  # fmt: skip
 
 
-async def test_conflicting_note_shows_both_versions_and_merges(lib_path: Path) -> None:
-    with opened(lib_path) as lib:
-        note = lib.add_note(ECB, "base", 0, 10)
-        for body in ("left version", "right version"):  # two offline edits of one revision
-            lib._revise(ECB, note.id, [note.revision], note.anchor, body, deleted=False)
-        assert lib.note(note.id).conflict
-    app = GlossApp(lib_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_article(pilot, lib_path, ECB)
-        await pilot.press("n")
-        text = screen_text(pilot)
-        assert "conflict" in text and "left version" in text and "right version" in text
-        assert "!" in [view_of(pilot)._marks.get(0)]
-        await pilot.press("i")
-        editor = app.screen
-        assert isinstance(editor, NoteEditor)
-        editor.query_one(TextArea).text = "merged"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-    with opened(lib_path) as lib:
-        merged = lib.note(note.id)
-        assert (merged.body, merged.conflict) == ("merged", False)
-
-
 async def test_tags_star_and_read_state(lib_path: Path) -> None:
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:

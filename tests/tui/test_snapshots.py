@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import opened, settle
+from tests.tui.conftest import make_conflict, opened, settle
 from tests.tui.test_reader import ECB, open_article
 from tui.app import GlossApp
+from tui.screens.search import SearchScreen
 
 SIZE = (120, 40)
+CONFLICT_QUOTE = "Although the vote was described as unanimous"
 
 
 def test_library_screen(snap_compare, lib_path: Path) -> None:
@@ -53,3 +56,39 @@ def test_help_screen(snap_compare, lib_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(GlossApp(lib_path), run_before=helped, terminal_size=SIZE)
+
+
+def test_conflict_resolver(
+    snap_compare, lib_path: Path, tui_template: Path, tmp_path: Path
+) -> None:
+    make_conflict(lib_path, tui_template, tmp_path / "Sync", ECB, CONFLICT_QUOTE)
+
+    async def resolving(pilot: Pilot) -> None:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("c")
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=resolving, terminal_size=SIZE)
+
+
+def test_search_screen(snap_compare, lib_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SearchScreen, "DEBOUNCE", 0)
+    with opened(lib_path) as lib:
+        start, end = lib.find_quote(ECB, CONFLICT_QUOTE)
+        lib.add_note(ECB, "Rates [bold]and[/bold] the split vote.", start, end)
+
+    async def searching(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"rates")
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=searching, terminal_size=SIZE)
+
+
+def test_search_help(snap_compare, lib_path: Path) -> None:
+    async def searching(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=searching, terminal_size=SIZE)

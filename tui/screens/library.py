@@ -1,4 +1,5 @@
-"""The library screen: counts, the sidebar of views and tags, the article list, imports."""
+"""The library screen: counts, the sidebar of views and tags, the article list, and the
+progress line of imports and syncs; `/` opens the search."""
 
 from __future__ import annotations
 
@@ -15,21 +16,19 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from store import Library
 from tui import queries
-from tui.messages import ImportFinished, ImportProgress, LibraryChanged, Notice
+from tui.messages import LibraryChanged
 from tui.screens.modals import TagEditor
 from tui.screens.reader import ReaderScreen
+from tui.screens.search import SearchScreen
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures
+from tui.widgets.jobs import JobBar, plural
 from tui.widgets.sidebar import Sidebar
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class StatsBar(Static):
@@ -37,7 +36,7 @@ class StatsBar(Static):
 
     DEFAULT_CSS = "StatsBar { height: 1; background: $panel; padding: 0 1; }"
 
-    def show(self, stats: dict[str, int], view: str, title: str) -> None:
+    def show(self, stats: dict[str, int], view: str) -> None:
         counts = " · ".join(
             [plural(stats.get("articles", 0), "article"), f"{stats.get('unread', 0):,} unread",
              plural(stats.get("notes", 0), "note"), plural(stats.get("highlights", 0), "highlight")]
@@ -48,21 +47,18 @@ class StatsBar(Static):
             counts,
         ]
         parts += ["   ", ("showing ", "dim"), (view, "bold")]
-        if title:
-            parts += [("  titles with ", "dim"), ("“" + title + "”", "italic")]
         self.update(Content.assemble(*parts))
 
 
 class LibraryScreen(ReportsFailures, Screen[None]):
-    """What `gloss` opens: the list of articles, filtered by the sidebar and `/`."""
+    """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
     BINDINGS = [
-        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("slash", "search", "Search", key_display="/"),
         Binding("t", "tags", "Tags"),
         Binding("s", "star", "Star"),
         Binding("r", "toggle_read", "Read/unread"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -86,7 +82,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self.lib: Library | None = None
         self.view_name = "All"
         self.view_filters: dict[str, Any] = {}
-        self.title_filter = ""
+        self.last_query = ""
+        """The query of the last search this session, offered again by `/`."""
         self.stats: dict[str, int] = {}
         self.tag_names: list[str] = []
         self._lock = threading.Lock()
@@ -96,9 +93,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         with Horizontal(id="library-main"):
             yield Sidebar(id="sidebar")
             with Vertical(id="list-pane"):
-                yield Input(placeholder="filter titles (enter to keep, esc to clear)", id="filter")
                 yield ArticleList(id="articles")
-        yield ProgressBar(id="progress", show_eta=False)
+        yield JobBar(id="progress")
         yield Footer()
 
     @property
@@ -106,13 +102,15 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         return self.query_one(ArticleList)
 
     @property
+    def jobs(self) -> JobBar:
+        return self.query_one(JobBar)
+
+    @property
     def filters(self) -> dict[str, Any]:
-        """The sidebar view combined with the title filter."""
-        return {**self.view_filters, **({"title": self.title_filter} if self.title_filter else {})}
+        """What the sidebar view shows."""
+        return dict(self.view_filters)
 
     def on_mount(self) -> None:
-        self.query_one("#filter").display = False
-        self.query_one(ProgressBar).display = False
         self.articles.focus()
         self._open(self.db_path)
 
@@ -151,12 +149,15 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self._show_stats()
 
     def _show_stats(self) -> None:
-        self.query_one(StatsBar).show(self.stats, self.view_name, self.title_filter)
+        self.query_one(StatsBar).show(self.stats, self.view_name)
 
     @on(LibraryChanged)
     def _changed(self, event: LibraryChanged) -> None:
         event.stop()
         self.refresh_all()
+        for screen in self.app.screen_stack:  # an import or sync may have changed what they show
+            if isinstance(screen, ReaderScreen | SearchScreen):
+                screen.reload()
 
     @on(Sidebar.Chosen)
     def _chosen(self, event: Sidebar.Chosen) -> None:
@@ -166,32 +167,17 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             self.articles.set_filters(self.lib, self.filters)
         self.articles.focus()
 
-    # -- the title filter -----------------------------------------------------------------------
+    # -- search -------------------------------------------------------------------------------
 
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
+    def action_search(self) -> None:
+        if self.lib is None:
+            return
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.title_filter = event.value.strip()
-        self._show_stats()
-        if self.lib is not None:
-            self.articles.set_filters(self.lib, self.filters)
+        def closed(query: str | None) -> None:
+            self.last_query = query or ""
+            self.refresh_all()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
-            event.input.display = False
-        self.articles.focus()
-
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.display:
-            box.value = ""
-            box.display = False
-            self.articles.focus()
+        self.app.push_screen(SearchScreen(self.lib, self.filters, self.last_query), closed)
 
     # -- edits ----------------------------------------------------------------------------------
 
@@ -248,70 +234,27 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     def _located(self, event: Located) -> None:
         self.articles.cursor = event.index
 
-    # -- import and analysis --------------------------------------------------------------------
+    # -- import, analysis and sync -------------------------------------------------------------
 
     def start_import(self, paths: list[Path]) -> None:
         """Import files and folders in a worker, showing progress."""
         if self.lib is None:
             self.pending_imports += paths
             return
-        self._show_progress(0, 0)
-        self.post_message(Notice("Importing " + ", ".join(str(p) for p in paths) + "…"))
-        self._import(self.lib, paths)
-
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
-    def _import(self, lib: Library, paths: list[Path]) -> None:
-        report = lib.import_paths(paths, lambda d, t: self.post_message(ImportProgress(d, t)))
-        self.post_message(ImportFinished(report))
+        self.jobs.start_import(self.lib, paths)
 
     def start_reanalyse(self) -> None:
         """Find entities for articles that have none (loads spaCy, in a worker)."""
         if self.lib is not None:
-            self._show_progress(0, 0)
-            self.post_message(Notice("Re-analysing entities…"))
-            self._reanalyse(self.lib)
+            self.jobs.start_reanalyse(self.lib)
 
-    @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
-    def _reanalyse(self, lib: Library) -> None:
-        count, warning = lib.reanalyze(
-            progress=lambda d, t: self.post_message(ImportProgress(d, t))
-        )
-        if warning:
-            self.post_message(Notice(warning, "warning"))
-        else:
-            self.post_message(Notice(f"Re-analysed {plural(count, 'article')}."))
-        self.post_message(LibraryChanged())
-
-    def _show_progress(self, done: int, total: int) -> None:
-        bar = self.query_one(ProgressBar)
-        bar.display = True
-        bar.update(total=total or None, progress=done)
-
-    @on(ImportProgress)
-    def _progress(self, event: ImportProgress) -> None:
-        event.stop()
-        self._show_progress(event.done, event.total)
-
-    @on(ImportFinished)
-    def _imported(self, event: ImportFinished) -> None:
-        event.stop()
-        report = event.report
-        summary = f"Imported {plural(report.count('imported'), 'article')}"
-        summary += f"; {report.count('present')} already there, {report.count('failed')} failed."
-        self.notify(summary, title="Import", markup=False)
-        for warning in report.warnings:
-            self.notify(warning, severity="warning", markup=False)
-        failed = [r for r in report.results if r.status == "failed"]
-        for result in failed[:5]:
-            self.notify(f"{result.path}: {result.reason}", severity="error", markup=False)
-        if len(failed) > 5:
-            self.notify(f"…and {len(failed) - 5} more files failed", severity="error")
-        self.refresh_all()
+    def start_sync(self, target: Path) -> None:
+        """Sync with a folder or a library file in a worker, showing progress."""
+        if self.lib is None:
+            self.notify("No library is open.", severity="warning")
+            return
+        self.jobs.start_sync(self.lib, target)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group, state = event.worker.group, event.state
-        if group == "open" and state == WorkerState.ERROR:
+        if event.worker.group == "open" and event.state == WorkerState.ERROR:
             self.query_one(StatsBar).update(Content.styled("gloss  no library open", "bold"))
-        finished = state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
-        if group in ("import", "reanalyse") and finished:
-            self.query_one(ProgressBar).display = False

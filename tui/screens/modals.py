@@ -183,14 +183,29 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
 
 
 class PathPrompt(ModalScreen[Path | None]):
-    """Ask for a file or folder to import."""
+    """Ask for a file or folder (to import from, or to sync with)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
+    def __init__(
+        self,
+        heading: str = "Import a folder or file (.txt, .md, .html)",
+        value: str = "",
+        placeholder: str = "~/news",
+        hint: str = "",
+    ) -> None:
+        super().__init__()
+        self.heading = heading
+        self.value = value
+        self.placeholder = placeholder
+        self.hint = hint
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(Content.styled("Import a folder or file (.txt, .md, .html)", "bold"))
-            yield Input(placeholder="~/news", id="path")
+            yield Label(Content.styled(self.heading, "bold"))
+            if self.hint:
+                yield Static(Content(self.hint), classes="muted")
+            yield Input(self.value, placeholder=self.placeholder, id="path")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

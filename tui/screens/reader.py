@@ -19,6 +19,7 @@ from store import Library
 from store.models import Article, Note
 from tui import queries
 from tui.messages import ArticleLoaded, Notice, OpenArticle
+from tui.screens.conflict import ConflictResolver
 from tui.screens.modals import ConfirmScreen, NoteEditor, TagEditor
 from tui.widgets.article_header import ArticleHeader, Legend, label_counts
 from tui.widgets.article_view import ArticleView
@@ -42,6 +43,7 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         Binding("e", "toggle_entities", "Entities"),
         Binding("E", "toggle_panel('entities')", "Entity list", show=False),
         Binding("t", "tags", "Tags"),
+        Binding("c", "resolve", "Resolve conflict"),
         Binding("s", "star", "Star", show=False),
         Binding("r", "toggle_read", "Read/unread", show=False),
         Binding("right_square_bracket", "step(1)", "Next", key_display="]"),
@@ -53,12 +55,16 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         ),
     ]
 
-    def __init__(self, lib: Library, article_id: str, filters: Mapping[str, Any]) -> None:
+    def __init__(
+        self, lib: Library, article_id: str, filters: Mapping[str, Any], at: int | None = None
+    ) -> None:
         super().__init__()
         self.lib = lib
         self.article_id = article_id
         """The article shown, or being fetched."""
         self.filters = dict(filters)
+        self._start_at = at
+        """A text offset to put the cursor on once the first article is shown (a search hit)."""
         self.article: Article | None = None
         self.known_tags: tuple[str, ...] = ()
         self.entities_on = True
@@ -128,7 +134,11 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         self.query_one(ArticleHeader).show(article.summary)
         self._show_entities()
         self.view.show(article)
+        if self._start_at is not None:
+            self.view.go_to(self._start_at)
+            self._start_at = None
         self.notes_panel.show(article.notes)
+        self.refresh_bindings()
         panel = self.entities_panel
         if panel.display and panel.article_id != article.id:
             panel.load(self.lib, article.id)
@@ -137,7 +147,19 @@ class ReaderScreen(ReportsFailures, Screen[str]):
     def _open(self, event: OpenArticle) -> None:
         event.stop()
         self.article_id = event.article_id
+        self._start_at = None
         self._load(self.lib, event.article_id)
+
+    def reload(self) -> None:
+        """Fetch the article again (a sync or an import may have brought notes or tags)."""
+        self._refetch(self.lib, self.article_id)
+
+    @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
+    def _refetch(self, lib: Library, article_id: str) -> None:
+        with self._lock:
+            article = lib.get_article(article_id)
+            known = tuple(t for t, _ in lib.tags())
+        self.post_message(ArticleLoaded(article, known))
 
     # -- entities -------------------------------------------------------------------------------
 
@@ -222,18 +244,53 @@ class ReaderScreen(ReportsFailures, Screen[str]):
     def _jump(self, event: NotesPanel.Jump) -> None:
         anchor = event.note.anchor
         self.view.go_to(anchor.start if anchor else 0)
+        if event.note.conflict:
+            self._resolve(event.note)
 
     @on(NotesPanel.Edit)
     def _edit_note(self, event: NotesPanel.Edit) -> None:
         note = event.note
-        initial = "\n\n".join(note.versions) if note.conflict else note.body
+        if note.conflict:
+            self._resolve(note)
+            return
 
         def written(body: str | None) -> None:
-            if body is not None and (body != initial or note.conflict):
+            if body is not None and body != note.body:
                 self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Note saved.")
 
         quote = note.anchor.exact if note.anchor else None
-        self.app.push_screen(NoteEditor("Edit note", quote, initial), written)
+        self.app.push_screen(NoteEditor("Edit note", quote, note.body), written)
+
+    # -- conflicts ------------------------------------------------------------------------------
+
+    def _conflicts(self) -> list[Note]:
+        return [n for n in self.article.notes if n.conflict] if self.article else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return bool(self._conflicts())  # in the footer only when there is one to resolve
+        return True
+
+    def action_resolve(self) -> None:
+        """Resolve the conflicted note under the cursor, else the first one in the article."""
+        conflicts = self._conflicts()
+        found = self.view.selection_range()
+        here = [n for n in conflicts if found and n.anchor
+                and n.anchor.start < found[1] and found[0] < n.anchor.end]  # fmt: skip
+        if not conflicts:
+            self.notify("No note in this article is in conflict.")
+            return
+        note = (here or conflicts)[0]
+        if not here and note.anchor is not None:
+            self.view.go_to(note.anchor.start)
+        self._resolve(note)
+
+    def _resolve(self, note: Note) -> None:
+        def chosen(body: str | None) -> None:
+            if body is not None:
+                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Conflict resolved.")
+
+        self.app.push_screen(ConflictResolver(note), chosen)
 
     @on(NotesPanel.Delete)
     def _delete_note(self, event: NotesPanel.Delete) -> None:

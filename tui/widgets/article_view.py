@@ -27,6 +27,7 @@ from tui.widgets.layout import Row, layout, row_at, spans_by_row
 
 GUTTER = 3  # cursor bar, note mark, space
 MEASURE = 88  # the widest a line of prose gets, for comfortable reading
+CONFLICT = "⚠"  # the margin mark of a note edited on two devices
 _BLACK = Style(color="#000000")
 
 
@@ -172,7 +173,7 @@ class ArticleView(ScrollView, can_focus=True):
             spans.append((note.anchor.start, note.anchor.end, kind))  # type: ignore[union-attr]
             if not note.is_highlight and self._rows:
                 row = row_at(self._row_starts, note.anchor.start)  # type: ignore[union-attr]
-                marks[row] = "!" if note.conflict or marks.get(row) == "!" else "✎"
+                marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else "✎"
         if self.entities_on:
             spans += [
                 (e.start, e.end, entity_style(e.label))
@@ -242,7 +243,7 @@ class ArticleView(ScrollView, can_focus=True):
             )
         bar = ("┃" if selected else "▌") if on_cursor else " "
         mark = self._marks.get(index, " ")
-        mark_style = "article-view--conflict" if mark == "!" else "article-view--mark"
+        mark_style = "article-view--conflict" if mark == CONFLICT else "article-view--mark"
         gutter = Text.assemble(
             (bar, base + self.get_component_rich_style("article-view--bar", partial=True)),
             (mark, base + self.get_component_rich_style(mark_style, partial=True)),

@@ -33,7 +33,7 @@ def note_prompt(note: Note) -> Content:
         head = Content.assemble(("✎ ", "$success"), ("“" + quote_of(note) + "”", "italic"))
     parts: list[Content | str | tuple[str, str]] = [head]
     if note.conflict:
-        parts += ["\n", ("! conflict: edited on two devices; i merges them", "bold $text-error")]
+        parts += ["\n", ("⚠ conflict: edited on two devices; i or c resolves", "bold $text-error")]
         for i, body in enumerate(note.versions, 1):
             parts += ["\n", (f"{i}) ", "bold"), body]
     elif note.body:
@@ -42,7 +42,7 @@ def note_prompt(note: Note) -> Content:
 
 
 class NotesPanel(OptionList):
-    """Lists notes; enter jumps to the passage, i edits, d deletes."""
+    """Lists notes; enter jumps to the passage, i edits (or resolves a conflict), d deletes."""
 
     HELP_TITLE = "Notes panel"
 

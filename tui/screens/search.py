@@ -1,0 +1,230 @@
+"""The search screen: a query box, results as you type, the query language when it is empty.
+
+Each change restarts a short timer; when it fires, one exclusive worker runs the query, and
+its results are applied only if the box still holds the query it ran (stale ones are dropped).
+A malformed query is a one-line error under the box, never a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from store import Library
+from store.errors import GlossError
+from store.sanitize import clean_line
+from store.search import Hit
+from tui.screens.reader import ReaderScreen
+from tui.widgets.failures import ReportsFailures
+from tui.widgets.hit_list import HitList
+
+LIMIT = 100
+
+LANGUAGE = [
+    ("climate policy", "articles and notes with both words"),
+    ('"interest rates"', "an exact phrase"),
+    ("infla*", "words starting with infla"),
+    ("rates OR prices  -draft", "either word; without a word"),
+    ("tag:economy  -tag:draft", "with a tag; without one"),
+    ("tag:world/*", "a tag and the tags nested under it"),
+    ('entity:"Xi Jinping"', "articles mentioning this entity"),
+    ("label:PERSON", "articles with an entity of this kind"),
+    ("is:unread  is:read  is:starred", "reading state"),
+    ("has:note  has:highlight  has:conflict", "your annotations"),
+    ("in:notes  in:articles", "only your notes, or only article text"),
+]
+
+
+def language_help() -> Content:
+    """The query language, one example per line."""
+    width = max(len(example) for example, _ in LANGUAGE)
+    parts: list[Content | str | tuple[str, str]] = [
+        ("Search titles, article text, your notes and tags.", "bold"),
+        "\n\n",
+    ]
+    for example, meaning in LANGUAGE:
+        parts += [("  " + example.ljust(width) + "  ", "bold $text-accent"), (meaning, "dim"), "\n"]
+    parts += ["\n", ("Terms combine: ", "dim"), ("putin tag:world is:unread", "bold"), "\n"]
+    parts += [("enter opens a result · ↓ moves to the results · esc goes back", "dim")]
+    return Content.assemble(*parts)
+
+
+def count_line(hits: list[Hit]) -> Content:
+    """`12 results: 3 in your notes` or `No matches.`"""
+    if not hits:
+        return Content.styled("No matches.", "dim")
+    notes = sum(1 for h in hits if h.kind == "note")
+    text = f"{len(hits)} result{'' if len(hits) == 1 else 's'}"
+    if len(hits) == LIMIT:
+        text = f"the first {LIMIT} results"
+    if notes:
+        text += f": {notes} in your notes"
+    return Content.styled(text, "dim")
+
+
+class SearchScreen(ReportsFailures, Screen[str]):
+    """Dismissed with the query in the box, so `/` can offer it again."""
+
+    HELP_TITLE = "Search"
+    DEBOUNCE = 0.25
+    """Seconds of quiet typing before the query runs (0 runs it at once; tests use that)."""
+    BINDINGS = [
+        Binding("escape", "close", "Back"),
+        Binding("down", "results", "Results", show=False),
+        Binding("slash", "edit_query", "Edit query", key_display="/"),
+    ]
+
+    @dataclass
+    class Found(Message):
+        """A worker ran `query`: its hits, or the error that says why it is not a query."""
+
+        query: str
+        hits: list[Hit]
+        error: str | None = None
+
+    def __init__(self, lib: Library, filters: Mapping[str, Any], query: str = "") -> None:
+        super().__init__()
+        self.lib = lib
+        self.filters = dict(filters)
+        """The library view, for ] and [ in a reader opened from here."""
+        self.initial = query
+        self.shown_query: str | None = None
+        """The query whose hits are listed."""
+        self._timer: Timer | None = None
+        self._open_first = False
+
+    def compose(self) -> ComposeResult:
+        yield Input(
+            self.initial,
+            placeholder='search: words, "a phrase", prefix*, tag:, is:, has:, in:notes…',
+            id="query",
+        )
+        yield Static(id="search-status")
+        yield HitList(id="hits")
+        yield Static(language_help(), id="search-help")
+        yield Footer()
+
+    @property
+    def query_input(self) -> Input:
+        return self.query_one("#query", Input)
+
+    @property
+    def hits(self) -> HitList:
+        return self.query_one(HitList)
+
+    def on_mount(self) -> None:
+        self.query_input.focus()
+        self._changed_to(self.initial)
+
+    # -- running queries ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._changed_to(event.value)
+
+    def _changed_to(self, value: str) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        empty = not value.strip()
+        self.hits.display = not empty
+        self.query_one("#search-help").display = empty
+        if empty:
+            self.shown_query = None
+            self.hits.show([])
+            self._status(Content(""))
+        elif self.DEBOUNCE <= 0:
+            self._run()
+        else:
+            self._timer = self.set_timer(self.DEBOUNCE, self._run)
+
+    def _run(self) -> None:
+        self._timer = None
+        query = self.query_input.value
+        if query.strip():
+            self._search(self.lib, query)
+
+    def reload(self) -> None:
+        """Run the query again (the library changed: a note was written, a sync ended)."""
+        self._changed_to(self.query_input.value)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, lib: Library, query: str) -> None:
+        try:
+            hits = lib.search(query, limit=LIMIT)
+        except GlossError as exc:  # QueryError: a malformed query, said in one line
+            self.post_message(self.Found(query, [], clean_line(str(exc))))
+            return
+        self.post_message(self.Found(query, hits))
+
+    @on(Found)
+    def _found(self, event: Found) -> None:
+        event.stop()
+        if event.query != self.query_input.value:
+            return  # typed on since this query ran: a newer one is coming
+        if event.error is not None:
+            # keep the last good hits on screen while a query is being typed
+            self._status(Content.styled(event.error, "$text-error"))
+            self._open_first = False
+            return
+        again = event.query == self.shown_query
+        self.shown_query = event.query
+        self.hits.show(event.hits, keep=again)
+        self._status(count_line(event.hits))
+        if self._open_first and event.hits:
+            self.hits.post_message(HitList.Open(event.hits[0]))
+        self._open_first = False
+
+    def _status(self, content: Content) -> None:
+        self.query_one("#search-status", Static).update(content)
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        if self.shown_query == event.value:
+            if (hit := self.hits.current) is not None:
+                self.hits.post_message(HitList.Open(hit))
+            return
+        self._open_first = True  # enter before the timer fired: search now, open the best
+        if self._timer is not None:
+            self._timer.stop()
+        self._run()
+
+    def action_results(self) -> None:
+        if self.query_input.has_focus and self.hits.display and self.hits.option_count:
+            self.hits.focus()
+
+    def action_edit_query(self) -> None:
+        self.query_input.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(self.query_input.value)
+
+    # -- opening a hit --------------------------------------------------------------------------
+
+    @on(HitList.Open)
+    def _open(self, event: HitList.Open) -> None:
+        event.stop()
+        hit = event.hit
+        at = hit.position if hit.kind == "note" else None
+        reader = ReaderScreen(self.lib, hit.article_id, self.filters, at=at)
+        self.app.push_screen(reader, self._reader_closed)
+
+    def _reader_closed(self, article_id: str | None) -> None:
+        self.reload()  # reading marks read, notes may have been written
+        self.hits.focus()
