@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from store import db, hlc, search
 from store.annotations import Annotations
@@ -57,6 +58,9 @@ def _note(row: Sequence) -> Note:
     return Note(note_id, article_id, body, anchor, created, updated, rev_id, bool(conflict),
                 versions, orphan)  # fmt: skip
 
+
+# The list order of list_articles: newest import first, then newest row.
+_KEY_SQL = "SELECT imported_at, rowid FROM articles WHERE id = ?"
 
 NOTE_COLUMNS = (
     "note_id, article_id, rev_id, heads, pos_start, pos_end, exact, prefix, suffix, body,"
@@ -251,6 +255,40 @@ class Library(Annotations):
             sql += " LIMIT ? OFFSET ?"
             args += [limit, offset]
         return [_summary(r) for r in self.conn.execute(sql, args)]
+
+    def neighbour(self, article_id: str, step: int, **filters: Any) -> str | None:
+        """The next (step > 0) or previous article after `article_id` in list order among
+        those matching `filters`; keyset-based, so it works even when the current article
+        no longer matches (it was just marked read under an "unread" filter)."""
+        key = self.conn.execute(_KEY_SQL, (article_id,)).fetchone()
+        if key is None:
+            return None
+        where, args = _filters(**filters)
+        if step > 0:
+            cond, order = "(a.imported_at, a.rowid) < (?, ?)", "DESC"
+        else:
+            cond, order = "(a.imported_at, a.rowid) > (?, ?)", "ASC"
+        where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+        row = self.conn.execute(
+            "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
+            f"{where} ORDER BY a.imported_at {order}, a.rowid {order} LIMIT 1",
+            [*args, *key],
+        ).fetchone()
+        return row[0] if row else None
+
+    def position(self, article_id: str, **filters: Any) -> int | None:
+        """The index of `article_id` in the filtered list, or None when it is not in it."""
+        key = self.conn.execute(_KEY_SQL, (article_id,)).fetchone()
+        if key is None:
+            return None
+        base = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
+        where, args = _filters(**filters, ids=[article_id])
+        if not self.conn.execute(base + where, args).fetchone()[0]:
+            return None
+        where, args = _filters(**filters)
+        cond = "(a.imported_at, a.rowid) > (?, ?)"
+        where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+        return self.conn.execute(base + where, [*args, *key]).fetchone()[0]
 
     def summary(self, article_id: str) -> ArticleSummary:
         rows = self.list_articles(ids=[article_id])

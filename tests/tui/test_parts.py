@@ -12,7 +12,6 @@ import pytest
 from store.errors import InvalidInput, LibraryError
 from store.models import Entity
 from tests.tui.conftest import insert_articles, opened
-from tui import queries
 from tui.screens.modals import TagSuggester, parse_tags
 from tui.widgets.article_header import label_counts
 from tui.widgets.failures import describe
@@ -96,17 +95,17 @@ def test_neighbour_and_position_follow_list_order(tmp_path: Path) -> None:
     with opened(tmp_path / "lib.db") as lib:
         insert_articles(lib, 5)
         order = [a.id for a in lib.list_articles()]
-        assert queries.neighbour(lib, order[0], 1, {}) == order[1]
-        assert queries.neighbour(lib, order[1], -1, {}) == order[0]
-        assert queries.neighbour(lib, order[4], 1, {}) is None
-        assert queries.neighbour(lib, "0" * 32 + "x", 1, {}) is None
+        assert lib.neighbour(order[0], 1) == order[1]
+        assert lib.neighbour(order[1], -1) == order[0]
+        assert lib.neighbour(order[4], 1) is None
+        assert lib.neighbour("0" * 32 + "x", 1) is None
         lib.set_read(order[1])
         lib.set_read(order[2])
         # the current article is read, so outside the unread view: the next is still found
-        assert queries.neighbour(lib, order[1], 1, {"unread": True}) == order[3]
-        assert queries.position(lib, order[3], {"unread": True}) == 1
-        assert queries.position(lib, order[2], {"unread": True}) is None
-        assert queries.position(lib, order[4], {}) == 4
+        assert lib.neighbour(order[1], 1, unread=True) == order[3]
+        assert lib.position(order[3], unread=True) == 1
+        assert lib.position(order[2], unread=True) is None
+        assert lib.position(order[4]) == 4
 
 
 def test_the_app_never_imports_spacy() -> None:

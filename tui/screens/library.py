@@ -20,7 +20,6 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from store import Library
-from tui import queries
 from tui.messages import LibraryChanged
 from tui.screens.modals import TagEditor
 from tui.screens.reader import ReaderScreen
@@ -226,7 +225,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="locate", exit_on_error=False)
     def _locate(self, lib: Library, article_id: str, filters: dict[str, Any]) -> None:
-        index = queries.position(lib, article_id, filters)
+        index = lib.position(article_id, **filters)
         if index is not None:
             self.post_message(self.Located(index))
 

@@ -17,7 +17,6 @@ from textual.widgets import Footer
 
 from store import Library
 from store.models import Article, Note
-from tui import queries
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens.conflict import ConflictResolver
 from tui.screens.modals import ConfirmScreen, NoteEditor, TagEditor
@@ -330,7 +329,7 @@ class ReaderScreen(ReportsFailures, Screen[str]):
 
     @work(thread=True, exclusive=True, group="reader-step", exit_on_error=False)
     def _step(self, lib: Library, article_id: str, step: int, filters: dict[str, Any]) -> None:
-        found = queries.neighbour(lib, article_id, step, filters)
+        found = lib.neighbour(article_id, step, **filters)
         if found is None:
             self.post_message(Notice("No next article." if step > 0 else "No previous article."))
         else:
