@@ -224,6 +224,11 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = OFF")
+        # A bigger page cache than SQLite's 2 MB default, memory-mapped reads, and temp
+        # tables (merge, re-index) in memory: searches and merges touch many pages.
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA temp_store = MEMORY")
     except sqlite3.Error as exc:
         raise LibraryError(f"cannot open library {path}: {exc}") from None
     return conn
