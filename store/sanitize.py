@@ -13,12 +13,13 @@ MAX_TEXT_CHARS = 1_000_000  # spaCy's default nlp.max_length
 # C0 controls except \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate
 # characters that can make text display in an order other than the one stored.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# An escape sequence is removed whole, not just its ESC byte, so no "[2J" residue is left.
+# An escape sequence is removed whole, not just its ESC byte, so no "[2J" residue is left;
+# an unterminated one stops at the end of its line, so it cannot swallow the article.
 _ESCAPE_SEQ = re.compile(
-    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (clipboard, hyperlinks, titles)
+    r"\x1b\][^\x07\x1b\n]{0,512}(?:\x07|\x1b\\)?"  # OSC ... BEL/ST (clipboard, links, titles)
     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
+    r"|\x9d[^\x07\x9c\n]{0,512}(?:\x07|\x9c)?"  # 8-bit OSC
     r"|\x1b[@-Z\\-_]"  # other two-byte escapes
 )
 

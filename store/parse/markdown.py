@@ -11,6 +11,7 @@ from markdown_it.token import Token
 
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
+from store.sanitize import clean
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _md = MarkdownIt("commonmark")
@@ -88,7 +89,7 @@ def parse_body(builder: TextBuilder, body: str, take_title: bool = True) -> str 
 
 def parse_markdown(raw: str) -> Parsed:
     """Parse an already-decoded Markdown article."""
-    meta, body = split_front_matter(raw)
+    meta, body = split_front_matter(clean(raw))  # controls go before YAML sees them
     builder = TextBuilder()
     title = clean_meta(meta.get("title"))
     h1 = parse_body(builder, body, take_title=title is None)

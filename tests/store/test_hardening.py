@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import signal
@@ -227,3 +228,51 @@ def test_random_bytes_as_library(tmp_path_factory, data: bytes) -> None:
         assert not data  # only an empty file becomes a new library
     if data:
         assert path.read_bytes() == data
+
+
+# -- terminal safety of every command's output -------------------------------------------------
+
+EVIL = (
+    "OSC52 \x1b]52;c;ZXZpbA==\x07 OSC8 \x1b]8;;http://evil.test\x1b\\link\x1b]8;;\x1b\\ "
+    "CSI \x1b[2J C1 \x9b31m bidi \u202eevil\u202c zero\u200bwidth [/] [link=http://evil.test]x"
+    "[/link] [bold red]loud[/bold red] " + "x" * 3000
+)
+
+
+def unsafe(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F
+            or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"]  # fmt: skip
+
+
+def test_hostile_corpus_through_every_command(gloss, tmp_path: Path, no_model) -> None:
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"Evil {EVIL[:60]}\n\nBy Mallory \x1b[31m\n\n{EVIL}\n\nMore.")
+    (folder / "b.md").write_text(
+        f'---\ntitle: "T \\u001b[2J \\u009b31m [bold]x[/bold]"\ntags: [ok]\n---\n\n{EVIL}\n'
+    )
+    (folder / "c.html").write_text(
+        f"<html><head><title>{EVIL[:80]}</title></head><body><article><p>{EVIL}</p>"
+        "<p>&#27;]52;c;Zm9v&#7; &#x9b;31m</p><p>" + "Long enough words. " * 30 + "</p>"
+        "</article></body></html>"
+    )
+    code, out, err = gloss("import", str(folder))
+    assert code == 0, err
+    aid = json.loads(gloss("list", "--json")[1])[0]["id"]
+    assert gloss("note", aid, EVIL[:200], "--quote", "zero")[0] == 0
+    assert gloss("note", aid, EVIL)[0] == 0
+    assert gloss("tag", aid, "+[bold]")[0] == 1  # markup in a tag is refused, not stored
+    outputs = []
+    for args in (
+        ["list"], ["list", "--json"], ["show", aid], ["show", aid, "--json"], ["notes"],
+        ["notes", "--json"], ["search", "evil"], ["search", "evil", "--json"], ["entities"],
+        ["tags"], ["export"], ["export", "--format", "csv"], ["export", "--format", "w3c"],
+        ["export", "--format", "json"], ["search", EVIL[:300]],
+    ):  # fmt: skip
+        code, out, err = gloss(*args)
+        outputs.append((args, out, err))
+        assert "Traceback" not in err
+    for args, out, err in outputs:
+        assert unsafe(out) == [] and unsafe(err) == [], args
+    show = outputs[2][1]
+    assert "[bold red]loud[/bold red]" in show and "[/]" in show
