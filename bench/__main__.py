@@ -8,10 +8,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bench import import_bench, search_bench, startup_bench, sync_bench
+from bench import frames_bench, import_bench, search_bench, startup_bench, sync_bench
 
 BENCHES = {
     "startup": startup_bench.run,
+    "frames": frames_bench.run,
     "import": import_bench.run,
     "search": search_bench.run,
     "sync": sync_bench.run,

@@ -110,3 +110,8 @@ def test_tag_normalisation(raw: str, tag: str) -> None:
 def test_bad_tags(raw: str) -> None:
     with pytest.raises(InvalidInput):
         normalise_tag(raw)
+
+
+def test_unterminated_escape_cannot_swallow_the_article() -> None:
+    assert clean("before \x1b]8;;http://evil.test\nthe rest stays\n") == "before \nthe rest stays\n"
+    assert clean("a\x9d0;title\nb") == "a\nb"
