@@ -134,22 +134,6 @@ def _gloss(lib: Library, conn: sqlite3.Connection, data: dict, report: Annotatio
     return touched
 
 
-_REV_KEYS = (
-    "rev_id",
-    "note_id",
-    "parents",
-    "pos_start",
-    "pos_end",
-    "exact",
-    "prefix",
-    "suffix",
-    "body",
-    "deleted",
-    "hlc",
-    "device",
-)
-
-
 def _insert_facts(
     conn: sqlite3.Connection, aid: str, facts: dict, report: AnnotationReport
 ) -> None:

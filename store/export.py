@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 FORMAT = "gloss-annotations"
 VERSION = 1
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+# A note revision as exported (its article is the entry it sits in).
+REVISION_FIELDS = ("rev_id", "note_id", "parents", "pos_start", "pos_end", "exact", "prefix",
+                   "suffix", "body", "deleted", "hlc", "device")  # fmt: skip
 
 
 def select(lib: Library, query: str | None = None, tag: str | None = None) -> list[str]:
@@ -60,29 +63,9 @@ def to_json(lib: Library, ids: list[str]) -> dict[str, Any]:
         a = lib.get_article(aid)
         s = a.summary
         revisions = [
-            dict(
-                zip(
-                    (
-                        "rev_id",
-                        "note_id",
-                        "parents",
-                        "pos_start",
-                        "pos_end",
-                        "exact",
-                        "prefix",
-                        "suffix",
-                        "body",
-                        "deleted",
-                        "hlc",
-                        "device",
-                    ),
-                    r,
-                    strict=True,
-                )
-            )  # fmt: skip
+            dict(zip(REVISION_FIELDS, r, strict=True))
             for r in lib.conn.execute(
-                "SELECT rev_id, note_id, parents, pos_start, pos_end, exact, prefix, suffix,"
-                " body, deleted, hlc, device FROM note_revisions WHERE article_id = ?"
+                f"SELECT {', '.join(REVISION_FIELDS)} FROM note_revisions WHERE article_id = ?"
                 " ORDER BY hlc, rev_id",
                 (aid,),
             )
