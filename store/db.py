@@ -197,12 +197,41 @@ def _versions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _feeds(db: sqlite_utils.Database) -> None:
+    """Feed subscriptions as facts (feeds, their latest-wins events, the entries each feed
+    brought and the article each became) and local, never-synced fetch state."""
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            feed_id TEXT PRIMARY KEY, url TEXT NOT NULL, title TEXT NOT NULL,
+            hlc TEXT NOT NULL, device TEXT NOT NULL
+        );
+        CREATE TABLE feed_events (
+            event_id TEXT PRIMARY KEY, feed_id TEXT NOT NULL, field TEXT NOT NULL,
+            value TEXT NOT NULL, hlc TEXT NOT NULL, device TEXT NOT NULL
+        );
+        CREATE INDEX feed_events_feed ON feed_events (feed_id, field, hlc);
+        CREATE TABLE feed_entries (
+            feed_id TEXT NOT NULL, guid TEXT NOT NULL, article_id TEXT NOT NULL, link TEXT,
+            published TEXT, hlc TEXT NOT NULL, device TEXT NOT NULL,
+            PRIMARY KEY (feed_id, guid, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX feed_entries_article ON feed_entries (article_id);
+        CREATE TABLE feed_state (
+            feed_id TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, last_fetch TEXT,
+            last_status TEXT, last_error TEXT
+        );
+        """
+    )
+
+
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_search", _search),
     ("0003_versions", _versions),
+    ("0004_feeds", _feeds),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 BATCH = 64
 PARALLEL_ABOVE = 200
 Progress = Callable[[int, int], None]
+# A new article waiting to be stored: its result row (with article_id set), its parsed text
+# and its source (path or URL).
+Pending = tuple[FileResult, Parsed, str]
+OnInsert = Callable[["sqlite3.Connection", int, str], None]
 
 
 def article_id(text: str) -> str:
@@ -66,7 +70,7 @@ def import_paths(
 ) -> ImportReport:
     report = ImportReport()
     files = collect(paths, report)
-    new: list[tuple[FileResult, Parsed, str]] = []
+    new: list[Pending] = []
     seen: set[str] = set()
     for path in files:
         result = FileResult(str(path), "failed")
@@ -78,13 +82,31 @@ def import_paths(
             continue
         aid = article_id(parsed.text)
         result.article_id, result.title = aid, parsed.title
-        if aid in seen or _exists(lib, aid):
+        if aid in seen or exists(lib, aid):
             result.status, result.reason = "present", "already in library"
             continue
         seen.add(aid)
         source = parsed.url or str(path.resolve())
         new.append((result, parsed, source))
 
+    store_new(lib, new, report, progress, jobs)
+    return report
+
+
+def store_new(
+    lib: Library,
+    new: list[Pending],
+    report: ImportReport,
+    progress: Progress | None = None,
+    jobs: int = 0,
+    on_insert: OnInsert | None = None,
+) -> None:
+    """Analyse (in batches, one nlp.pipe stream) and insert already-parsed new articles.
+
+    Each batch is one transaction with its entities, tags, new-version links and state;
+    `on_insert(conn, index, article_id)` runs inside it after each article, so facts that
+    hang off an article (a feed entry) are written with it.
+    """
     analyzer = None
     if new:
         analyzer, why = entities.analyzer()
@@ -103,7 +125,9 @@ def import_paths(
         batch = new[i : i + BATCH]
         analyses = list(islice(stream, len(batch))) if stream else [None] * len(batch)
         with lib.write() as conn:
-            for (result, parsed, source), analysis in zip(batch, analyses, strict=True):
+            for n, ((result, parsed, source), analysis) in enumerate(
+                zip(batch, analyses, strict=True), start=i
+            ):
                 _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
                 if analysis is not None and analyzer is not None:
                     _store_analysis(conn, result.article_id, analyzer.name, analysis)  # type: ignore[arg-type]
@@ -123,16 +147,18 @@ def import_paths(
                         f"new version of {old[:8]}: {moved['reanchored']} notes re-anchored,"
                         f" {moved['orphaned']} orphaned"
                     )
+                if on_insert is not None:
+                    on_insert(conn, n, result.article_id)  # type: ignore[arg-type]
             ids = [r.article_id for r, _, _ in batch]
             state.rebuild(conn, ids)  # type: ignore[arg-type]
             state.rebuild_entities(conn, ids)  # type: ignore[arg-type]
         done += len(batch)
         if progress:
             progress(done, len(new))
-    return report
 
 
-def _exists(lib: Library, aid: str) -> bool:
+def exists(lib: Library, aid: str) -> bool:
+    """True when the library holds an article with this id."""
     return lib.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
 
 

@@ -53,6 +53,12 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),  # fmt: skip
     "events": (("event_id", "article_id", "field", "value", "hlc", "device"), ("event_id",)),
     "article_versions": (("old_id", "new_id", "hlc", "device"), ("old_id", "new_id")),
+    "feeds": (("feed_id", "url", "title", "hlc", "device"), ("feed_id",)),
+    "feed_events": (("event_id", "feed_id", "field", "value", "hlc", "device"), ("event_id",)),
+    "feed_entries": (
+        ("feed_id", "guid", "article_id", "link", "published", "hlc", "device"),
+        ("feed_id", "guid", "article_id"),
+    ),
 }
 # Text a peer sends that will reach a terminal must already be what our import would store.
 _CHECKS = {
@@ -62,7 +68,18 @@ _CHECKS = {
     "note_revisions": "gloss_clean(body) AND gloss_clean(exact) AND gloss_clean(prefix)"
     " AND gloss_clean(suffix) AND gloss_clean(device)",
     "events": "gloss_field(field)",
+    # A feed's id is the hash of its (http/https) URL; events and entries need their feed.
+    "feeds": "p.feed_id = gloss_feed_id(url) AND gloss_clean(url) AND gloss_clean(title)"
+    " AND length(title) <= 500 AND instr(title, char(10)) = 0",
+    "feed_events": "p.feed_id IN (SELECT feed_id FROM main.feeds) AND ("
+    " (field = 'subscribed' AND value IN ('0', '1'))"
+    " OR (field = 'title' AND gloss_clean(value) AND length(value) <= 500"
+    "     AND instr(value, char(10)) = 0)"
+    " OR (field LIKE 'tag:%' AND gloss_field(field) AND value IN ('0', '1')))",
+    "feed_entries": "p.feed_id IN (SELECT feed_id FROM main.feeds) AND gloss_clean(guid)"
+    " AND gloss_clean(link) AND gloss_clean(published)",
 }
+_FEED_OWNED = ("feeds", "feed_events")  # facts about feeds, touching no article
 
 
 @dataclass
@@ -97,6 +114,15 @@ def _is_field(value: object) -> int:
         except GlossError:
             return 0
     return 0
+
+
+def _feed_id(value: object) -> str | None:
+    from store.fetch import url_id
+
+    try:
+        return url_id(value) if isinstance(value, str) and len(value) <= 4000 else None
+    except GlossError:
+        return None
 
 
 # -- reading a peer safely ---------------------------------------------------------------
@@ -177,6 +203,7 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
     conn = lib.conn
     conn.create_function("gloss_clean", 1, _is_clean, deterministic=True)
     conn.create_function("gloss_field", 1, _is_field, deterministic=True)
+    conn.create_function("gloss_feed_id", 1, _feed_id, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
         with lib.write() as w:
@@ -184,6 +211,7 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
             result.device = device[0] if device else None
             touched: set[str] = set()
             analysed: set[tuple[str, str]] = set()
+            entry_keys: set[tuple[str, str]] = set()
             present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
             for table, (cols, key) in FACTS.items():
                 if table not in present:  # an older schema: read what it has
@@ -192,13 +220,23 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
                 result.received += received
                 result.refused += refused
                 result.sent += sent
+                if table in _FEED_OWNED:
+                    continue
+                if table == "feed_entries":
+                    entry_keys |= {(row[0], row[1]) for row in new}
+                    touched |= {row[2] for row in new}
+                    continue
                 touched |= {row[0] for row in new}
                 if table == "article_versions":
                     touched |= {row[1] for row in new}
                 if table == "analyses":
                     analysed = {(row[0], row[1]) for row in new}
-            _observe(lib, w)
+            _observe(lib, w, present)
             state.rebuild(w, touched)
+            if entry_keys:  # one entry fetched as different texts on two machines
+                from store.feeds import converge_entries
+
+                converge_entries(w, entry_keys)
             state.rebuild_entities(w, {aid for aid, _ in analysed})
             result.conflicts = _conflicts(w, touched)
     finally:
@@ -209,7 +247,10 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
 # (they are written in one transaction), so only those of new analyses are looked at.
 _PER_ANALYSIS = ("entities", "sentences")
 # "Sent" counts what a reader calls facts; entities and sentences travel with analyses.
-COUNTED = ("articles", "analyses", "note_revisions", "events", "article_versions")
+COUNTED = (
+    "articles", "analyses", "note_revisions", "events", "article_versions", "feeds",
+    "feed_events", "feed_entries",
+)  # fmt: skip
 
 
 def _merge_table(
@@ -228,7 +269,7 @@ def _merge_table(
             "p.old_id IN (SELECT id FROM main.articles)"
             " AND p.new_id IN (SELECT id FROM main.articles)"
         )
-    elif table != "articles":  # nothing may hang off an article we do not have
+    elif "article_id" in cols:  # nothing may hang off an article we do not have
         check = f"({check}) AND p.article_id IN (SELECT id FROM main.articles)"
     scope = ""
     if table in _PER_ANALYSIS:
@@ -256,6 +297,12 @@ def _merge_table(
         if table == "articles"
         else ('"article_id"', '"model"')
         if table == "analyses"
+        else ('"old_id"', '"new_id"')
+        if table == "article_versions"  # (was "article_id": a string literal, one column)
+        else ('"feed_id"',)
+        if table in _FEED_OWNED
+        else ('"feed_id"', '"guid"', '"article_id"')
+        if table == "feed_entries"
         else ('"article_id"',)
     )
     distinct = "" if table == "analyses" else "DISTINCT "
@@ -271,11 +318,12 @@ def _merge_table(
     return [received, new], refused, sent  # type: ignore[list-item]
 
 
-def _observe(lib: Library, w: sqlite3.Connection) -> None:
+def _observe(lib: Library, w: sqlite3.Connection, present: set[str]) -> None:
     """Advance our clock past the newest stamp the peer has (unless far in the future)."""
+    feeds = " UNION ALL SELECT max(hlc) FROM peer.feed_events" if "feed_events" in present else ""
     newest = w.execute(
         "SELECT max(h) FROM (SELECT max(hlc) AS h FROM peer.note_revisions"
-        " UNION ALL SELECT max(hlc) FROM peer.events)"
+        f" UNION ALL SELECT max(hlc) FROM peer.events{feeds})"
     ).fetchone()[0]  # (a peer of schema 2 has no article_versions: it is not read)
     if not newest:
         return

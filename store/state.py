@@ -59,6 +59,8 @@ def _rebuild_notes(conn: sqlite3.Connection, article_id: str, article: int) -> N
         if head[11] != article_id:
             continue  # it belongs to another article (a newer version)
         heads = [{"rev": r[0], "body": r[8], "hlc": r[10]} for r in live]
+        # Its row may still sit on an older version not rebuilt yet (a merge brought the move).
+        conn.execute("DELETE FROM notes WHERE note_id = ?", (note_id,))
         conn.execute(
             "INSERT INTO notes (note_id, article_id, rev_id, heads, pos_start, pos_end, exact,"
             " prefix, suffix, body, created, updated, conflict, article)"

@@ -100,18 +100,27 @@ def json_option(f: Callable) -> Callable:
 
 
 @cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--jobs", "-j", default=0, help="spaCy processes (default: all cores for 200+ articles)."
 )
 @json_option
 @click.pass_context
-def import_cmd(ctx: click.Context, paths: tuple[Path, ...], jobs: int, as_json: bool) -> None:
-    """Import article files (.txt, .md, .html) and folders of them."""
+def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: bool) -> None:
+    """Import article files (.txt, .md, .html), folders of them, and web pages (URLs)."""
+    from store.fetch import is_url
     from tui.progress import progress_bar
 
+    urls = [p for p in paths if is_url(p)]
+    files = [Path(p) for p in paths if not is_url(p)]
     with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
-        report = lib.import_paths(paths, progress=progress, jobs=max(0, jobs))
+        report = lib.import_paths(files, progress=progress, jobs=max(0, jobs))
+        if urls:
+            from store.feeds import import_urls
+
+            pages = import_urls(lib, urls, progress=progress)
+            report.results += pages.results
+            report.warnings += [w for w in pages.warnings if w not in report.warnings]
     for warning in report.warnings:
         click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
     if as_json:
@@ -501,6 +510,11 @@ def tags_cmd(ctx: click.Context, as_json: bool) -> None:
     else:
         for t, c in rows:
             out(f"{c:>5}  {t}")
+
+
+from tui.cli_feeds import register  # noqa: E402  (feed commands, in their own module)
+
+register(cli)
 
 
 def main() -> None:

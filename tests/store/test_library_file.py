@@ -24,6 +24,7 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
         "0001_initial",
         "0002_search",
         "0003_versions",
+        "0004_feeds",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -137,10 +138,14 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
     ):  # fmt: skip
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP TABLE article_versions")
+    for table in ("feeds", "feed_events", "feed_entries", "feed_state"):
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX article_state_superseded")
     conn.execute("DROP INDEX articles_source")
     conn.execute("ALTER TABLE article_state DROP COLUMN superseded_by")
-    conn.execute("DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions')")
+    conn.execute(
+        "DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions', '0004_feeds')"
+    )
     conn.execute("PRAGMA user_version = 1")
     conn.close()
     with Library.open(path) as again:

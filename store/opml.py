@@ -1,0 +1,138 @@
+"""OPML: subscriptions in and out, the format every feed reader exchanges.
+
+A feed's first tag is its folder (nested by '/'); every tag is also listed in the outline's
+`category` attribute, so import → export → import keeps feeds with several tags intact.
+Folders and categories from other readers become tags, made acceptable where needed.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from store.errors import GlossError, ImportFailed
+from store.sanitize import MAX_FILE_BYTES, clean_line, normalise_tag
+
+if TYPE_CHECKING:
+    from store.feeds import Feed
+    from store.library import Library
+
+
+@dataclass(frozen=True)
+class Outline:
+    url: str
+    title: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass
+class OpmlReport:
+    added: list[Feed] = field(default_factory=list)
+    present: list[Feed] = field(default_factory=list)  # already subscribed (tags are added)
+    skipped: list[str] = field(default_factory=list)  # one line each: what and why
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": [f.to_json() for f in self.added],
+            "present": [f.to_json() for f in self.present],
+            "skipped": self.skipped,
+        }
+
+
+def read_opml(data: bytes) -> tuple[list[Outline], list[str]]:
+    """The feed outlines of an OPML document, and warnings; ImportFailed if unreadable."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed(f"too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})")
+    if b"<!ENTITY" in data:
+        raise ImportFailed("OPML with entity declarations is not accepted")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ImportFailed(f"not valid OPML ({exc})") from None
+    if root.tag.lower() != "opml":
+        raise ImportFailed(f"not OPML (the document is <{clean_line(root.tag)[:40]}>)")
+    body = next((c for c in root if c.tag.lower() == "body"), None)
+    found: list[Outline] = []
+    warnings: list[str] = []
+    if body is not None:
+        _walk(body, (), found, warnings)
+    return found, warnings
+
+
+def _walk(node: ET.Element, folder: tuple[str, ...], found: list, warnings: list) -> None:
+    for child in node:
+        if child.tag.lower() != "outline":
+            continue
+        attrs = {k.lower(): v for k, v in child.attrib.items()}
+        name = clean_line(attrs.get("title") or attrs.get("text") or "")
+        url = (attrs.get("xmlurl") or "").strip()
+        if not url:
+            _walk(child, (*folder, name) if name else folder, found, warnings)
+            continue
+        tags = {_as_tag("/".join(folder), warnings)} if folder else set()
+        for cat in (attrs.get("category") or "").split(","):
+            if cat.strip():
+                tags.add(_as_tag(cat, warnings))
+        found.append(Outline(url, name or None, tuple(sorted(t for t in tags if t))))
+
+
+def _as_tag(name: str, warnings: list[str]) -> str:
+    """A folder or category name as a gloss tag ("Tech & Science" → "tech-science")."""
+    text = re.sub(r"[^\w.+/ -]+", "-", clean_line(name).strip("/ "))
+    try:
+        return normalise_tag(text)
+    except GlossError:
+        warnings.append(f"folder {clean_line(name)[:80]!r} cannot be a tag; ignored")
+        return ""
+
+
+def import_opml(lib: Library, path: Path) -> OpmlReport:
+    """Subscribe to every feed of an OPML file (without fetching; refresh fetches)."""
+    from store.feeds import add_feed
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    outlines, warnings = read_opml(data)
+    report = OpmlReport(skipped=warnings)
+    for o in outlines:
+        try:
+            feed, new = add_feed(lib, o.url, o.title, o.tags)
+        except GlossError as exc:
+            report.skipped.append(f"{clean_line(o.url)[:200]}: {exc}")
+            continue
+        (report.added if new else report.present).append(feed)
+    return report
+
+
+def export_opml(lib: Library) -> str:
+    """Every subscribed feed as OPML 2.0, in folders by first tag."""
+    from store.feeds import list_feeds
+
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = "gloss subscriptions"
+    ET.SubElement(head, "dateCreated").text = formatdate(usegmt=True)
+    body = ET.SubElement(root, "body")
+    folders: dict[str, ET.Element] = {}
+
+    def folder(path: str) -> ET.Element:
+        if not path:
+            return body
+        if path not in folders:
+            parent, _, name = path.rpartition("/")
+            folders[path] = ET.SubElement(folder(parent), "outline", text=name, title=name)
+        return folders[path]
+
+    for feed in list_feeds(lib):
+        attrs = {"type": "rss", "text": feed.title, "title": feed.title, "xmlUrl": feed.url}
+        if feed.tags:
+            attrs["category"] = ",".join(f"/{t}" for t in feed.tags)
+        ET.SubElement(folder(feed.tags[0] if feed.tags else ""), "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
