@@ -247,9 +247,10 @@ class Library(Annotations):
         ids: Sequence[str] | None = None,
         limit: int | None = None,
         offset: int = 0,
+        feed: str | None = None,
     ) -> list[ArticleSummary]:
         """Articles, newest import first, filtered; `limit`/`offset` page through them."""
-        where, args = _filters(tag, unread, starred, annotated, title, ids)
+        where, args = _filters(tag, unread, starred, annotated, title, ids, feed)
         sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.rowid DESC"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -459,9 +460,13 @@ def _filters(
     annotated: bool = False,
     title: str | None = None,
     ids: Sequence[str] | None = None,
+    feed: str | None = None,
 ) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
+    if feed:
+        clauses.append("s.article_id IN (SELECT article_id FROM feed_entries WHERE feed_id = ?)")
+        args.append(feed)
     if tag:
         from store.sanitize import normalise_tag
 

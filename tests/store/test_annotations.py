@@ -165,3 +165,12 @@ def test_entities_and_mentions(lib: Library, sample_id: str) -> None:
     mentioning = lib.articles_mentioning("Samarkand", "GPE")
     assert [a.id for a in mentioning] == [sample_id]
     assert lib.articles_mentioning("Samarkand", "GPE", exclude=sample_id) == []
+
+
+def test_feed_filter_lists_a_feeds_articles(lib: Library, sample_id: str) -> None:
+    with lib.write() as conn:
+        conn.execute("INSERT INTO feed_entries VALUES ('f1', 'g1', ?, 'http://x', NULL, 'h', 'd')",
+                     (sample_id,))  # fmt: skip
+    assert [a.id for a in lib.list_articles(feed="f1")] == [sample_id]
+    assert lib.count(feed="f1") == 1 and lib.count(feed="f1", unread=True) == 1
+    assert lib.list_articles(feed="nope") == []
