@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tui.messages import Notice
-from tui.screens.help import HelpScreen, collect_bindings
 from tui.screens.library import LibraryScreen
-from tui.screens.modals import PathPrompt
+from tui.widgets.safety import TerminalSafe
+
+# The other screens (reader, search, dialogs, help) are imported when first opened, so that
+# start-up imports only what the first screen shows.
 
 
 class GlossApp(App[None]):
@@ -31,9 +34,18 @@ class GlossApp(App[None]):
         self.library_screen = LibraryScreen(self.db_path, list(import_paths or []))
         self.last_sync_path: Path | None = None
         """The folder or file synced with last in this session, offered again."""
+        self._terminal_safe = TerminalSafe(super().get_line_filters)
 
     def get_default_screen(self) -> Screen:
         return self.library_screen
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # every rendered line passes through TerminalSafe (which applies Textual's own
+        # filters first) before it reaches the terminal
+        return [self._terminal_safe]
+
+    def on_load(self) -> None:
+        self.library_screen.open_library()  # read the library while the screens are built
 
     def gloss_commands(self) -> list[SystemCommand]:
         """gloss's own entries in the command palette (ctrl+p)."""
@@ -59,6 +71,7 @@ class GlossApp(App[None]):
 
     def action_import(self) -> None:
         """Ask for a path, then import it in the library screen's worker."""
+        from tui.screens.modals import PathPrompt
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -68,6 +81,7 @@ class GlossApp(App[None]):
 
     def action_sync(self) -> None:
         """Ask for a folder or library file (the last one is offered), then sync with it."""
+        from tui.screens.modals import PathPrompt
 
         def chosen(path: Path | None) -> None:
             if path is not None:
@@ -84,6 +98,8 @@ class GlossApp(App[None]):
         self.push_screen(prompt, chosen)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, collect_bindings
+
         if not isinstance(self.screen, HelpScreen):
             palette = [("ctrl+p", command.title) for command in self.gloss_commands()]
             sections = [*collect_bindings(self.screen), ("Command palette", palette)]

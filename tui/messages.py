@@ -25,7 +25,8 @@ class ArticleLoaded(Message):
     """A reader worker fetched (or re-fetched after an edit) this article."""
 
     article: Article
-    known_tags: tuple[str, ...] = ()
+    known_tags: tuple[str, ...] | None = None
+    """Every tag in the library, or None when not fetched with the article."""
 
 
 @dataclass

@@ -11,7 +11,9 @@ from tui.app import GlossApp
 from tui.screens.help import HelpScreen
 from tui.screens.library import LibraryScreen
 from tui.screens.modals import PathPrompt, TagEditor
-from tui.widgets.article_list import ArticleList
+from tui.screens.search import SearchScreen
+from tui.widgets.article_list import FIRST_ROWS, ArticleList
+from tui.widgets.footer import KeyBar
 from tui.widgets.sidebar import Sidebar
 
 SIZE = (120, 40)
@@ -280,3 +282,35 @@ async def test_help_lists_the_new_keys_of_search_and_reader(lib_path: Path) -> N
         assert isinstance(app.screen, HelpScreen)
         reader = dict(app.screen.sections)["Reader"]
         assert ("c", "Resolve conflict") in reader
+
+
+async def test_rows_past_the_first_screenful_are_fetched_when_reached(big_path: Path) -> None:
+    """Start-up fetches a screenful of rows with the library; the rest of that page comes
+    when the list reaches it."""
+    app = GlossApp(big_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = article_list(app)
+        assert 0 in listing._partial and len(listing._pages[0][1]) == FIRST_ROWS
+        listing.cursor = FIRST_ROWS + 20
+        await settle(pilot)
+        assert 0 not in listing._partial
+        summary = listing.summary_at(FIRST_ROWS + 20)
+        assert summary is not None and summary.title == "Generated article 19879"
+        assert f"Generated article {19_999 - FIRST_ROWS - 20}" in screen_text(pilot)
+
+
+async def test_keys_in_the_key_bar_follow_focus_and_can_be_clicked(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert [i.description for i in bar.items][:2] == ["Open", "Search"]
+        assert bar.palette is not None and bar.palette.display == "^p"
+        app.screen.query_one(Sidebar).focus()
+        await pilot.pause()
+        assert "Open" not in [i.description for i in bar.items]
+        [(start, _, _)] = [r for r in bar._regions if r[2].description == "Search"]
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)

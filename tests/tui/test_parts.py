@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.color import Color
 
 from store.errors import InvalidInput, LibraryError
 from store.models import Entity
 from tests.tui.conftest import insert_articles, opened
 from tui.screens.modals import TagSuggester, parse_tags
 from tui.widgets.article_header import label_counts
-from tui.widgets.failures import describe
-from tui.widgets.layout import Row, layout, row_at, spans_by_row, wrap_line
+from tui.widgets.failures import URGENT_INTERVAL, describe, urgent
+from tui.widgets.layout import (
+    Row,
+    _wrap_cells,
+    _wrap_narrow,
+    layout,
+    row_at,
+    spans_by_row,
+    wrap_line,
+)
+from tui.widgets.safety import TerminalSafe, terminal_safe
 from tui.widgets.sidebar import tag_tree
 
 
@@ -114,3 +128,49 @@ def test_the_app_never_imports_spacy() -> None:
         "assert 'spacy' not in sys.modules, 'spacy imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fast_wrap_matches_measuring_every_word() -> None:
+    """Lines of one-cell characters wrap by offsets; the result is the word-by-word one."""
+    rng = random.Random(7)
+    pieces = ["a", "bb", " ", "  ", "\u00a0", "xyzxyzxyzxyz", "“", "—", "é"]
+    for _ in range(5_000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        width = rng.randint(1, 15)
+        spaces = [c for c in set(line) if c.isspace()]
+        assert _wrap_narrow(line, width, spaces) == _wrap_cells(line, width), (line, width)
+        assert wrap_line(line, width) == _wrap_cells(line, width)
+
+
+def test_layout_of_mixed_text_keeps_every_character() -> None:
+    text = "Wide 漢字 and zero\u200bwidth.\n\nNarrow words only, " + "word " * 40
+    rows = layout(text, 20)
+    assert all(cell_len(text[r.start : r.end].rstrip()) <= 20 for r in rows)
+    covered = "".join(text[r.start : r.end] for r in rows if r.end > r.start)
+    assert covered == text.replace("\n", "")
+
+
+def test_urgent_shortens_the_switch_interval_and_restores_it() -> None:
+    before = sys.getswitchinterval()
+    with urgent():
+        assert sys.getswitchinterval() == URGENT_INTERVAL
+        with urgent():  # nested (two workers at once): restored only by the last to leave
+            pass
+        assert sys.getswitchinterval() == URGENT_INTERVAL
+    assert sys.getswitchinterval() == before
+    with pytest.raises(RuntimeError), urgent():
+        raise RuntimeError("a failing worker restores it too")
+    assert sys.getswitchinterval() == before
+
+
+def test_terminal_safe_filter_removes_only_unsafe_characters() -> None:
+    hostile = "a\x1b]52;c;ZXZpbA==\x07b\x1b[2Jc\x9b31md\u202ee\u2066f\tg"
+    assert terminal_safe(hostile) == "a]52;c;ZXZpbA==b[2Jc31mdefg"
+    assert terminal_safe("plain “text” 漢字 \u200b") == "plain “text” 漢字 \u200b"
+    style = Style(bold=True)
+    line = [Segment("ok ", style), Segment("x\x1by", style), Segment("", None, [])]
+    filtered = TerminalSafe().apply(line, Color(0, 0, 0))
+    assert [s.text for s in filtered] == ["ok ", "xy", ""]
+    assert filtered[1].style == style
+    clean = [Segment("nothing to do")]
+    assert TerminalSafe().apply(clean, Color(0, 0, 0)) is clean

@@ -353,3 +353,31 @@ async def test_a_failed_write_is_a_notification(lib_path: Path) -> None:
         errors = [n.message for n in app._notifications if n.severity == "error"]
         assert errors == ["a note on the whole article needs some text"]
         assert isinstance(app.screen, ReaderScreen)
+
+
+async def test_the_reader_is_reused_and_starts_afresh(lib_path: Path) -> None:
+    """One reader serves every article: opening another shows it from the top, panels closed,
+    with nothing of the article before it."""
+    with opened(lib_path) as lib:
+        text = lib.get_article(ECB).text
+        start = text.index("Figures published by Eurostat")
+        lib.add_note(ECB, "ECB note", start, start + 29)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        first = await open_article(pilot, lib_path, ECB)
+        await pilot.press("j", "j", "v", "n")
+        assert "ECB note" in screen_text(pilot)
+        await pilot.press("escape", "q")  # close the panel, then the reader
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        second = await open_article(pilot, lib_path, PUTIN)
+        assert second is first
+        view = view_of(pilot)
+        assert (view.cursor, view.anchor, view.scroll_offset.y) == (0, None, 0)
+        assert app.focused is view
+        assert not second.notes_panel.display and not second.entities_panel.display
+        text = screen_text(pilot)
+        assert "Putin Meets Xi Jinping" in text and "ECB note" not in text
+        assert "European Central Bank" not in text
+        await pilot.press("n")
+        assert "No notes yet" in screen_text(pilot)

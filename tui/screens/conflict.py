@@ -48,8 +48,9 @@ class ConflictResolver(ModalScreen[str | None]):
             yield Label(
                 Content.styled(f"⚠ This note was edited on {count} devices at once", "bold")
             )
-            if self.note.anchor is not None:
-                text = " ".join(self.note.anchor.exact.split())
+            anchor = self.note.anchor or self.note.orphan  # an orphan keeps its old quote
+            if anchor is not None:
+                text = " ".join(anchor.exact.split())
                 if len(text) > QUOTE_CHARS:
                     text = text[: QUOTE_CHARS - 1] + "…"
                 yield Static(Content.styled("“" + text + "”", "italic"), classes="quote")
@@ -113,7 +114,7 @@ class ConflictResolver(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         body = self.query_one(TextArea).text
-        if not body.strip() and self.note.anchor is None:
+        if not body.strip() and self.note.anchor is None and self.note.orphan is None:
             self.notify("A note on the whole article needs some text.", severity="warning")
             return
         self.dismiss(body)

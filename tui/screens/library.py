@@ -7,25 +7,24 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from store import Library
+from store.models import ArticleSummary
 from tui.messages import LibraryChanged
-from tui.screens.modals import TagEditor
-from tui.screens.reader import ReaderScreen
-from tui.screens.search import SearchScreen
-from tui.widgets.article_list import ArticleList
-from tui.widgets.failures import ReportsFailures
+from tui.widgets.article_list import FIRST_ROWS, ArticleList
+from tui.widgets.failures import ReportsFailures, urgent
+from tui.widgets.footer import KeyBar
 from tui.widgets.jobs import JobBar, plural
 from tui.widgets.sidebar import Sidebar
 
@@ -46,7 +45,14 @@ class StatsBar(Static):
             counts,
         ]
         parts += ["   ", ("showing ", "dim"), (view, "bold")]
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)  # one line, always
+
+
+@runtime_checkable
+class Reloads(Protocol):
+    """A screen showing library data that can fetch it again."""
+
+    def reload(self) -> None: ...
 
 
 class LibraryScreen(ReportsFailures, Screen[None]):
@@ -62,13 +68,20 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     ]
 
     @dataclass
-    class Opened(Message):
-        lib: Library
-
-    @dataclass
     class Side(Message):
         stats: dict[str, int]
         tags: list[tuple[str, int]]
+
+    @dataclass
+    class Opened(Message):
+        """The library is open, with all the first screen shows: the list's count and first
+        page, the counts and the tags (one message, so the screen is laid out once)."""
+
+        lib: Library
+        filters: dict[str, Any]
+        count: int
+        rows: list[ArticleSummary]
+        side: LibraryScreen.Side
 
     @dataclass
     class Located(Message):
@@ -86,15 +99,15 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self.stats: dict[str, int] = {}
         self.tag_names: list[str] = []
         self._lock = threading.Lock()
+        self._opening = False
 
     def compose(self) -> ComposeResult:
         yield StatsBar(id="stats")
         with Horizontal(id="library-main"):
             yield Sidebar(id="sidebar")
-            with Vertical(id="list-pane"):
-                yield ArticleList(id="articles")
+            yield ArticleList(id="articles")
         yield JobBar(id="progress")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def articles(self) -> ArticleList:
@@ -109,19 +122,36 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """What the sidebar view shows."""
         return dict(self.view_filters)
 
+    def open_library(self) -> None:
+        """Start opening the library. The app calls this as it loads, before this screen is
+        composed, so the library is read while the screen is built; the result waits in this
+        screen's queue until it is mounted."""
+        if not self._opening:
+            self._opening = True
+            self._open(self.db_path, self.filters)
+
     def on_mount(self) -> None:
         self.articles.focus()
-        self._open(self.db_path)
+        self.open_library()
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _open(self, path: Path) -> None:
-        lib = Library.open(path)
-        self.post_message(self.Opened(lib))
+    def _open(self, path: Path, filters: dict[str, Any]) -> None:
+        """Open the library and fetch all the first screen shows, in one worker."""
+        with urgent():
+            lib = Library.open(path)
+            side = self._fetch_side(lib)
+            count = side.stats["articles"] if not filters else lib.count(**filters)
+            rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
+        self.post_message(self.Opened(lib, filters, count, rows, side))
 
     @on(Opened)
     def _opened(self, event: Opened) -> None:
         self.lib = event.lib
-        self.refresh_all(keep=False)
+        if event.filters == self.filters:
+            self.articles.show_first(event.lib, event.filters, event.count, event.rows)
+        else:  # a view was chosen while the library was opening
+            self.articles.set_filters(event.lib, self.filters)
+        self._side_loaded(event.side)
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []
@@ -137,12 +167,15 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="side", exit_on_error=False)
     def _load_side(self, lib: Library) -> None:
+        self.post_message(self._fetch_side(lib))
+
+    def _fetch_side(self, lib: Library) -> Side:
         stats = lib.stats()
         stats["annotated"] = lib.count(annotated=True)
-        self.post_message(self.Side(stats, lib.tags()))
+        return self.Side(stats, lib.tags())
 
     @on(Side)
-    def _side(self, event: Side) -> None:
+    def _side_loaded(self, event: Side) -> None:
         self.stats, self.tag_names = event.stats, [t for t, _ in event.tags]
         self.query_one(Sidebar).show(event.stats, event.tags)
         self._show_stats()
@@ -155,7 +188,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         event.stop()
         self.refresh_all()
         for screen in self.app.screen_stack:  # an import or sync may have changed what they show
-            if isinstance(screen, ReaderScreen | SearchScreen):
+            if screen is not self and isinstance(screen, Reloads):
                 screen.reload()
 
     @on(Sidebar.Chosen)
@@ -171,6 +204,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     def action_search(self) -> None:
         if self.lib is None:
             return
+        from tui.screens.search import SearchScreen  # imported when first used: a faster start
 
         def closed(query: str | None) -> None:
             self.last_query = query or ""
@@ -208,6 +242,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
                 add, remove = result
                 self._edit_current(lambda lib, aid: lib.tag(aid, add=add, remove=remove))
 
+        from tui.screens.modals import TagEditor
+
         self.app.push_screen(TagEditor(summary.title, summary.tags, self.tag_names), chosen)
 
     # -- the reader -----------------------------------------------------------------------------
@@ -215,8 +251,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     @on(ArticleList.Open)
     def _open_article(self, event: ArticleList.Open) -> None:
         if self.lib is not None:
-            reader = ReaderScreen(self.lib, event.summary.id, self.filters)
-            self.app.push_screen(reader, self._reader_closed)
+            from tui.screens.reader import open_reader
+
+            open_reader(self.app, self.lib, event.summary.id, self.filters, self._reader_closed)
 
     def _reader_closed(self, article_id: str | None) -> None:
         self.refresh_all()
@@ -255,5 +292,5 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self.jobs.start_sync(self.lib, target)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "open" and event.state == WorkerState.ERROR:
+        if event.worker.group == "open" and event.state == WorkerState.ERROR and self.lib is None:
             self.query_one(StatsBar).update(Content.styled("gloss  no library open", "bold"))

@@ -1,35 +1,64 @@
-"""The reader: one article with entities, a passage cursor, highlights, notes and tags."""
+"""The reader: one article with entities, a passage cursor, highlights, notes and tags.
+
+One reader is kept per app and filled with each article opened (`open_reader`): composing
+and styling a screen for every article cost more than showing the article.
+"""
 
 from __future__ import annotations
 
 import threading
-import webbrowser
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from store import Library
-from store.models import Article, Note
+from store.models import Article
 from tui.messages import ArticleLoaded, Notice, OpenArticle
-from tui.screens.conflict import ConflictResolver
-from tui.screens.modals import ConfirmScreen, NoteEditor, TagEditor
+from tui.screens.reader_notes import Annotating, Change
 from tui.widgets.article_header import ArticleHeader, Legend, label_counts
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
-from tui.widgets.failures import ReportsFailures
+from tui.widgets.failures import ReportsFailures, urgent
+from tui.widgets.footer import KeyBar
 from tui.widgets.notes_panel import NotesPanel
 
-Change = Callable[[Library, str], object]
+READER = "reader"
+"""The name the reused reader is installed under."""
 
 
-class ReaderScreen(ReportsFailures, Screen[str]):
+def open_reader(
+    app: App[Any],
+    lib: Library,
+    article_id: str,
+    filters: Mapping[str, Any],
+    closed: Callable[[str | None], None],
+    at: int | None = None,
+) -> None:
+    """Push the reader showing `article_id`; `closed` gets the id of the article shown last.
+    The app's one reader is reused unless it is already open (then a new one is pushed)."""
+    if app.is_screen_installed(READER):
+        reader = app.get_screen(READER)
+        if isinstance(reader, ReaderScreen) and reader.lib is lib:
+            if reader not in app.screen_stack:
+                reader.open(article_id, filters, at)
+                app.push_screen(reader, closed)
+                return
+        app.push_screen(ReaderScreen(lib, article_id, filters, at), closed)
+        return
+    reader = ReaderScreen(lib, article_id, filters, at)
+    app.install_screen(reader, READER)
+    app.push_screen(reader, closed)
+
+
+class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     HELP_TITLE = "Reader"
@@ -70,6 +99,19 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         self.hidden_labels: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
+    def open(self, article_id: str, filters: Mapping[str, Any], at: int | None = None) -> None:
+        """Show another article in this (mounted, not shown) reader, as a new reader would."""
+        self.article_id, self.filters, self._start_at = article_id, dict(filters), at
+        self.article = None
+        self.entities_on, self.hidden_labels = True, frozenset()
+        self.notes_panel.display = False
+        self.entities_panel.display = False
+        self.query_one(ArticleHeader).clear()
+        self.query_one(Legend).clear()
+        self.view.clear()
+        self.set_focus(self.view)
+        self._load(self.lib, article_id)
+
     def compose(self) -> ComposeResult:
         yield ArticleHeader(id="header")
         yield Legend(id="legend")
@@ -77,7 +119,7 @@ class ReaderScreen(ReportsFailures, Screen[str]):
             yield ArticleView(id="text")
             yield NotesPanel(id="notes")
             yield EntitiesPanel(id="entities")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def view(self) -> ArticleView:
@@ -92,21 +134,31 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         return self.query_one(EntitiesPanel)
 
     def on_mount(self) -> None:
-        self.notes_panel.display = False
-        self.entities_panel.display = False
-        self.view.focus()
+        self.view.focus()  # the panels start hidden (gloss.tcss)
         self._load(self.lib, self.article_id)
 
     # -- fetching and writing -----------------------------------------------------------------
 
+    @dataclass
+    class TagsKnown(Message):
+        """Every tag in the library, offered when tagging."""
+
+        tags: tuple[str, ...]
+
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
     def _load(self, lib: Library, article_id: str) -> None:
-        """Open an article: mark it read, then fetch everything the reader shows."""
+        """Open an article: fetch it and show it, then mark it read and fetch the tags."""
         with self._lock:
-            lib.set_read(article_id, True)
-            article = lib.get_article(article_id)
+            with urgent():
+                article = lib.get_article(article_id)
+            mark = not article.summary.read and not lib.readonly
+            if mark:  # shown as read at once; the write follows
+                article = replace(article, summary=replace(article.summary, read=True))
+            self.post_message(ArticleLoaded(article))
+            if mark:
+                lib.set_read(article_id, True)
             known = tuple(t for t, _ in lib.tags())
-        self.post_message(ArticleLoaded(article, known))
+        self.post_message(self.TagsKnown(known))
 
     @work(thread=True, group="reader-write", exit_on_error=False)
     def _write(self, lib: Library, article_id: str, change: Change, done: str = "") -> None:
@@ -129,18 +181,26 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         article = event.article
         if article.id != self.article_id:
             return  # the reader moved on to another article meanwhile
-        self.article, self.known_tags = article, event.known_tags
+        self.article = article
+        if event.known_tags is not None:
+            self.known_tags = event.known_tags
         self.query_one(ArticleHeader).show(article.summary)
         self._show_entities()
         self.view.show(article)
         if self._start_at is not None:
             self.view.go_to(self._start_at)
             self._start_at = None
-        self.notes_panel.show(article.notes)
+        if self.notes_panel.display:  # else filled when it is opened
+            self.notes_panel.show(article.notes)
         self.refresh_bindings()
         panel = self.entities_panel
         if panel.display and panel.article_id != article.id:
             panel.load(self.lib, article.id)
+
+    @on(TagsKnown)
+    def _tags_known(self, event: TagsKnown) -> None:
+        event.stop()
+        self.known_tags = event.tags
 
     @on(OpenArticle)
     def _open(self, event: OpenArticle) -> None:
@@ -195,112 +255,11 @@ class ReaderScreen(ReportsFailures, Screen[str]):
         other.display = False
         panel.display = True
         panel.focus()
+        if panel is self.notes_panel and self.article is not None:
+            self.notes_panel.show(self.article.notes)
         if panel is self.entities_panel and self.article is not None:
             if self.entities_panel.article_id != self.article.id:
                 self.entities_panel.load(self.lib, self.article.id)
-
-    # -- passages: highlights and notes ---------------------------------------------------------
-
-    def _passage(self) -> tuple[int, int] | None:
-        found = self.view.selection_range()
-        if found is None:
-            self.notify("This article has no passage to choose.", severity="warning")
-        return found
-
-    def action_highlight(self) -> None:
-        if self.article is None or (found := self._passage()) is None:
-            return
-        start, end = found
-        same = [n for n in self.article.notes if n.is_highlight and n.anchor
-                and (n.anchor.start, n.anchor.end) == found]  # fmt: skip
-        if same:
-            self._edit(lambda lib, aid: lib.delete_note(same[0].id), "Highlight removed.")
-        else:
-            self._edit(lambda lib, aid: lib.highlight(aid, start, end))
-        self.view.clear_selection()
-
-    def action_note(self) -> None:
-        if self.article is None or (found := self._passage()) is None:
-            return
-        start, end = found
-        quote = self.article.text[start:end]
-
-        def written(body: str | None) -> None:
-            if body is not None and body.strip():
-                self._edit(lambda lib, aid: lib.add_note(aid, body, start, end), "Note saved.")
-                self.view.clear_selection()
-
-        self.app.push_screen(NoteEditor("Note on this passage", quote), written)
-
-    def action_article_note(self) -> None:
-        def written(body: str | None) -> None:
-            if body is not None and body.strip():
-                self._edit(lambda lib, aid: lib.add_note(aid, body), "Note saved.")
-
-        self.app.push_screen(NoteEditor("Note on the whole article"), written)
-
-    @on(NotesPanel.Jump)
-    def _jump(self, event: NotesPanel.Jump) -> None:
-        anchor = event.note.anchor
-        self.view.go_to(anchor.start if anchor else 0)
-        if event.note.conflict:
-            self._resolve(event.note)
-
-    @on(NotesPanel.Edit)
-    def _edit_note(self, event: NotesPanel.Edit) -> None:
-        note = event.note
-        if note.conflict:
-            self._resolve(note)
-            return
-
-        def written(body: str | None) -> None:
-            if body is not None and body != note.body:
-                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Note saved.")
-
-        quote = note.anchor.exact if note.anchor else None
-        self.app.push_screen(NoteEditor("Edit note", quote, note.body), written)
-
-    # -- conflicts ------------------------------------------------------------------------------
-
-    def _conflicts(self) -> list[Note]:
-        return [n for n in self.article.notes if n.conflict] if self.article else []
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "resolve":
-            return bool(self._conflicts())  # in the footer only when there is one to resolve
-        return True
-
-    def action_resolve(self) -> None:
-        """Resolve the conflicted note under the cursor, else the first one in the article."""
-        conflicts = self._conflicts()
-        found = self.view.selection_range()
-        here = [n for n in conflicts if found and n.anchor
-                and n.anchor.start < found[1] and found[0] < n.anchor.end]  # fmt: skip
-        if not conflicts:
-            self.notify("No note in this article is in conflict.")
-            return
-        note = (here or conflicts)[0]
-        if not here and note.anchor is not None:
-            self.view.go_to(note.anchor.start)
-        self._resolve(note)
-
-    def _resolve(self, note: Note) -> None:
-        def chosen(body: str | None) -> None:
-            if body is not None:
-                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Conflict resolved.")
-
-        self.app.push_screen(ConflictResolver(note), chosen)
-
-    @on(NotesPanel.Delete)
-    def _delete_note(self, event: NotesPanel.Delete) -> None:
-        note: Note = event.note
-        kind = "highlight" if note.is_highlight else "note"
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._edit(lambda lib, aid: lib.delete_note(note.id), f"Deleted the {kind}.")
-
-        self.app.push_screen(ConfirmScreen(f"Delete this {kind}?", yes="Delete"), answered)
 
     # -- tags, star, read ---------------------------------------------------------------------
 
@@ -313,6 +272,8 @@ class ReaderScreen(ReportsFailures, Screen[str]):
             if result:
                 add, remove = result
                 self._edit(lambda lib, aid: lib.tag(aid, add=add, remove=remove))
+
+        from tui.screens.modals import TagEditor
 
         self.app.push_screen(TagEditor(summary.title, summary.tags, self.known_tags), chosen)
 
@@ -344,6 +305,8 @@ class ReaderScreen(ReportsFailures, Screen[str]):
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _browse(self, url: str) -> None:
+        import webbrowser
+
         webbrowser.open(url)
 
     def action_back(self) -> None:

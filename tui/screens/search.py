@@ -18,14 +18,14 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from store import Library
 from store.errors import GlossError
 from store.sanitize import clean_line
 from store.search import Hit
-from tui.screens.reader import ReaderScreen
 from tui.widgets.failures import ReportsFailures
+from tui.widgets.footer import KeyBar
 from tui.widgets.hit_list import HitList
 
 LIMIT = 100
@@ -112,7 +112,7 @@ class SearchScreen(ReportsFailures, Screen[str]):
         yield Static(id="search-status")
         yield HitList(id="hits")
         yield Static(language_help(), id="search-help")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def query_input(self) -> Input:
@@ -220,10 +220,11 @@ class SearchScreen(ReportsFailures, Screen[str]):
     @on(HitList.Open)
     def _open(self, event: HitList.Open) -> None:
         event.stop()
+        from tui.screens.reader import open_reader
+
         hit = event.hit
         at = hit.position if hit.kind == "note" else None
-        reader = ReaderScreen(self.lib, hit.article_id, self.filters, at=at)
-        self.app.push_screen(reader, self._reader_closed)
+        open_reader(self.app, self.lib, hit.article_id, self.filters, self._reader_closed, at)
 
     def _reader_closed(self, article_id: str | None) -> None:
         self.reload()  # reading marks read, notes may have been written

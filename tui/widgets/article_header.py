@@ -33,6 +33,10 @@ class ArticleHeader(Static):
     }
     """
 
+    def clear(self) -> None:
+        """Show nothing (an article is being fetched)."""
+        self.update(Content("\n\n"))
+
     def show(self, summary: ArticleSummary) -> None:
         title = Content.styled(summary.title, "bold $text")
         if summary.starred:
@@ -69,6 +73,9 @@ class Legend(Static):
         color: $text-muted;
     }
     """
+
+    def clear(self) -> None:
+        self.update(Content(""))
 
     def show(self, counts: list[tuple[str, int]], on: bool, hidden: frozenset[str]) -> None:
         if not counts:

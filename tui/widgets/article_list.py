@@ -24,6 +24,8 @@ from tui.widgets.failures import ReportsFailures
 
 PAGE = 200
 PAGES_KEPT = 32
+FIRST_ROWS = 100
+"""Rows fetched with the library at start-up: a screenful, the rest of the page comes later."""
 
 
 class ArticleList(ReportsFailures, ScrollView, can_focus=True):
@@ -91,6 +93,10 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self._generation = 0
         self._pages: LRUCache[int, tuple[int, list[ArticleSummary]]] = LRUCache(PAGES_KEPT)
         self._pending: set[tuple[int, int]] = set()
+        self._partial: set[int] = set()
+        """Pages holding only their first rows (the start-up screenful)."""
+        self._strips: LRUCache[tuple[int, bool, int, bool], Strip] = LRUCache(256)
+        """Rendered rows by (index, under the cursor, width, focused); cleared with the data."""
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -100,13 +106,31 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self.lib = lib
         if not keep or filters != self.filters:
             self._pages.clear()
+            self._partial.clear()
             self.loaded = False
             self.cursor = 0
             self.scroll_to(0, 0, animate=False)
         self.filters = dict(filters)
         self._generation += 1
         self._pending.clear()
+        self._strips.clear()
         self._count(lib, self._generation, self.filters)
+
+    def show_first(
+        self, lib: Library, filters: dict[str, Any], count: int, rows: list[ArticleSummary]
+    ) -> None:
+        """Show a list whose count and first rows were fetched already (at start-up, by the
+        worker that opened the library), without a worker of its own."""
+        self.lib, self.filters = lib, dict(filters)
+        self._generation += 1
+        self._pending.clear()
+        self._pages.clear()
+        self._pages[0] = (self._generation, rows)
+        self._partial = {0} if len(rows) < min(PAGE, count) else set()
+        self.count, self.loaded = count, True
+        self.virtual_size = Size(self.size.width, count)
+        self.cursor = min(self.cursor, max(0, count - 1))
+        self.refresh_rows()
 
     @work(thread=True, exclusive=True, group="list-count", exit_on_error=False)
     def _count(self, lib: Library, generation: int, filters: dict[str, Any]) -> None:
@@ -125,16 +149,17 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self.count, self.loaded = event.count, True
         self.virtual_size = Size(self.size.width, event.count)
         self.cursor = min(self.cursor, max(0, event.count - 1))
-        self.refresh()
+        self.refresh_rows()
 
     @on(PageLoaded)
     def _page_loaded(self, event: PageLoaded) -> None:
         event.stop()
         self._pending.discard((event.generation, event.page))
         if event.generation == self._generation:
+            self._partial.discard(event.page)
             self._pages.discard(event.page)  # Textual's LRUCache.set keeps an existing value
             self._pages[event.page] = (event.generation, event.rows)
-            self.refresh()
+            self.refresh_rows()
 
     def summary_at(self, index: int) -> ArticleSummary | None:
         """The article at `index` if its page is loaded (a page load is started if not)."""
@@ -142,6 +167,8 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         cached = self._pages.get(page)
         if cached is None or cached[0] != self._generation:
             self._request(page)
+        elif page in self._partial and at >= len(cached[1]):
+            self._request(page)  # past the rows fetched at start-up: fetch the whole page
         if cached is None or at >= len(cached[1]):
             return None
         return cached[1][at]
@@ -169,10 +196,29 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
                 text = Text("  No articles here.", style=base + self._style("muted"))
                 return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        style = base + self._style("cursor") if index == self.cursor else base
+        on_cursor = index == self.cursor
+        key = (index, on_cursor, width, self.has_focus)
+        if (strip := self._strips.get(key)) is not None:
+            return strip
+        style = base + self._style("cursor") if on_cursor else base
         summary = self.summary_at(index)
-        text = self._row(summary, width, style) if summary else Text("  …", style=style)
-        return Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
+        if summary is None:  # its page is on its way: not cached
+            return Strip(list(Text("  …", style=style).render(self.app.console))).crop_extend(
+                0, width, style
+            )
+        text = self._row(summary, width, style)
+        strip = Strip(list(text.render(self.app.console))).crop_extend(0, width, style)
+        self._strips[key] = strip
+        return strip
+
+    def refresh_rows(self) -> None:
+        """Forget rendered rows (their data or look changed) and repaint."""
+        self._strips.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"article-list--{name}", partial=True)

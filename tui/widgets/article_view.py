@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rich.style import Style
 from rich.text import Text
@@ -31,8 +32,10 @@ CONFLICT = "⚠"  # the margin mark of a note edited on two devices
 _BLACK = Style(color="#000000")
 
 
+@lru_cache(maxsize=64)
 def entity_style(label: str) -> Style:
-    """displaCy's colour for `label` as a background, with black text on it."""
+    """displaCy's colour for `label` as a background, with black text on it (one Style per
+    label, shared: a long read has thousands of entities)."""
     return _BLACK + Style(bgcolor=ENTITY_COLOURS.get(label, DEFAULT_COLOUR))
 
 
@@ -101,14 +104,18 @@ class ArticleView(ScrollView, can_focus=True):
         self._spans: dict[int, list[tuple[int, int, object]]] = {}
         self._marks: dict[int, str] = {}
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
+        self._layouts: LRUCache[tuple[str | None, int], list[Row]] = LRUCache(4)
+        """Rows by (article id, width): an article opened again is not wrapped again."""
 
     # -- what to show --------------------------------------------------------------------
 
     def show(self, article: Article) -> None:
         """Show `article`; re-showing the same article keeps the cursor and scroll."""
-        same = article.id == self.article_id and article.text == self.text
+        same = article.id == self.article_id  # ids are hashes of the text
         self.article_id = article.id
-        self.text = article.text
+        # a tab is one cell here (Rich counts it as none, a terminal jumps to a tab stop);
+        # the text keeps its length, so offsets into it still hold
+        self.text = article.text.replace("\t", " ")
         self.sentences = article.sentences
         self._sentence_starts = [s.start for s in article.sentences]
         self._headings = [(s.start, s.end) for s in article.sections]
@@ -119,6 +126,17 @@ class ArticleView(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False)
         self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
         self._relayout()
+
+    def clear(self) -> None:
+        """Show no article (the next one is being fetched)."""
+        self.article_id, self.text = None, ""
+        self.sentences, self._sentence_starts, self._headings = (), [], []
+        self._entities, self._notes = (), ()
+        self.cursor, self.anchor, self._width = 0, None, 0
+        self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(0, 0, animate=False)
+        self._invalidate()
 
     def set_entities(self, on: bool, hidden: frozenset[str]) -> None:
         """Show or hide entity colours, and which labels are switched off."""
@@ -157,7 +175,11 @@ class ArticleView(ScrollView, can_focus=True):
         width = self._measure()
         if width != self._width:
             self._width = width
-            self._rows = layout(self.text, width, self._headings)
+            rows = self._layouts.get((self.article_id, width))
+            if rows is None:  # ids are hashes of the text: the same id wraps the same way
+                rows = layout(self.text, width, self._headings)
+                self._layouts[(self.article_id, width)] = rows
+            self._rows = rows
             self._row_starts = [r.start for r in self._rows]
             self.virtual_size = Size(width + GUTTER, max(1, len(self._rows)))
         self._restyle()
@@ -190,8 +212,12 @@ class ArticleView(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.article_id is not None:
+        if self.article_id is None:
+            return
+        if self._measure() != self._width:
             self._relayout()
+        else:  # only the height changed (or the scrollbar came): keep rows and styles
+            self._scroll_to_cursor()
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

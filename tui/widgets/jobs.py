@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +20,6 @@ from textual.worker import Worker, WorkerState
 
 from store import Library
 from store.errors import GlossError
-from store.sync import SyncReport
 from tui.messages import (
     ImportFinished,
     ImportProgress,
@@ -29,6 +29,9 @@ from tui.messages import (
     SyncProgress,
 )
 from tui.widgets.failures import ReportsFailures, describe
+
+if TYPE_CHECKING:
+    from store.sync import SyncReport
 
 JOB_GROUPS = ("import", "reanalyse", "sync")
 
@@ -65,6 +68,7 @@ class JobBar(ReportsFailures, Horizontal):
 
     DEFAULT_CSS = """
     JobBar {
+        display: none;  /* shown while a job runs */
         height: 1;
         & > #job-label { width: auto; max-width: 60%; margin-right: 2; color: $text-muted; }
     }
@@ -72,20 +76,20 @@ class JobBar(ReportsFailures, Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(id="job-label", markup=False)
-        yield ProgressBar(show_eta=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._label = ""
-
-    def on_mount(self) -> None:
-        self.display = False
+        self._bar: ProgressBar | None = None
 
     def _show(self, label: str, done: int, total: int) -> None:
         self.display = True
         self._label = label
         self.query_one("#job-label", Static).update(Content(label))
-        self.query_one(ProgressBar).update(total=total or None, progress=done)
+        if self._bar is None:  # mounted with the first job: most sessions run none
+            self._bar = ProgressBar(show_eta=False)
+            self.mount(self._bar)
+        self._bar.update(total=total or None, progress=done)
 
     # -- import and re-analysis -----------------------------------------------------------------
 

@@ -10,26 +10,64 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 
 _TOKEN = re.compile(r"\S+\s*|\s+")
+_NON_SPACE = re.compile(r"\S")
 
 
-@dataclass(frozen=True)
-class Row:
-    """One screen row of the article: text[start:end]; `heading` rows are section titles."""
+class Row(NamedTuple):
+    """One screen row of the article: text[start:end]; `heading` rows are section titles.
+    (A named tuple: a long read has thousands of rows, made quickly.)"""
 
     start: int
     end: int
     heading: bool = False
 
 
+def _narrow(chars: Iterable[str]) -> bool:
+    """True when each of these characters takes exactly one cell."""
+    return all(get_character_cell_size(c) == 1 for c in chars)
+
+
 def wrap_line(line: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of one line into (start, end) offsets; long words are folded.
     Trailing spaces stay on the row they follow, so every character belongs to a row."""
     width = max(1, width)
+    chars = set(line)
+    if _narrow(chars):
+        return _wrap_narrow(line, width, [c for c in chars if c.isspace()])
+    return _wrap_cells(line, width)
+
+
+def _wrap_narrow(line: str, width: int, spaces: Sequence[str]) -> list[tuple[int, int]]:
+    """`wrap_line` for a line whose characters are all one cell wide (most prose), `spaces`
+    holding every whitespace character in it. Offsets are columns, so each row is found by
+    looking `width` characters past its start instead of measuring every word."""
+    end = len(line)
+    rows: list[tuple[int, int]] = []
+    start = 0
+    while end - start > width:
+        limit = start + width  # a word ending at or before here fits on the row
+        if line[limit].isspace():  # the next word starts after this run of spaces
+            found = _NON_SPACE.search(line, limit)
+            if found is None:  # only spaces follow: they stay on this row
+                break
+            cut = found.start()
+        else:  # break before the word running past the limit
+            cut = max([line.rfind(c, start, limit) for c in spaces], default=-1) + 1
+            if cut <= start:  # that word starts the row and is wider than it: fold it
+                cut = limit
+        rows.append((start, cut))
+        start = cut
+    rows.append((start, end))
+    return rows
+
+
+def _wrap_cells(line: str, width: int) -> list[tuple[int, int]]:
+    """`wrap_line` measuring cells word by word (wide and zero-width characters)."""
     if cell_len(line) <= width:
         return [(0, len(line))]
     rows: list[tuple[int, int]] = []
@@ -59,18 +97,28 @@ def wrap_line(line: str, width: int) -> list[tuple[int, int]]:
 
 def layout(text: str, width: int, headings: Iterable[tuple[int, int]] = ()) -> list[Row]:
     """All rows of `text` wrapped at `width`; lines overlapping a heading range are headings."""
+    width = max(1, width)
     spans = sorted(headings)
     starts = [s for s, _ in spans]
+    chars = set(text)
+    chars.discard("\n")
+    narrow = _narrow(chars)  # checked once for the whole text, not line by line
+    spaces = [c for c in chars if c.isspace()]
     rows: list[Row] = []
     offset = 0
     for line in text.split("\n"):
         end = offset + len(line)
-        i = bisect_right(starts, end) - 1
-        heading = bool(line) and i >= 0 and spans[i][1] > offset
         if not line:
             rows.append(Row(offset, offset))
+            offset = end + 1
+            continue
+        i = bisect_right(starts, end) - 1
+        heading = i >= 0 and spans[i][1] > offset
+        if len(line) <= width and narrow:
+            rows.append(Row(offset, end, heading))
         else:
-            rows.extend(Row(offset + s, offset + e, heading) for s, e in wrap_line(line, width))
+            pieces = _wrap_narrow(line, width, spaces) if narrow else _wrap_cells(line, width)
+            rows.extend(Row(offset + s, offset + e, heading) for s, e in pieces)
         offset = end + 1
     return rows
 
@@ -89,8 +137,14 @@ def spans_by_row(
         start, end, _ = span
         if end <= start:
             continue
-        first = row_at(row_starts, start)
-        last = row_at(row_starts, end - 1)
+        first = max(0, bisect_right(row_starts, start) - 1)
+        last = max(first, bisect_right(row_starts, end - 1, first) - 1)
+        if first == last:  # most spans (entities) sit on one row
+            if (bucket := buckets.get(first)) is None:
+                buckets[first] = [span]
+            else:
+                bucket.append(span)
+            continue
         for y in range(first, last + 1):
             buckets.setdefault(y, []).append(span)
     return buckets

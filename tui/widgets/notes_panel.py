@@ -1,4 +1,9 @@
-"""The notes panel: an article's notes and highlights in document order."""
+"""The notes panel: an article's notes and highlights in document order, then the orphans.
+
+An orphan is a note whose passage is not in this version of the article (it was re-imported
+with changed text): it keeps its old quote (`note.orphan`) but has no place in the text, so it
+is listed in a section of its own and never shown inline.
+"""
 
 from __future__ import annotations
 
@@ -13,24 +18,36 @@ from textual.widgets.option_list import Option
 from store.models import Note
 
 QUOTE_CHARS = 160
+ORPHAN_MARK = "⌀"
+ORPHANED = "Orphaned"
+"""The title of the section listing orphans."""
 
 
 def quote_of(note: Note) -> str:
-    """The note's passage on one line, shortened for the panel."""
-    if note.anchor is None:
+    """The note's passage (or an orphan's old one) on one line, shortened for the panel."""
+    anchor = note.anchor or note.orphan
+    if anchor is None:
         return ""
-    text = " ".join(note.anchor.exact.split())
+    text = " ".join(anchor.exact.split())
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def is_orphan(note: Note) -> bool:
+    """True for a note whose passage is gone from this version of the article."""
+    return note.anchor is None and note.orphan is not None
 
 
 def note_prompt(note: Note) -> Content:
     """How one note reads in the panel: kind, quote, body (and every version if in conflict)."""
-    if note.anchor is None:
+    quote = ("“" + quote_of(note) + "”", "italic")
+    if is_orphan(note):
+        head = Content.assemble((ORPHAN_MARK + " ", "bold $text-warning"), quote)
+    elif note.anchor is None:
         head = Content.styled("✎ On the whole article", "bold $text-success")
     elif note.is_highlight:
-        head = Content.assemble(("▌ ", "$warning"), ("“" + quote_of(note) + "”", "italic"))
+        head = Content.assemble(("▌ ", "$warning"), quote)
     else:
-        head = Content.assemble(("✎ ", "$success"), ("“" + quote_of(note) + "”", "italic"))
+        head = Content.assemble(("✎ ", "$success"), quote)
     parts: list[Content | str | tuple[str, str]] = [head]
     if note.conflict:
         parts += ["\n", ("⚠ conflict: edited on two devices; i or c resolves", "bold $text-error")]
@@ -38,7 +55,17 @@ def note_prompt(note: Note) -> Content:
             parts += ["\n", (f"{i}) ", "bold"), body]
     elif note.body:
         parts += ["\n", note.body]
+    elif is_orphan(note):
+        parts += ["\n", ("orphaned highlight", "dim")]
     return Content.assemble(*parts)
+
+
+def orphan_heading() -> Content:
+    return Content.assemble(
+        (ORPHANED, "bold $text-warning"),
+        "\n",
+        ("Their passages are not in this version of the article.", "dim"),
+    )
 
 
 class NotesPanel(OptionList):
@@ -79,11 +106,20 @@ class NotesPanel(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.notes: tuple[Note, ...] = ()
+        """The notes listed, in the panel's order (orphans last)."""
+        self._by_id: dict[str, Note] = {}
+        self._filled = False
 
     def show(self, notes: tuple[Note, ...]) -> None:
         """Replace the list, keeping the highlighted note when it is still there."""
+        placed = tuple(n for n in notes if not is_orphan(n))
+        orphans = tuple(n for n in notes if is_orphan(n))
+        ordered = placed + orphans
+        if self._filled and ordered == self.notes:
+            return
         current = self.current
-        self.notes = notes
+        self.notes, self._filled = ordered, True
+        self._by_id = {n.id: n for n in ordered}
         self.clear_options()
         if not notes:
             self.add_option(
@@ -93,20 +129,26 @@ class NotesPanel(OptionList):
                 )
             )
             return
-        self.add_options([Option(note_prompt(n), id=n.id) for n in notes])
-        ids = [n.id for n in notes]
-        if current is not None and current.id in ids:
-            self.highlighted = ids.index(current.id)
+        options: list[Option | None] = [Option(note_prompt(n), id=n.id) for n in placed]
+        if orphans:
+            if placed:
+                options.append(None)  # a divider before the section
+            options.append(Option(orphan_heading(), disabled=True))
+            options += [Option(note_prompt(n), id=n.id) for n in orphans]
+        self.add_options(options)
+        if current is not None and current.id in self._by_id:
+            self.highlighted = self.get_option_index(current.id)
         else:
-            self.highlighted = 0
+            self.highlighted = self.get_option_index(ordered[0].id)
 
     @property
     def current(self) -> Note | None:
         """The highlighted note."""
         index = self.highlighted
-        if index is None or not self.notes or index >= len(self.notes):
+        if index is None or index >= self.option_count:
             return None
-        return self.notes[index]
+        option_id = self.get_option_at_index(index).id
+        return self._by_id.get(option_id) if option_id is not None else None
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

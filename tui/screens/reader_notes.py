@@ -1,0 +1,150 @@
+"""The reader's annotating: highlights and notes on passages and on the whole article, the
+notes panel's jump, edit and delete, and notes in conflict.
+
+A mixin of `ReaderScreen`, split out to keep the screen short; it works on the screen's
+article, text view and edits. Handlers are named `on_<message>` because `@on` handlers of a
+class that is not itself a widget are not collected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from store import Library
+from store.models import Article, Note
+from tui.widgets.notes_panel import NotesPanel
+
+if TYPE_CHECKING:
+    from tui.widgets.article_view import ArticleView
+
+Change = Callable[[Library, str], object]
+
+
+class Annotating:
+    """Highlight (h), note (a, A), the notes panel's messages, conflicts (c)."""
+
+    if TYPE_CHECKING:  # provided by ReaderScreen (and `app`, `notify` by its Screen)
+        article: Article | None
+
+        @property
+        def view(self) -> ArticleView: ...
+
+        def _edit(self, change: Change, done: str = "") -> None: ...
+
+    # -- passages: highlights and notes ---------------------------------------------------------
+
+    def _passage(self) -> tuple[int, int] | None:
+        found = self.view.selection_range()
+        if found is None:
+            self.notify("This article has no passage to choose.", severity="warning")
+        return found
+
+    def action_highlight(self) -> None:
+        if self.article is None or (found := self._passage()) is None:
+            return
+        start, end = found
+        same = [n for n in self.article.notes if n.is_highlight and n.anchor
+                and (n.anchor.start, n.anchor.end) == found]  # fmt: skip
+        if same:
+            self._edit(lambda lib, aid: lib.delete_note(same[0].id), "Highlight removed.")
+        else:
+            self._edit(lambda lib, aid: lib.highlight(aid, start, end))
+        self.view.clear_selection()
+
+    def action_note(self) -> None:
+        if self.article is None or (found := self._passage()) is None:
+            return
+        start, end = found
+        quote = self.article.text[start:end]
+
+        def written(body: str | None) -> None:
+            if body is not None and body.strip():
+                self._edit(lambda lib, aid: lib.add_note(aid, body, start, end), "Note saved.")
+                self.view.clear_selection()
+
+        from tui.screens.modals import NoteEditor  # dialogs are imported when first used
+
+        self.app.push_screen(NoteEditor("Note on this passage", quote), written)
+
+    def action_article_note(self) -> None:
+        def written(body: str | None) -> None:
+            if body is not None and body.strip():
+                self._edit(lambda lib, aid: lib.add_note(aid, body), "Note saved.")
+
+        from tui.screens.modals import NoteEditor
+
+        self.app.push_screen(NoteEditor("Note on the whole article"), written)
+
+    def on_notes_panel_jump(self, event: NotesPanel.Jump) -> None:
+        note = event.note
+        if note.anchor is not None:
+            self.view.go_to(note.anchor.start)
+        elif note.orphan is not None:  # its passage is gone: there is nowhere to go
+            self.notify("This passage is no longer in the article.")
+        else:  # a note on the whole article
+            self.view.go_to(0)
+        if note.conflict:
+            self._resolve(note)
+
+    def on_notes_panel_edit(self, event: NotesPanel.Edit) -> None:
+        note = event.note
+        if note.conflict:
+            self._resolve(note)
+            return
+
+        def written(body: str | None) -> None:
+            if body is not None and body != note.body:
+                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Note saved.")
+
+        from tui.screens.modals import NoteEditor
+
+        anchor = note.anchor or note.orphan
+        heading = "Edit note" if note.orphan is None else "Edit orphaned note (passage gone)"
+        quote = anchor.exact if anchor else None
+        self.app.push_screen(NoteEditor(heading, quote, note.body), written)
+
+    # -- conflicts ------------------------------------------------------------------------------
+
+    def _conflicts(self) -> list[Note]:
+        return [n for n in self.article.notes if n.conflict] if self.article else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resolve":
+            return bool(self._conflicts())  # in the footer only when there is one to resolve
+        return True
+
+    def action_resolve(self) -> None:
+        """Resolve the conflicted note under the cursor, else the first one in the article."""
+        conflicts = self._conflicts()
+        found = self.view.selection_range()
+        here = [n for n in conflicts if found and n.anchor
+                and n.anchor.start < found[1] and found[0] < n.anchor.end]  # fmt: skip
+        if not conflicts:
+            self.notify("No note in this article is in conflict.")
+            return
+        note = (here or conflicts)[0]
+        if not here and note.anchor is not None:
+            self.view.go_to(note.anchor.start)
+        self._resolve(note)
+
+    def _resolve(self, note: Note) -> None:
+        def chosen(body: str | None) -> None:
+            if body is not None:
+                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Conflict resolved.")
+
+        from tui.screens.conflict import ConflictResolver
+
+        self.app.push_screen(ConflictResolver(note), chosen)
+
+    def on_notes_panel_delete(self, event: NotesPanel.Delete) -> None:
+        note: Note = event.note
+        kind = "highlight" if note.is_highlight else "note"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._edit(lambda lib, aid: lib.delete_note(note.id), f"Deleted the {kind}.")
+
+        from tui.screens.modals import ConfirmScreen
+
+        self.app.push_screen(ConfirmScreen(f"Delete this {kind}?", yes="Delete"), answered)
