@@ -366,13 +366,11 @@ class Library(Annotations):
 
     def tags(self) -> list[tuple[str, int]]:
         """Every tag in use with its article count, sorted by name."""
-        return list(
-            self.conn.execute(
-                "SELECT tag, count(*) FROM article_tags WHERE article_id NOT IN"
-                " (SELECT article_id FROM article_state WHERE superseded_by IS NOT NULL)"
-                " GROUP BY tag ORDER BY tag"
-            )
-        )
+        sql = "SELECT tag, count(*) FROM article_tags"
+        superseded = "SELECT article FROM article_state WHERE superseded_by IS NOT NULL"
+        if self.conn.execute(f"SELECT EXISTS ({superseded})").fetchone()[0]:
+            sql += f" WHERE article NOT IN ({superseded})"  # (the usual case needs no filter)
+        return list(self.conn.execute(sql + " GROUP BY tag ORDER BY tag"))
 
     def entities(
         self, article_id: str | None = None, label: str | None = None, limit: int | None = None

@@ -355,9 +355,12 @@ def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
 def note_lines(n: Note) -> list[str]:
     kind = "highlight" if n.is_highlight else "note"
     head = f"{n.id} {kind} on {n.article_id[:8]}" + ("  CONFLICT" if n.conflict else "")
+    if n.orphan:
+        head += "  ORPHANED"
     lines = [head]
-    if n.anchor:
-        lines.append(f"  > {' '.join(n.anchor.exact.split())}")
+    if n.anchor or n.orphan:
+        quote = (n.anchor or n.orphan).exact  # type: ignore[union-attr]
+        lines.append(f"  > {' '.join(quote.split())}")
     if n.conflict:
         for i, v in enumerate(n.versions, 1):
             lines.append(f"  version {i}: {v}")

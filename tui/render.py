@@ -85,9 +85,12 @@ def print_article(article: Article, console: Console | None = None) -> None:
         head = Text(("highlight " if n.is_highlight else "note ") + n.id, style="bold")
         if n.conflict:
             head.append("  CONFLICT", style="bold red")
+        if n.orphan:
+            head.append("  ORPHANED (the passage is no longer in the article)", style="yellow")
         console.print(head)
-        if n.anchor:
-            console.print(Text("> " + " ".join(n.anchor.exact.split()), style="italic"))
+        if n.anchor or n.orphan:
+            quote = (n.anchor or n.orphan).exact  # type: ignore[union-attr]
+            console.print(Text("> " + " ".join(quote.split()), style="italic"))
         for body in n.versions if n.conflict else ((n.body,) if n.body else ()):
             console.print(Text(body))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,18 @@ def test_two_machines_importing_the_same_version_converge(
     assert snapshot(a) == snapshot(b)
     [moved] = [x for x in a.notes() if x.id == n.id]
     assert not moved.conflict and moved.anchor is not None and moved.anchor.start == 101
+
+
+def test_cli_shows_an_orphan_with_its_quote(gloss, tmp_path: Path, no_model) -> None:
+    src = tmp_path / "article.txt"
+    write(src, BASE)
+    gloss("import", str(src))
+    aid = json.loads(gloss("list", "--json")[1])[0]["id"]
+    gloss("note", aid, "why only the north?", "--quote", QUOTE)
+    write(src, CASES["quote deleted"][0])
+    gloss("import", str(src))
+    code, out, _ = gloss("notes")
+    assert code == 0 and "ORPHANED" in out and f"> {QUOTE}" in out
+    new = json.loads(gloss("list", "--json")[1])[0]["id"]
+    code, out, _ = gloss("show", new)
+    assert "ORPHANED" in out and QUOTE in out
