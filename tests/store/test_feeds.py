@@ -590,8 +590,8 @@ def test_peer_feed_facts_with_unsafe_text_are_refused(
         "INSERT INTO feeds VALUES (?, ?, 'x', '9', 'peer')",
         (hashlib.sha256(bad_url.encode()).hexdigest()[:32], bad_url),
     )
-    conn.execute("INSERT INTO feeds VALUES ('0' || ?, 'http://a.test/', 'x', '9', 'peer')",
-                 (fid[1:],))  # fmt: skip
+    wrong_id = ("1" if fid[0] == "0" else "0") + fid[1:]  # not the hash of its URL
+    conn.execute("INSERT INTO feeds VALUES (?, 'http://a.test/', 'x', '9', 'peer')", (wrong_id,))
     conn.commit()
     conn.close()
     with Library.open(tmp_path / "other.db") as other:
