@@ -80,14 +80,7 @@ def import_paths(
         except ImportFailed as exc:
             result.reason = str(exc)
             continue
-        aid = article_id(parsed.text)
-        result.article_id, result.title = aid, parsed.title
-        if aid in seen or exists(lib, aid):
-            result.status, result.reason = "present", "already in library"
-            continue
-        seen.add(aid)
-        source = parsed.url or str(path.resolve())
-        new.append((result, parsed, source))
+        enqueue(lib, result, parsed, parsed.url or str(path.resolve()), seen, new)
 
     store_new(lib, new, report, progress, jobs)
     return report
@@ -155,6 +148,20 @@ def store_new(
         done += len(batch)
         if progress:
             progress(done, len(new))
+
+
+def enqueue(
+    lib: Library, result: FileResult, parsed: Parsed, source: str, seen: set[str],
+    pending: list[Pending],
+) -> None:  # fmt: skip
+    """Give a parsed article its id and queue it, unless it is here already (or queued)."""
+    aid = article_id(parsed.text)
+    result.article_id, result.title = aid, parsed.title
+    if aid in seen or exists(lib, aid):
+        result.status, result.reason = "present", "already in library"
+        return
+    seen.add(aid)
+    pending.append((result, parsed, source))
 
 
 def exists(lib: Library, aid: str) -> bool:

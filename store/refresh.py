@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from store import feeds as subs
 from store.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
 from store.fetch import PAGE_ACCEPT, Limits, check_url, client, decode_page, fetch
-from store.importer import Pending, article_id, exists, store_new
+from store.importer import Pending, article_id, enqueue, exists, store_new
 from store.models import FileResult, ImportReport
 
 if TYPE_CHECKING:
@@ -385,14 +385,7 @@ def import_urls(
             except GlossError as exc:
                 result.reason = str(exc)
                 continue
-            aid = article_id(parsed.text)
-            result.article_id, result.title = aid, parsed.title
-            if aid in seen or exists(lib, aid):
-                result.status, result.reason = "present", "already in library"
-                continue
-            seen.add(aid)
-            source = check_url(result.path)
-            parsed.url = source
-            pending.append((result, parsed, source))
+            parsed.url = check_url(result.path)
+            enqueue(lib, result, parsed, parsed.url, seen, pending)
     store_new(lib, pending, report, progress, 0)
     return report
