@@ -10,6 +10,7 @@ from textual.message import Message
 from store.models import Article, ImportReport
 
 if TYPE_CHECKING:
+    from store.refresh import RefreshReport
     from store.sync import SyncReport
 
 
@@ -79,3 +80,10 @@ class SyncFinished(Message):
 
     target: str
     report: SyncReport
+
+
+@dataclass
+class RefreshFinished(Message):
+    """A refresh of the feeds ended; the report says what each feed brought or why not."""
+
+    report: RefreshReport

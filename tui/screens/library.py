@@ -64,6 +64,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         Binding("t", "tags", "Tags"),
         Binding("s", "star", "Star"),
         Binding("r", "toggle_read", "Read/unread"),
+        Binding("R", "refresh_feeds", "Refresh feeds"),
         Binding("q", "app.quit", "Quit"),
     ]
 
@@ -71,6 +72,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     class Side(Message):
         stats: dict[str, int]
         tags: list[tuple[str, int]]
+        feeds: list[tuple[str, str, int]]  # (id, title, unread)
 
     @dataclass
     class Opened(Message):
@@ -172,12 +174,15 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     def _fetch_side(self, lib: Library) -> Side:
         stats = lib.stats()
         stats["annotated"] = lib.count(annotated=True)
-        return self.Side(stats, lib.tags())
+        from store.feeds import list_feeds
+
+        feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
+        return self.Side(stats, lib.tags(), feeds)
 
     @on(Side)
     def _side_loaded(self, event: Side) -> None:
         self.stats, self.tag_names = event.stats, [t for t, _ in event.tags]
-        self.query_one(Sidebar).show(event.stats, event.tags)
+        self.query_one(Sidebar).show(event.stats, event.tags, event.feeds)
         self._show_stats()
 
     def _show_stats(self) -> None:
@@ -283,6 +288,11 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """Find entities for articles that have none (loads spaCy, in a worker)."""
         if self.lib is not None:
             self.jobs.start_reanalyse(self.lib)
+
+    def action_refresh_feeds(self) -> None:
+        """Fetch new articles from every subscribed feed (in a worker, with progress)."""
+        if self.lib is not None:
+            self.jobs.start_refresh(self.lib)
 
     def start_sync(self, target: Path) -> None:
         """Sync with a folder or a library file in a worker, showing progress."""

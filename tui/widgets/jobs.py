@@ -25,6 +25,7 @@ from tui.messages import (
     ImportProgress,
     LibraryChanged,
     Notice,
+    RefreshFinished,
     SyncFinished,
     SyncProgress,
 )
@@ -33,7 +34,7 @@ from tui.widgets.failures import ReportsFailures, describe
 if TYPE_CHECKING:
     from store.sync import SyncReport
 
-JOB_GROUPS = ("import", "reanalyse", "sync")
+JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
 
 
 def plural(n: int, word: str) -> str:
@@ -167,6 +168,9 @@ class JobBar(ReportsFailures, Horizontal):
     @on(SyncProgress)
     def _sync_progress(self, event: SyncProgress) -> None:
         event.stop()
+        if event.name.startswith("feed:"):
+            self._show(f"Refreshing {event.name[5:]}", event.done, event.total)
+            return
         label = "Syncing" if event.name == "done" else f"Syncing {event.name}"
         self._show(label, event.done, event.total)
 
@@ -184,6 +188,48 @@ class JobBar(ReportsFailures, Horizontal):
             markup=False,
             timeout=10,
         )
+        self.post_message(LibraryChanged())
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def start_refresh(self, lib: Library) -> None:
+        """Fetch every subscribed feed, several at a time, in a worker."""
+        if any(w.group == "refresh" and w.is_running for w in self.workers if w.node is self):
+            self.notify("The feeds are already being refreshed.", severity="warning")
+            return
+        self._show("Refreshing feeds", 0, 0)
+        self._refresh(lib)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _refresh(self, lib: Library) -> None:
+        from store import feeds
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.post_message(SyncProgress(done, total, f"feed:{name}"))
+
+        try:
+            report = feeds.refresh(lib, progress=progress)
+        except (GlossError, OSError, sqlite3.Error) as exc:
+            self.post_message(Notice(f"Refreshing the feeds failed: {describe(exc)}", "error"))
+            return
+        self.post_message(RefreshFinished(report))
+
+    @on(RefreshFinished)
+    def _refreshed(self, event: RefreshFinished) -> None:
+        event.stop()
+        report = event.report
+        if not report.feeds:
+            self.notify("No feeds yet: `gloss feed add URL` subscribes.", title="Feeds")
+        else:
+            parts = [plural(report.total("new"), "new article")]
+            if report.failed:
+                parts.append(f"{report.failed} of {len(report.feeds)} feeds failed")
+            self.notify(", ".join(parts) + ".", title="Feeds", markup=False,
+                        severity="warning" if report.failed else "information")  # fmt: skip
+            for f in report.feeds:
+                if f.status == "failed":
+                    self.notify(f"{f.title or f.url}: {f.error}", title="Feed failed",
+                                severity="error", markup=False)  # fmt: skip
         self.post_message(LibraryChanged())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

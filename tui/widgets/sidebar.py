@@ -1,4 +1,4 @@
-"""The library sidebar: views (All, Unread, Starred, Annotated) and the tag tree."""
+"""The library sidebar: views (All, Unread, Starred, Annotated), the tag tree, and feeds."""
 
 from __future__ import annotations
 
@@ -64,9 +64,16 @@ class Sidebar(Tree[Filters]):
         self.guide_depth = 2
         self.auto_expand = False  # enter filters; space folds
         self.chosen: Filters = {}
+        self.feed_titles: dict[str, str] = {}
 
-    def show(self, counts: dict[str, int], tags: list[tuple[str, int]]) -> None:
-        """Rebuild the nodes from fresh counts, keeping the cursor where it was."""
+    def show(
+        self,
+        counts: dict[str, int],
+        tags: list[tuple[str, int]],
+        feeds: list[tuple[str, str, int]] = (),  # type: ignore[assignment]
+    ) -> None:
+        """Rebuild the nodes from fresh counts, keeping the cursor where it was; `feeds` are
+        (id, title, unread count)."""
         line = self.cursor_line
         self.clear()
         for name, key, filters in VIEWS:
@@ -75,6 +82,15 @@ class Sidebar(Tree[Filters]):
         if not tags:
             heading.add_leaf(Text("no tags yet (t adds one)", style="dim italic"), None)
         self._add_tags(heading, tag_tree(tags), "")
+        if feeds:
+            section = self.root.add(Text("Feeds", style="bold"), None, expand=True,
+                                    allow_expand=False)  # fmt: skip
+            for fid, title, unread in feeds:
+                label = Text(title[:40])
+                if unread:
+                    label.append(f"  {unread}", style="bold")
+                section.add_leaf(label, {"feed": fid})
+        self.feed_titles = {fid: title for fid, title, _ in feeds}
         self.move_cursor_to_line(max(0, line))
 
     def _add_tags(self, parent: TreeNode[Filters], level: dict[str, Any], prefix: str) -> None:
@@ -103,5 +119,9 @@ class Sidebar(Tree[Filters]):
             return
         self.chosen = dict(data)
         views = {tuple(sorted(f)): name for name, _, f in VIEWS}
-        name = data.get("tag") or views.get(tuple(sorted(data)), "All")
+        name = (
+            data.get("tag")
+            or self.feed_titles.get(data.get("feed", ""))
+            or views.get(tuple(sorted(data)), "All")
+        )
         self.post_message(self.Chosen(name, dict(data)))
