@@ -132,11 +132,6 @@ class Library(Annotations):
         return lib
 
     @property
-    def created(self) -> bool:
-        """True when the library has no articles and was never imported into."""
-        return self.conn.execute("SELECT NOT EXISTS (SELECT 1 FROM articles)").fetchone()[0] == 1
-
-    @property
     def conn(self) -> sqlite3.Connection:
         """This thread's connection."""
         conn = getattr(self._local, "conn", None)

@@ -51,6 +51,20 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Character references to control characters (&#27; is ESC) make lxml drop the whole tree,
+# and would smuggle escapes into the text if they survived a parser.
+_CONTROL_REF = re.compile(
+    r"&#(?:[xX]0*(?:[0-9a-fA-F]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])"
+    r"|0*(?:[0-9]|[12][0-9]|3[01]|12[7-9]|1[3-5][0-9]));?"
+)
+
+
+def clean_markup(text: str) -> str:
+    """`clean` for HTML or XML source: control characters written as character references
+    go too, before a parser can turn them back into control characters."""
+    return clean(_CONTROL_REF.sub("", text))
+
+
 def has_unsafe(text: str) -> bool:
     """True when text holds a character `clean` would remove (or a bare CR)."""
     return "\r" in text or _UNSAFE.search(text) is not None

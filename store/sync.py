@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.errors import GlossError, LibraryError
-from store.merge import (  # noqa: F401  (re-exported: the sync API in one place)
+from store.merge import (
     COUNTED,
     PeerResult,
-    check_peer,
     merge_file,
     private_copy,
     skip_reason,

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
 from store.parse.markdown import parse_body
-from store.sanitize import MAX_TEXT_CHARS, clean, clean_line, has_unsafe
+from store.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup, has_unsafe
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
@@ -74,15 +74,13 @@ def _precleaned(body: bytes) -> bytes:
     """A UTF-8 feed with escape sequences or control characters (which XML forbids, so the
     strict parser would give up) is cleaned before parsing: sequences go whole, as in every
     import, instead of leaving "[2J" behind. Other encodings are cleaned after parsing."""
-    from store.parse.html import _CONTROL_REF
-
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return body
     if not has_unsafe(text) and "&#" not in text:
         return body
-    return clean(_CONTROL_REF.sub("", text)).encode("utf-8")
+    return clean_markup(text).encode("utf-8")
 
 
 def _bozo(doc: object) -> str:

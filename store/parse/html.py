@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import trafilatura
 
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
 from store.parse.markdown import parse_body
-from store.sanitize import clean
+from store.sanitize import clean_markup
 
 MIN_WORDS = 40
-# Character references to control characters (&#27; is ESC) make lxml drop the whole tree,
-# and would smuggle escapes into the text if they survived: remove them before parsing.
-_CONTROL_REF = re.compile(
-    r"&#(?:[xX]0*(?:[0-9a-fA-F]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])|0*(?:[0-9]|[12][0-9]|3[01]|12[7-9]|1[3-5][0-9]));?"
-)
 
 
 def parse_html(raw: str, url: str | None = None) -> Parsed:
     """Parse an already-decoded HTML page; `url` is where it came from, when known."""
-    raw = clean(_CONTROL_REF.sub("", raw))
+    raw = clean_markup(raw)
     try:
         # Markdown output keeps headings as `#` lines, so sections survive extraction.
         body = trafilatura.extract(

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library
-from store.sync import SyncReport, check_device, check_peer, merge_peer, publish
+from store.merge import check_peer
+from store.sync import SyncReport, check_device, merge_peer, publish
 from tests.conftest import ROOT
 from tests.store.test_sync import fork, snapshot
 
