@@ -8,7 +8,6 @@ from itertools import groupby
 
 from rich.text import Text
 from textual import on, work
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import UnknownNodeID
@@ -18,6 +17,7 @@ from store.models import ArticleSummary, EntityCount
 from tui.messages import OpenArticle
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 from tui.widgets.failures import ReportsFailures
+from tui.widgets.keys import VIM_CURSOR
 
 NodeData = EntityCount | str | None  # an entity, an article id, or a label heading
 
@@ -27,17 +27,8 @@ class EntitiesPanel(ReportsFailures, Tree[NodeData]):
 
     HELP_TITLE = "Entities panel"
     BORDER_TITLE = "Entities"
-    DEFAULT_CSS = """
-    EntitiesPanel {
-        width: 44;
-        height: 1fr;
-        border: tall $border-blurred;
-        &:focus { border: tall $border; }
-    }
-    """
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        *VIM_CURSOR,
     ]
 
     @dataclass

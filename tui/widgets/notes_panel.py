@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.models import Note
+from tui.widgets.keys import VIM_CURSOR
 
 QUOTE_CHARS = 160
 ORPHAN_MARK = "⌀"
@@ -74,17 +75,8 @@ class NotesPanel(OptionList):
     HELP_TITLE = "Notes panel"
 
     BORDER_TITLE = "Notes"
-    DEFAULT_CSS = """
-    NotesPanel {
-        width: 44;
-        height: 1fr;
-        border: tall $border-blurred;
-        &:focus { border: tall $border; }
-    }
-    """
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        *VIM_CURSOR,
         Binding("i", "edit", "Edit"),
         Binding("d,delete", "delete", "Delete"),
     ]
