@@ -75,8 +75,6 @@ class Library(Annotations):
         self.path = path
         self.readonly = readonly
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
-        self._conns_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -136,19 +134,18 @@ class Library(Annotations):
         """This thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = db.connect(self.path, self.readonly)
-            self._local.conn = conn
-            with self._conns_lock:
-                self._conns.append(conn)
+            conn = self._local.conn = db.connect(self.path, self.readonly)
         return conn
 
     def close(self) -> None:
-        with self._conns_lock:
-            for conn in self._conns:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._conns.clear()
-        self._local = threading.local()
+        """Close this thread's connection now. Another thread's connection closes as soon as
+        that thread is done with it: the connections are dropped, never closed from here, as
+        closing a connection while another thread steps a query on it crashes the process."""
+        conn = getattr(self._local, "conn", None)
+        self._local = threading.local()  # the only reference to the other threads' connections
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     def __enter__(self) -> Library:
         return self

@@ -169,6 +169,38 @@ def test_library_on_a_readonly_filesystem(lib: Library, sample_id: str, tmp_path
         subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
+# -- closing while another thread reads ------------------------------------------------------
+
+CLOSE_WHILE_READING = """
+import sys, threading
+from store import Library
+lib = Library.open(sys.argv[1])
+lib.conn.execute("CREATE TABLE IF NOT EXISTS big AS WITH RECURSIVE n(i) AS"
+                 " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT i FROM n")
+for round in range(40):
+    started, rows = threading.Event(), []
+    def read():
+        for row in lib.conn.execute("SELECT i FROM big"):
+            started.set()
+            rows.append(row)
+    reader = threading.Thread(target=read)
+    reader.start()
+    started.wait()
+    lib.close()  # as the app does when it quits while a worker still reads
+    reader.join()
+    assert len(rows) == 200000, len(rows)
+print("ok")
+"""
+
+
+def test_closing_while_another_thread_reads(tmp_path: Path) -> None:
+    """The app closes its library as it quits, perhaps while a worker thread is still reading;
+    closing a connection under a running query used to crash the whole process."""
+    r = subprocess.run([sys.executable, "-c", CLOSE_WHILE_READING, str(tmp_path / "lib.db")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 0 and r.stdout.strip() == "ok", (r.returncode, r.stderr[-2000:])
+
+
 # -- a killed import -----------------------------------------------------------------------
 
 IMPORT = """
