@@ -14,9 +14,9 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store import db, hlc, search
+from store import db, hlc
 from store.annotations import Annotations
 from store.errors import AmbiguousId, LibraryError, NotFound
 from store.models import (
@@ -31,7 +31,9 @@ from store.models import (
     Sentence,
 )
 from store.paths import default_db_path
-from store.search import Hit
+
+if TYPE_CHECKING:  # search is imported when first used: a faster start
+    from store.search import Hit
 
 _SUMMARY_SQL = (
     "SELECT a.id, a.title, a.byline, a.source, a.published, a.imported_at,"
@@ -222,6 +224,11 @@ class Library(Annotations):
 
     def count(self, **filters: object) -> int:
         """How many articles match the filters of list_articles."""
+        if not any(filters.values()):  # the whole library: two b-tree counts, no scan
+            return self.conn.execute(
+                "SELECT (SELECT count(*) FROM article_state)"
+                " - (SELECT count(*) FROM article_state WHERE superseded_by IS NOT NULL)"
+            ).fetchone()[0]
         where, args = _filters(**filters)  # type: ignore[arg-type]
         # article_state is narrow: count there unless a filter needs the articles table
         sql = "SELECT count(*) FROM article_state s"
@@ -419,6 +426,8 @@ class Library(Annotations):
 
     def search(self, query: str, limit: int = 50) -> list[Hit]:
         """Search articles, notes, quotes, tags and entities; see store.query for the language."""
+        from store import search
+
         return search.search(self.conn, query, limit)
 
     # -- import ------------------------------------------------------------------------------

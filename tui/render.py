@@ -7,12 +7,15 @@ the way displaCy walks entity spans.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from store.models import Article, Entity
-from store.search import Hit
+
+if TYPE_CHECKING:
+    from store.search import Hit
 
 # displaCy's palette; black text on these light backgrounds reads on dark and light themes.
 ENTITY_COLOURS: dict[str, str] = {

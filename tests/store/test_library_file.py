@@ -25,6 +25,7 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
         "0002_search",
         "0003_versions",
         "0004_feeds",
+        "0005_counts",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -141,10 +142,12 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
     for table in ("feeds", "feed_events", "feed_entries", "feed_state"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX article_state_superseded")
+    conn.execute("DROP INDEX article_state_counts")
     conn.execute("DROP INDEX articles_source")
     conn.execute("ALTER TABLE article_state DROP COLUMN superseded_by")
     conn.execute(
-        "DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions', '0004_feeds')"
+        "DELETE FROM migrations WHERE name IN"
+        " ('0002_search', '0003_versions', '0004_feeds', '0005_counts')"
     )
     conn.execute("PRAGMA user_version = 1")
     conn.close()

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from store.models import Note
+from tui.screens import DIALOGS_CSS
 from tui.screens.modals import QUOTE_CHARS
 
 
@@ -26,6 +27,8 @@ def merged_draft(versions: tuple[str, ...]) -> str:
 
 class ConflictResolver(ModalScreen[str | None]):
     """Dismissed with the body to keep (a version or a merged text), or None."""
+
+    CSS_PATH = DIALOGS_CSS
 
     HELP_TITLE = "Note in conflict"
     BINDINGS = [

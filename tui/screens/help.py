@@ -10,6 +10,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.screens import DIALOGS_CSS
+
 Section = tuple[str, list[tuple[str, str]]]
 
 
@@ -45,6 +47,8 @@ def collect_bindings(screen: Screen) -> list[Section]:
 
 class HelpScreen(ModalScreen[None]):
     """Lists key bindings; esc, q, ? or F1 closes it."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
 

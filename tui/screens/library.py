@@ -3,21 +3,22 @@ progress line of imports and syncs; `/` opens the search."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerError, WorkerState
 
 from store import Library
 from store.models import ArticleSummary
@@ -26,7 +27,9 @@ from tui.widgets.article_list import FIRST_ROWS, ArticleList
 from tui.widgets.failures import ReportsFailures, urgent
 from tui.widgets.footer import KeyBar
 from tui.widgets.jobs import JobBar, plural
-from tui.widgets.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from tui.widgets.sidebar import Sidebar
 
 
 class StatsBar(Static):
@@ -76,14 +79,13 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @dataclass
     class Opened(Message):
-        """The library is open, with all the first screen shows: the list's count and first
-        page, the counts and the tags (one message, so the screen is laid out once)."""
+        """The library is open, with the list's count and first rows: what the first screen
+        needs. The counts and tags of the sidebar follow once the list is painted."""
 
         lib: Library
         filters: dict[str, Any]
         count: int
         rows: list[ArticleSummary]
-        side: LibraryScreen.Side
 
     @dataclass
     class Located(Message):
@@ -100,13 +102,17 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """The query of the last search this session, offered again by `/`."""
         self.stats: dict[str, int] = {}
         self.tag_names: list[str] = []
+        self.sidebar: Sidebar | None = None
+        """The views, tags and feeds; built when the counts first arrive."""
         self._lock = threading.Lock()
-        self._opening = False
+        self._delivery: asyncio.Task[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatsBar(id="stats")
         with Horizontal(id="library-main"):
-            yield Sidebar(id="sidebar")
+            # the sidebar is built into its place when its counts arrive, after the list is
+            # painted: an empty tree first would cost start-up its build and a second paint
+            yield Container(id="side")
             yield ArticleList(id="articles")
         yield JobBar(id="progress")
         yield KeyBar()
@@ -124,27 +130,38 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """What the sidebar view shows."""
         return dict(self.view_filters)
 
-    def open_library(self) -> None:
-        """Start opening the library. The app calls this as it loads, before this screen is
-        composed, so the library is read while the screen is built; the result waits in this
-        screen's queue until it is mounted."""
-        if not self._opening:
-            self._opening = True
-            self._open(self.db_path, self.filters)
+    def open_library(self) -> asyncio.Task[None] | None:
+        """Start opening the library in a worker. The app calls this as it loads, before this
+        screen is composed; the task (None if it was started already) ends once the result
+        is in this screen's queue, where it waits until the screen is mounted."""
+        if self._delivery is not None:
+            return None
+        worker = self._open(self.db_path, self.filters)
+
+        async def deliver() -> None:
+            try:
+                opened = await worker.wait()
+            except WorkerError:
+                return  # the worker's failure is reported (ReportsFailures)
+            # posted here, on the UI thread: the worker may finish before this screen is
+            # attached to the app, when it could not post to it
+            self.post_message(opened)
+
+        self._delivery = asyncio.create_task(deliver())
+        return self._delivery
 
     def on_mount(self) -> None:
         self.articles.focus()
         self.open_library()
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _open(self, path: Path, filters: dict[str, Any]) -> None:
-        """Open the library and fetch all the first screen shows, in one worker."""
+    def _open(self, path: Path, filters: dict[str, Any]) -> Opened:
+        """Open the library and fetch the list's count and first rows, in one worker."""
         with urgent():
             lib = Library.open(path)
-            side = self._fetch_side(lib)
-            count = side.stats["articles"] if not filters else lib.count(**filters)
+            count = lib.count(**filters)
             rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
-        self.post_message(self.Opened(lib, filters, count, rows, side))
+        return self.Opened(lib, filters, count, rows)
 
     @on(Opened)
     def _opened(self, event: Opened) -> None:
@@ -153,7 +170,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             self.articles.show_first(event.lib, event.filters, event.count, event.rows)
         else:  # a view was chosen while the library was opening
             self.articles.set_filters(event.lib, self.filters)
-        self._side_loaded(event.side)
+        # the sidebar's counts scan the library: fetched once the list is on screen, so
+        # that the worker does not compete with painting it
+        self.call_after_refresh(self._load_side, event.lib)
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []
@@ -180,9 +199,14 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         return self.Side(stats, lib.tags(), feeds)
 
     @on(Side)
-    def _side_loaded(self, event: Side) -> None:
+    async def _side_loaded(self, event: Side) -> None:
         self.stats, self.tag_names = event.stats, [t for t, _ in event.tags]
-        self.query_one(Sidebar).show(event.stats, event.tags, event.feeds)
+        if self.sidebar is None:
+            from tui.widgets.sidebar import Sidebar
+
+            self.sidebar = Sidebar(id="sidebar")
+            await self.query_one("#side").mount(self.sidebar)
+        self.sidebar.show(event.stats, event.tags, event.feeds)
         self._show_stats()
 
     def _show_stats(self) -> None:
@@ -196,8 +220,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             if screen is not self and isinstance(screen, Reloads):
                 screen.reload()
 
-    @on(Sidebar.Chosen)
-    def _chosen(self, event: Sidebar.Chosen) -> None:
+    def on_sidebar_chosen(self, event: Sidebar.Chosen) -> None:
         self.view_name, self.view_filters = event.name, event.filters
         self._show_stats()
         if self.lib is not None:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from store.errors import InvalidInput
 from store.sanitize import normalise_tag
+from tui.screens import DIALOGS_CSS
 
 QUOTE_CHARS = 400
 
@@ -27,6 +28,8 @@ QUOTE_CHARS = 400
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a yes/no question; y confirms, n or esc declines, enter presses the focused button
     (No, at first)."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
@@ -58,6 +61,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class NoteEditor(ModalScreen[str | None]):
     """Write or edit a note: ctrl+s saves; esc cancels, asking before dropping typed text."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
@@ -143,6 +148,8 @@ class TagInput(Input):
 class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
     """Edit an article's tags: `+name` or `name` adds, `-name` removes; → or tab completes."""
 
+    CSS_PATH = DIALOGS_CSS
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, current: Iterable[str], known: Iterable[str]) -> None:
@@ -184,6 +191,8 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
 
 class PathPrompt(ModalScreen[Path | None]):
     """Ask for a file or folder (to import from, or to sync with)."""
+
+    CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from store import Library
 from store.models import Article
 from tui.messages import ArticleLoaded, Notice, OpenArticle
+from tui.screens import READER_CSS
 from tui.screens.reader_notes import Annotating, Change
 from tui.widgets.article_header import ArticleHeader, Legend, label_counts
 from tui.widgets.article_view import ArticleView
@@ -60,6 +61,8 @@ def open_reader(
 
 class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
+
+    CSS_PATH = READER_CSS
 
     HELP_TITLE = "Reader"
     BINDINGS = [

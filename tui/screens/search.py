@@ -24,6 +24,7 @@ from store import Library
 from store.errors import GlossError
 from store.sanitize import clean_line
 from store.search import Hit
+from tui.screens import SEARCH_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
 from tui.widgets.hit_list import HitList
@@ -74,6 +75,8 @@ def count_line(hits: list[Hit]) -> Content:
 
 class SearchScreen(ReportsFailures, Screen[str]):
     """Dismissed with the query in the box, so `/` can offer it again."""
+
+    CSS_PATH = SEARCH_CSS
 
     HELP_TITLE = "Search"
     DEBOUNCE = 0.25

@@ -97,6 +97,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         """Pages holding only their first rows (the start-up screenful)."""
         self._strips: LRUCache[tuple[int, bool, int, bool], Strip] = LRUCache(256)
         """Rendered rows by (index, under the cursor, width, focused); cleared with the data."""
+        self._styles: dict[str, Style] = {}
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.size.width
-        base = self.rich_style
+        base = self._style("")
         if index >= self.count:
             if index == 0 and self.loaded:
                 text = Text("  No articles here.", style=base + self._style("muted"))
@@ -219,9 +220,18 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+        self._styles.clear()
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"article-list--{name}", partial=True)
+        """The list's own style ("") or a component's, computed once per change of styles."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = (
+                self.get_component_rich_style(f"article-list--{name}", partial=True)
+                if name
+                else self.rich_style
+            )
+        return style
 
     def _row(self, s: ArticleSummary, width: int, style: Style) -> Text:
         """● ★ title  byline  date  tags  ✎n — stored strings are appended as plain text."""

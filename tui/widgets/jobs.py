@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import ProgressBar, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from store import Library
@@ -32,6 +32,8 @@ from tui.messages import (
 from tui.widgets.failures import ReportsFailures, describe
 
 if TYPE_CHECKING:
+    from textual.widgets import ProgressBar
+
     from store.sync import SyncReport
 
 JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
@@ -88,6 +90,8 @@ class JobBar(ReportsFailures, Horizontal):
         self._label = label
         self.query_one("#job-label", Static).update(Content(label))
         if self._bar is None:  # mounted with the first job: most sessions run none
+            from textual.widgets import ProgressBar  # imported when first used: a faster start
+
             self._bar = ProgressBar(show_eta=False)
             self.mount(self._bar)
         self._bar.update(total=total or None, progress=done)

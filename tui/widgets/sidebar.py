@@ -59,7 +59,7 @@ class Sidebar(Tree[Filters]):
         filters: Filters
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Library", id=id)
+        super().__init__(Text("Library"), id=id)  # (a str label would load Rich's emoji table)
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False  # enter filters; space folds
