@@ -260,13 +260,15 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
             )
         else:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = OFF")
         # A bigger page cache than SQLite's 2 MB default, memory-mapped reads, and temp
-        # tables (merge, re-index) in memory: searches and merges touch many pages.
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA mmap_size = 268435456")
-        conn.execute("PRAGMA temp_store = MEMORY")
+        # tables (merge, re-index) in memory: searches and merges touch many pages. (One
+        # script: a thread opening the library while the UI thread works waits for the
+        # interpreter once per statement.)
+        conn.executescript(
+            f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA foreign_keys = OFF;"
+            " PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;"
+            " PRAGMA temp_store = MEMORY;"
+        )
     except sqlite3.Error as exc:
         raise LibraryError(f"cannot open library {path}: {exc}") from None
     return conn
@@ -275,9 +277,11 @@ def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
 def check_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int]:
     """(application_id, user_version); LibraryError if the file is not a usable gloss library."""
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        app_id, version, tables = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id),"
+            " (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
     except sqlite3.DatabaseError as exc:
         raise LibraryError(
             f"{path} is not a readable SQLite database ({exc}); "

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
-from contextlib import suppress
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -18,9 +16,6 @@ from tui.widgets.safety import TerminalSafe
 
 # The other screens (reader, search, dialogs, help) are imported when first opened, so that
 # start-up imports only what the first screen shows.
-
-FIRST_ROWS_WAIT = 0.05
-"""Seconds the first frame waits for the library's first rows (they take a few ms)."""
 
 
 class GlossApp(App[None]):
@@ -49,15 +44,8 @@ class GlossApp(App[None]):
         # filters first) before it reaches the terminal
         return [self._terminal_safe]
 
-    async def on_load(self) -> None:
-        # Read the library in a worker. The first frame waits for it, up to FIRST_ROWS_WAIT,
-        # so that it shows the list rather than an empty one filled in a moment later (and
-        # so the worker does not compete with building the screen for the interpreter); a
-        # slow or busy library file fills the list in when it is ready.
-        opening = self.library_screen.open_library()
-        if opening is not None:
-            with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(asyncio.shield(opening), FIRST_ROWS_WAIT)
+    def on_load(self) -> None:
+        self.library_screen.open_library()  # read the library while the screens are built
 
     def gloss_commands(self) -> list[SystemCommand]:
         """gloss's own entries in the command palette (ctrl+p)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -51,6 +51,10 @@ class StatsBar(Static):
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 
+FIRST_ROWS_WAIT = 0.05
+"""Seconds the first frame waits for the library's first rows (they take a few ms)."""
+
+
 @runtime_checkable
 class Reloads(Protocol):
     """A screen showing library data that can fetch it again."""
@@ -71,25 +75,35 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    @dataclass
     class Side(Message):
-        stats: dict[str, int]
-        tags: list[tuple[str, int]]
-        feeds: list[tuple[str, str, int]]  # (id, title, unread)
+        def __init__(
+            self,
+            stats: dict[str, int],
+            tags: list[tuple[str, int]],
+            feeds: list[tuple[str, str, int]],
+        ) -> None:
+            super().__init__()
+            self.stats = stats
+            self.tags = tags
+            self.feeds = feeds  # (id, title, unread)
 
-    @dataclass
     class Opened(Message):
         """The library is open, with the list's count and first rows: what the first screen
         needs. The counts and tags of the sidebar follow once the list is painted."""
 
-        lib: Library
-        filters: dict[str, Any]
-        count: int
-        rows: list[ArticleSummary]
+        def __init__(
+            self, lib: Library, filters: dict[str, Any], count: int, rows: list[ArticleSummary]
+        ) -> None:
+            super().__init__()
+            self.lib = lib
+            self.filters = filters
+            self.count = count
+            self.rows = rows
 
-    @dataclass
     class Located(Message):
-        index: int
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
 
     def __init__(self, db_path: Path, import_paths: list[Path] | None = None) -> None:
         super().__init__()
@@ -105,7 +119,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self.sidebar: Sidebar | None = None
         """The views, tags and feeds; built when the counts first arrive."""
         self._lock = threading.Lock()
-        self._delivery: asyncio.Task[None] | None = None
+        self._opening: asyncio.Task[LibraryScreen.Opened | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatsBar(id="stats")
@@ -130,29 +144,37 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """What the sidebar view shows."""
         return dict(self.view_filters)
 
-    def open_library(self) -> asyncio.Task[None] | None:
-        """Start opening the library in a worker. The app calls this as it loads, before this
-        screen is composed; the task (None if it was started already) ends once the result
-        is in this screen's queue, where it waits until the screen is mounted."""
-        if self._delivery is not None:
-            return None
-        worker = self._open(self.db_path, self.filters)
+    def open_library(self) -> asyncio.Task[Opened | None]:
+        """Start opening the library in a worker, once (the app calls this as it loads,
+        before this screen is composed); the task ends with the worker's result."""
+        if self._opening is None:
+            worker = self._open(self.db_path, self.filters)
 
-        async def deliver() -> None:
-            try:
-                opened = await worker.wait()
-            except WorkerError:
-                return  # the worker's failure is reported (ReportsFailures)
-            # posted here, on the UI thread: the worker may finish before this screen is
-            # attached to the app, when it could not post to it
-            self.post_message(opened)
+            async def result() -> LibraryScreen.Opened | None:
+                try:
+                    return await worker.wait()
+                except WorkerError:
+                    return None  # the worker's failure is reported (ReportsFailures)
 
-        self._delivery = asyncio.create_task(deliver())
-        return self._delivery
+            self._opening = asyncio.create_task(result())
+        return self._opening
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.articles.focus()
-        self.open_library()
+        # The first frame (painted once this returns) waits for the list's first rows, up to
+        # FIRST_ROWS_WAIT, so it shows them rather than an empty list filled in a moment
+        # later. They were read while the screen was built; a slow or busy library file
+        # fills the list in when it is ready.
+        opening = self.open_library()
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.shield(opening), FIRST_ROWS_WAIT)
+        if opening.done():
+            if (opened := opening.result()) is not None:
+                self._opened(opened)
+        else:
+            opening.add_done_callback(
+                lambda task: task.result() is not None and self.post_message(task.result())
+            )
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, path: Path, filters: dict[str, Any]) -> Opened:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from textual import on, work
@@ -142,11 +142,12 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
 
     # -- fetching and writing -----------------------------------------------------------------
 
-    @dataclass
     class TagsKnown(Message):
         """Every tag in the library, offered when tagging."""
 
-        tags: tuple[str, ...]
+        def __init__(self, tags: tuple[str, ...]) -> None:
+            super().__init__()
+            self.tags = tags
 
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
     def _load(self, lib: Library, article_id: str) -> None:

@@ -8,7 +8,6 @@ A malformed query is a one-line error under the box, never a notification.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -87,13 +86,14 @@ class SearchScreen(ReportsFailures, Screen[str]):
         Binding("slash", "edit_query", "Edit query", key_display="/"),
     ]
 
-    @dataclass
     class Found(Message):
         """A worker ran `query`: its hits, or the error that says why it is not a query."""
 
-        query: str
-        hits: list[Hit]
-        error: str | None = None
+        def __init__(self, query: str, hits: list[Hit], error: str | None = None) -> None:
+            super().__init__()
+            self.query = query
+            self.hits = hits
+            self.error = error
 
     def __init__(self, lib: Library, filters: Mapping[str, Any], query: str = "") -> None:
         super().__init__()

@@ -3,7 +3,6 @@ in the library that mention it, and choosing one of those opens it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import groupby
 
 from rich.text import Text
@@ -31,15 +30,17 @@ class EntitiesPanel(ReportsFailures, Tree[NodeData]):
         *VIM_CURSOR,
     ]
 
-    @dataclass
     class Loaded(Message):
-        article_id: str
-        entities: list[EntityCount]
+        def __init__(self, article_id: str, entities: list[EntityCount]) -> None:
+            super().__init__()
+            self.article_id = article_id
+            self.entities = entities
 
-    @dataclass
     class Mentions(Message):
-        node_id: int
-        articles: list[ArticleSummary]
+        def __init__(self, node_id: int, articles: list[ArticleSummary]) -> None:
+            super().__init__()
+            self.node_id = node_id
+            self.articles = articles
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Entities", id=id)

@@ -4,7 +4,6 @@ words marked. Titles and snippets are stored text: built as `Content` and styled
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from textual.binding import Binding
 from textual.content import Content
@@ -84,11 +83,12 @@ class HitList(OptionList):
         Binding("enter", "select", "Open"),
     ]
 
-    @dataclass
     class Open(Message):
         """Open this hit in the reader."""
 
-        hit: Hit
+        def __init__(self, hit: Hit) -> None:
+            super().__init__()
+            self.hit = hit
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)

@@ -7,8 +7,6 @@ is listed in a section of its own and never shown inline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -81,19 +79,22 @@ class NotesPanel(OptionList):
         Binding("d,delete", "delete", "Delete"),
     ]
 
-    @dataclass
     class Jump(Message):
         """Scroll the article to this note's passage."""
 
-        note: Note
+        def __init__(self, note: Note) -> None:
+            super().__init__()
+            self.note = note
 
-    @dataclass
     class Edit(Message):
-        note: Note
+        def __init__(self, note: Note) -> None:
+            super().__init__()
+            self.note = note
 
-    @dataclass
     class Delete(Message):
-        note: Note
+        def __init__(self, note: Note) -> None:
+            super().__init__()
+            self.note = note
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -51,12 +50,13 @@ class Sidebar(Tree[Filters]):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    @dataclass
     class Chosen(Message):
         """Show the articles matching `filters`; `name` describes them."""
 
-        name: str
-        filters: Filters
+        def __init__(self, name: str, filters: Filters) -> None:
+            super().__init__()
+            self.name = name
+            self.filters = filters
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text("Library"), id=id)  # (a str label would load Rich's emoji table)
