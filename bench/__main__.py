@@ -21,7 +21,9 @@ BENCHES = {
 
 def main(argv: list[str]) -> None:
     chosen = argv or list(BENCHES)
-    results = {}
+    path = Path(__file__).with_name("results.json")
+    # running some benchmarks keeps the others' last figures (run them all for one run's)
+    results = json.loads(path.read_text())["results"] if argv and path.exists() else {}
     for name in chosen:
         print(f"== {name}", flush=True)
         results[name] = BENCHES[name]()
@@ -38,7 +40,6 @@ def main(argv: list[str]) -> None:
         "versions": versions,
         "results": results,
     }
-    path = Path(__file__).with_name("results.json")
     path.write_text(json.dumps(out, indent=2))
     print(f"wrote {path}")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input
 
 from tests.tui.conftest import ARTICLES, no_model, opened, screen_text, settle
@@ -52,6 +54,33 @@ async def test_lists_articles_with_counts(lib_path: Path) -> None:
         assert "2026-04-16" in text  # published date
         assert "economy" in text  # tags in the row and the sidebar
         assert "world" in text and "europe" in text
+
+
+def record_frames(monkeypatch) -> list[tuple[object, str]]:
+    """(screen, its text) for every frame the app hands to the terminal, headless too."""
+    frames: list[tuple[object, str]] = []
+    display = App._display
+
+    def recording(app: App, screen: Screen, renderable: object) -> None:
+        display(app, screen, renderable)
+        if renderable is not None:
+            frames.append((screen, "\n".join(s.text for s in screen._compositor.render_strips())))
+
+    monkeypatch.setattr(App, "_display", recording)
+    return frames
+
+
+async def test_the_first_frame_shows_the_list(lib_path: Path, monkeypatch) -> None:
+    """The list's first rows are read while the screen is built: no empty list is painted
+    first (the next frame can come 1/60 s later)."""
+    frames = record_frames(monkeypatch)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = next(text for screen, text in frames if isinstance(screen, LibraryScreen))
+        with opened(lib_path) as lib:
+            title = lib.list_articles()[0].title
+        assert title[:30] in first
 
 
 async def test_star_and_read_toggle_from_the_list(lib_path: Path) -> None:

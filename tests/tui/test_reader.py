@@ -11,7 +11,7 @@ from textual.widgets import TextArea
 
 from store import Library
 from tests.tui.conftest import opened, screen_text, settle
-from tests.tui.test_library import choose_in_sidebar
+from tests.tui.test_library import choose_in_sidebar, record_frames
 from tui.app import GlossApp
 from tui.screens.library import LibraryScreen
 from tui.screens.modals import ConfirmScreen, NoteEditor, TagEditor
@@ -43,6 +43,21 @@ async def open_article(pilot: Pilot, path: Path, article_id: str) -> ReaderScree
     assert isinstance(screen, ReaderScreen)
     assert screen.article is not None and screen.article.id == article_id
     return screen
+
+
+async def test_the_readers_first_frame_shows_the_article(lib_path: Path, monkeypatch) -> None:
+    """The article is fetched before the reader is shown, for its first frame: a reader
+    painted empty showed the article only a frame (1/60 s) later. Reused readers too."""
+    frames = record_frames(monkeypatch)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for article_id, words in ((PUTIN, "Xi Jinping"), (ECB, "European Central Bank")):
+            frames.clear()
+            await open_article(pilot, lib_path, article_id)
+            first = next(text for screen, text in frames if isinstance(screen, ReaderScreen))
+            assert words in first
+            await pilot.press("escape")
+            await settle(pilot)
 
 
 def view_of(pilot: Pilot) -> ArticleView:

@@ -299,11 +299,13 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     # -- the reader -----------------------------------------------------------------------------
 
     @on(ArticleList.Open)
-    def _open_article(self, event: ArticleList.Open) -> None:
+    async def _open_article(self, event: ArticleList.Open) -> None:
         if self.lib is not None:
             from tui.screens.reader import open_reader
 
-            open_reader(self.app, self.lib, event.summary.id, self.filters, self._reader_closed)
+            await open_reader(
+                self.app, self.lib, event.summary.id, self.filters, self._reader_closed
+            )
 
     def _reader_closed(self, article_id: str | None) -> None:
         self.refresh_all()

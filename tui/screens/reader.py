@@ -6,8 +6,10 @@ and styling a screen for every article cost more than showing the article.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
@@ -35,7 +37,20 @@ READER = "reader"
 """The name the reused reader is installed under."""
 
 
-def open_reader(
+def _as_read(article: Article) -> Article:
+    return replace(article, summary=replace(article.summary, read=True))
+
+
+ARTICLE_WAIT = 0.05
+"""Seconds opening an article waits for it before showing the reader without it."""
+
+
+def _fetch(lib: Library, article_id: str) -> Article:
+    with urgent():
+        return lib.get_article(article_id)
+
+
+async def open_reader(
     app: App[Any],
     lib: Library,
     article_id: str,
@@ -44,17 +59,27 @@ def open_reader(
     at: int | None = None,
 ) -> None:
     """Push the reader showing `article_id`; `closed` gets the id of the article shown last.
-    The app's one reader is reused unless it is already open (then a new one is pushed)."""
+
+    The article is fetched (in a thread) before the reader is shown, for up to ARTICLE_WAIT,
+    so that the reader's first frame shows it: Textual paints at most every 1/60 s, and a
+    reader painted empty first showed the article a frame later. One slower to fetch is shown
+    when it arrives. The app's one reader is reused unless it is already open (then a new one
+    is pushed)."""
+    fetch = asyncio.ensure_future(asyncio.to_thread(_fetch, lib, article_id))
+    fetch.add_done_callback(lambda f: f.cancelled() or f.exception())  # the reader reports it
+    with suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.shield(fetch), ARTICLE_WAIT)
+    article = fetch.result() if fetch.done() and fetch.exception() is None else None
     if app.is_screen_installed(READER):
         reader = app.get_screen(READER)
         if isinstance(reader, ReaderScreen) and reader.lib is lib:
             if reader not in app.screen_stack:
-                reader.open(article_id, filters, at)
+                reader.open(article_id, filters, at, article)
                 app.push_screen(reader, closed)
                 return
-        app.push_screen(ReaderScreen(lib, article_id, filters, at), closed)
+        app.push_screen(ReaderScreen(lib, article_id, filters, at, article), closed)
         return
-    reader = ReaderScreen(lib, article_id, filters, at)
+    reader = ReaderScreen(lib, article_id, filters, at, article)
     app.install_screen(reader, READER)
     app.push_screen(reader, closed)
 
@@ -87,8 +112,14 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     ]
 
     def __init__(
-        self, lib: Library, article_id: str, filters: Mapping[str, Any], at: int | None = None
+        self,
+        lib: Library,
+        article_id: str,
+        filters: Mapping[str, Any],
+        at: int | None = None,
+        article: Article | None = None,
     ) -> None:
+        """`article` is `article_id` fetched already (else the reader fetches it)."""
         super().__init__()
         self.lib = lib
         self.article_id = article_id
@@ -101,9 +132,17 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self.entities_on = True
         self.hidden_labels: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self._fetched = article
 
-    def open(self, article_id: str, filters: Mapping[str, Any], at: int | None = None) -> None:
-        """Show another article in this (mounted, not shown) reader, as a new reader would."""
+    def open(
+        self,
+        article_id: str,
+        filters: Mapping[str, Any],
+        at: int | None = None,
+        article: Article | None = None,
+    ) -> None:
+        """Show another article in this (mounted, not shown) reader, as a new reader would;
+        `article` is `article_id` fetched already."""
         self.article_id, self.filters, self._start_at = article_id, dict(filters), at
         self.article = None
         self.entities_on, self.hidden_labels = True, frozenset()
@@ -113,7 +152,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self.query_one(Legend).clear()
         self.view.clear()
         self.set_focus(self.view)
-        self._load(self.lib, article_id)
+        self._show_fetched(article)
 
     def compose(self) -> ComposeResult:
         yield ArticleHeader(id="header")
@@ -137,8 +176,22 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         return self.query_one(EntitiesPanel)
 
     def on_mount(self) -> None:
-        self.view.focus()  # the panels start hidden (gloss.tcss)
-        self._load(self.lib, self.article_id)
+        self.view.focus()  # the panels start hidden (reader.tcss)
+        self._show_fetched(self._fetched)
+        self._fetched = None
+
+    def _show_fetched(self, article: Article | None) -> None:
+        """Show an article fetched already at once (the first frame then has it), then mark
+        it read and fetch the tags; or fetch it first."""
+        if article is not None and article.id == self.article_id:
+            self._loaded(ArticleLoaded(_as_read(article) if self._marks(article) else article))
+        else:
+            article = None
+        self._load(self.lib, self.article_id, article)
+
+    def _marks(self, article: Article) -> bool:
+        """Whether opening `article` marks it read."""
+        return not article.summary.read and not self.lib.readonly
 
     # -- fetching and writing -----------------------------------------------------------------
 
@@ -150,15 +203,17 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
             self.tags = tags
 
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
-    def _load(self, lib: Library, article_id: str) -> None:
-        """Open an article: fetch it and show it, then mark it read and fetch the tags."""
+    def _load(self, lib: Library, article_id: str, shown: Article | None = None) -> None:
+        """Open an article: fetch it and show it (unless `shown` already), then mark it read
+        and fetch the tags."""
         with self._lock:
-            with urgent():
-                article = lib.get_article(article_id)
-            mark = not article.summary.read and not lib.readonly
-            if mark:  # shown as read at once; the write follows
-                article = replace(article, summary=replace(article.summary, read=True))
-            self.post_message(ArticleLoaded(article))
+            article = shown
+            if article is None:
+                with urgent():
+                    article = lib.get_article(article_id)
+            mark = self._marks(article)
+            if shown is None:  # shown as read at once; the write follows
+                self.post_message(ArticleLoaded(_as_read(article) if mark else article))
             if mark:
                 lib.set_read(article_id, True)
             known = tuple(t for t, _ in lib.tags())

@@ -221,13 +221,13 @@ class SearchScreen(ReportsFailures, Screen[str]):
     # -- opening a hit --------------------------------------------------------------------------
 
     @on(HitList.Open)
-    def _open(self, event: HitList.Open) -> None:
+    async def _open(self, event: HitList.Open) -> None:
         event.stop()
         from tui.screens.reader import open_reader
 
         hit = event.hit
         at = hit.position if hit.kind == "note" else None
-        open_reader(self.app, self.lib, hit.article_id, self.filters, self._reader_closed, at)
+        await open_reader(self.app, self.lib, hit.article_id, self.filters, self._reader_closed, at)
 
     def _reader_closed(self, article_id: str | None) -> None:
         self.reload()  # reading marks read, notes may have been written
