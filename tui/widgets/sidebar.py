@@ -108,7 +108,7 @@ class Sidebar(Tree[Filters]):
     def _label(name: str, count: int | None) -> Text:
         label = Text(name)
         if count is not None:
-            label.append(f"  {count}", style="dim")
+            label.append(f"  {count:,}", style="dim")
         return label
 
     @on(Tree.NodeSelected)
