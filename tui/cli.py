@@ -9,35 +9,28 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from store import Library
-from store.errors import GlossError, InvalidInput, LibraryError, QueryError
-from store.models import Article, ArticleSummary, Note
+from store.errors import GlossError, QueryError
+from store.models import Article
 from store.paths import default_db_path
-from store.sanitize import clean, clean_line
+from store.sanitize import clean_line
+from tui.cli_base import (
+    article_arg,
+    damaged,
+    emit,
+    fail,
+    json_option,
+    library,
+    out,
+    summary_line,
+)
 from tui.render import print_article, print_hits
 
 BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
-
-
-def fail(message: str, code: int = 1) -> None:
-    click.echo(f"gloss: {clean_line(message)}", err=True)
-    sys.exit(code)
-
-
-def emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def out(text: str = "") -> None:
-    """Print stored text defensively cleaned: a peer library may hold what import refused."""
-    click.echo(clean(text))
 
 
 @click.group(invoke_without_command=True)
@@ -66,34 +59,6 @@ def run_app(db_path: Path) -> None:
 
     imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []
     GlossApp(db_path, imports).run()
-
-
-@contextmanager
-def library(ctx: click.Context) -> Iterator[Library]:
-    lib = Library.open(ctx.obj)
-    if lib.readonly:
-        click.echo(f"gloss: notice: {lib.path} is read-only: reading only", err=True)
-    try:
-        yield lib
-    except sqlite3.DatabaseError as exc:  # damage found while reading, past the open checks
-        raise LibraryError(damaged(lib.path, exc)) from None
-    finally:
-        lib.close()
-
-
-def damaged(path: Path, exc: Exception) -> str:
-    return (
-        f"library {path} is damaged ({exc}); nothing was changed. Recover with"
-        f" `sqlite3 {path} .recover | sqlite3 recovered.db`, or restore a backup or a sync peer"
-    )
-
-
-def article_arg(lib: Library, prefix: str) -> str:
-    return lib.resolve(prefix)
-
-
-def json_option(f: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
 
 
 # -- import and analysis --------------------------------------------------------------------
@@ -164,14 +129,6 @@ def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
 
 
 # -- listing and reading --------------------------------------------------------------------
-
-
-def summary_line(a: ArticleSummary) -> str:
-    flags = ("N" if not a.read else " ") + ("*" if a.starred else " ")
-    date = (a.published or a.imported_at)[:10]
-    extra = f"  [{', '.join(a.tags)}]" if a.tags else ""
-    notes = f"  ({a.notes} notes)" if a.notes else ""
-    return f"{a.id[:8]} {flags} {date}  {a.title}{extra}{notes}"
 
 
 @cli.command("list")
@@ -349,142 +306,6 @@ def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
         sys.exit(1)
 
 
-# -- annotations ------------------------------------------------------------------------------
-
-
-def note_lines(n: Note) -> list[str]:
-    kind = "highlight" if n.is_highlight else "note"
-    head = f"{n.id} {kind} on {n.article_id[:8]}" + ("  CONFLICT" if n.conflict else "")
-    if n.orphan:
-        head += "  ORPHANED"
-    lines = [head]
-    if n.anchor or n.orphan:
-        quote = (n.anchor or n.orphan).exact  # type: ignore[union-attr]
-        lines.append(f"  > {' '.join(quote.split())}")
-    if n.conflict:
-        for i, v in enumerate(n.versions, 1):
-            lines.append(f"  version {i}: {v}")
-    elif n.body:
-        lines += [f"  {ln}" for ln in n.body.splitlines()]
-    return lines
-
-
-@cli.command()
-@click.argument("article")
-@click.argument("text")
-@click.option("--quote", help="Anchor the note to this passage of the article.")
-@json_option
-@click.pass_context
-def note(ctx: click.Context, article: str, text: str, quote: str | None, as_json: bool) -> None:
-    """Write a note on an article, or on a passage of it with --quote."""
-    with library(ctx) as lib:
-        aid = article_arg(lib, article)
-        if quote is not None:
-            start, end = lib.find_quote(aid, quote)
-            n = lib.add_note(aid, text, start, end)
-        else:
-            n = lib.add_note(aid, text)
-    if as_json:
-        emit(n.to_json())
-    else:
-        out(f"noted {n.id}")
-
-
-@cli.command()
-@click.argument("article")
-@click.option("--quote", required=True, help="The passage to highlight.")
-@json_option
-@click.pass_context
-def highlight(ctx: click.Context, article: str, quote: str, as_json: bool) -> None:
-    """Highlight a passage of an article."""
-    with library(ctx) as lib:
-        aid = article_arg(lib, article)
-        n = lib.highlight(aid, *lib.find_quote(aid, quote))
-    if as_json:
-        emit(n.to_json())
-    else:
-        out(f"highlighted {n.id}")
-
-
-@cli.command("edit-note")
-@click.argument("note_id")
-@click.argument("text")
-@json_option
-@click.pass_context
-def edit_note(ctx: click.Context, note_id: str, text: str, as_json: bool) -> None:
-    """Replace a note's text (this also resolves a conflict)."""
-    with library(ctx) as lib:
-        n = lib.edit_note(lib.resolve_note(note_id), text)
-    if as_json:
-        emit(n.to_json())
-    else:
-        out(f"edited {n.id}")
-
-
-@cli.command("delete-note")
-@click.argument("note_id")
-@click.pass_context
-def delete_note(ctx: click.Context, note_id: str) -> None:
-    """Delete a note or highlight (its history is kept for sync)."""
-    with library(ctx) as lib:
-        full = lib.resolve_note(note_id)
-        lib.delete_note(full)
-    out(f"deleted {full}")
-
-
-@cli.command()
-@click.argument("article", required=False)
-@click.option("--conflicts", is_flag=True, help="Only notes edited on two machines at once.")
-@json_option
-@click.pass_context
-def notes(ctx: click.Context, article: str | None, conflicts: bool, as_json: bool) -> None:
-    """List notes and highlights, of one article or all."""
-    with library(ctx) as lib:
-        aid = article_arg(lib, article) if article else None
-        rows = lib.notes(aid, conflicts=conflicts)
-    if as_json:
-        emit([n.to_json() for n in rows])
-    else:
-        for n in rows:
-            for line in note_lines(n):
-                out(line)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("article")
-@click.argument("changes", nargs=-1, required=True, type=click.UNPROCESSED)
-@json_option
-@click.pass_context
-def tag(ctx: click.Context, article: str, changes: tuple[str, ...], as_json: bool) -> None:
-    """Add (+name or name) and remove (-name) tags; nest with '/' (world/asia)."""
-    add = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
-    remove = [c[1:] for c in changes if c.startswith("-")]
-    if any(not c for c in add + remove):
-        raise InvalidInput("empty tag name")
-    with library(ctx) as lib:
-        tags = lib.tag(article_arg(lib, article), add, remove)
-    if as_json:
-        emit(list(tags))
-    else:
-        out(" ".join(tags) if tags else "(no tags)")
-
-
-def _flag_command(name: str, doc: str, setter: str, value: bool) -> None:
-    @cli.command(name, help=doc)
-    @click.argument("articles", nargs=-1, required=True)
-    @click.pass_context
-    def command(ctx: click.Context, articles: tuple[str, ...]) -> None:
-        with library(ctx) as lib:
-            for prefix in articles:
-                getattr(lib, setter)(article_arg(lib, prefix), value)
-
-
-_flag_command("read", "Mark articles read.", "set_read", True)
-_flag_command("unread", "Mark articles unread.", "set_read", False)
-_flag_command("star", "Star articles.", "set_starred", True)
-_flag_command("unstar", "Unstar articles.", "set_starred", False)
-
-
 @cli.command()
 @click.option("--full", is_flag=True, help="Run the slower, complete integrity_check.")
 @click.pass_context
@@ -501,23 +322,11 @@ def check(ctx: click.Context, full: bool) -> None:
     fail(damaged(lib.path, sqlite3.DatabaseError(f"{len(rows)} problems found")))
 
 
-@cli.command("tags")
-@json_option
-@click.pass_context
-def tags_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List tags with their article counts."""
-    with library(ctx) as lib:
-        rows = lib.tags()
-    if as_json:
-        emit([{"tag": t, "count": c} for t, c in rows])
-    else:
-        for t, c in rows:
-            out(f"{c:>5}  {t}")
+# the feed and annotation commands, in modules of their own
+from tui import cli_feeds, cli_notes  # noqa: E402
 
-
-from tui.cli_feeds import register  # noqa: E402  (feed commands, in their own module)
-
-register(cli)
+cli_feeds.register(cli)
+cli_notes.register(cli)
 
 
 def main() -> None:

@@ -1,7 +1,6 @@
 """`gloss feed ...` and `gloss refresh`: thin click commands over store.feeds and store.opml.
 
-Registered on the main group by `register(cli)`; shared helpers (library, emit, out, fail)
-are taken from tui.cli when a command runs, so either module can be imported first.
+Registered on the main group by `register(cli)`; the helpers are tui.cli_base's.
 """
 
 from __future__ import annotations
@@ -15,16 +14,8 @@ import click
 
 from store import feeds
 from store.fetch import Limits
-
-
-def _base():
-    import tui.cli
-
-    return tui.cli
-
-
-def json_option(f: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+from store.sanitize import clean_line
+from tui.cli_base import emit, fail, json_option, library, out, summary_line
 
 
 def timeout_option(f: Callable) -> Callable:
@@ -47,20 +38,19 @@ def feed_group() -> None:
 @click.pass_context
 def add(ctx: click.Context, url: str, tags: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Subscribe to a feed (or to the feed a web page names); fetched once to check it."""
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         done = feeds.subscribe(lib, url, tags, Limits(timeout=timeout))
     if as_json:
-        base.emit(done.to_json())
+        emit(done.to_json())
         return
     f = done.feed
     if done.discovered_from:
-        base.out(f"found the feed {f.url} on {done.discovered_from}")
+        out(f"found the feed {f.url} on {done.discovered_from}")
     verb = "subscribed to" if done.new else "already subscribed to"
     tags_text = f"  [{', '.join(f.tags)}]" if f.tags else ""
-    base.out(f"{verb} {f.id[:8]}  {f.title}{tags_text}")
+    out(f"{verb} {f.id[:8]}  {f.title}{tags_text}")
     if done.new:
-        base.out("run `gloss refresh` to fetch its articles")
+        out("run `gloss refresh` to fetch its articles")
 
 
 def feed_line(f: feeds.Feed) -> str:
@@ -84,16 +74,15 @@ def feed_line(f: feeds.Feed) -> str:
 @click.pass_context
 def list_cmd(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List subscribed feeds with unread counts and the last refresh's outcome."""
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         rows = feeds.list_feeds(lib, include_unsubscribed=include_all)
     if as_json:
-        base.emit([f.to_json() for f in rows])
+        emit([f.to_json() for f in rows])
         return
     for f in rows:
-        base.out(feed_line(f))
+        out(feed_line(f))
     if not rows:
-        base.out("no feeds: add one with `gloss feed add URL`")
+        out("no feeds: add one with `gloss feed add URL`")
 
 
 @feed_group.command("remove")
@@ -101,10 +90,9 @@ def list_cmd(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 @click.pass_context
 def remove(ctx: click.Context, feed: str) -> None:
     """Unsubscribe (by id prefix or URL); the feed's articles stay in the library."""
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         f = feeds.unsubscribe(lib, feeds.resolve_feed(lib, feed))
-    base.out(f"unsubscribed from {f.id[:8]}  {f.title}; its {f.articles} articles are kept")
+    out(f"unsubscribed from {f.id[:8]}  {f.title}; its {f.articles} articles are kept")
 
 
 @feed_group.command("tag", context_settings={"ignore_unknown_options": True})
@@ -113,12 +101,11 @@ def remove(ctx: click.Context, feed: str) -> None:
 @click.pass_context
 def tag(ctx: click.Context, feed: str, changes: tuple[str, ...]) -> None:
     """Add (+name or name) and remove (-name) a feed's tags."""
-    base = _base()
     add = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
     drop = [c[1:] for c in changes if c.startswith("-")]
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         f = feeds.tag_feed(lib, feeds.resolve_feed(lib, feed), add, drop)
-    base.out(" ".join(f.tags) if f.tags else "(no tags)")
+    out(" ".join(f.tags) if f.tags else "(no tags)")
 
 
 @feed_group.command("articles")
@@ -128,14 +115,13 @@ def tag(ctx: click.Context, feed: str, changes: tuple[str, ...]) -> None:
 @click.pass_context
 def articles(ctx: click.Context, feed: str, limit: int | None, as_json: bool) -> None:
     """List the articles a feed brought, newest import first."""
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         rows = feeds.feed_articles(lib, feeds.resolve_feed(lib, feed), limit)
     if as_json:
-        base.emit([a.to_json() for a in rows])
+        emit([a.to_json() for a in rows])
     else:
         for a in rows:
-            base.out(base.summary_line(a))
+            out(summary_line(a))
 
 
 @feed_group.command("import")
@@ -146,17 +132,16 @@ def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Subscribe to every feed of an OPML file (feeds are fetched by `gloss refresh`)."""
     from store.opml import import_opml
 
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         report = import_opml(lib, path)
     if as_json:
-        base.emit(report.to_json())
+        emit(report.to_json())
     else:
         for f in report.added:
-            base.out(f"subscribed   {f.id[:8]}  {f.title}  {f.url}")
+            out(f"subscribed   {f.id[:8]}  {f.title}  {f.url}")
         for why in report.skipped:
-            base.out(f"skipped      {why}")
-        base.out(
+            out(f"skipped      {why}")
+        out(
             f"{len(report.added)} subscribed, {len(report.present)} already subscribed,"
             f" {len(report.skipped)} skipped"
         )
@@ -172,8 +157,7 @@ def export_cmd(ctx: click.Context, output: Path | None) -> None:
     """Write subscriptions as OPML, for another feed reader or another gloss."""
     from store.opml import export_opml
 
-    base = _base()
-    with base.library(ctx) as lib:
+    with library(ctx) as lib:
         text = export_opml(lib)
     if output is None:
         click.echo(text, nl=False)
@@ -181,8 +165,8 @@ def export_cmd(ctx: click.Context, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        base.fail(f"cannot write {output}: {exc.strerror or exc}")
-    base.out(f"wrote {output}")
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    out(f"wrote {output}")
 
 
 @contextmanager
@@ -232,22 +216,21 @@ def refresh_lines(r) -> list[str]:
 def refresh_cmd(ctx: click.Context, feed_refs: tuple[str, ...], timeout: float,
                 as_json: bool) -> None:  # fmt: skip
     """Fetch every subscribed feed (or the given ones) and import new entries."""
-    base = _base()
-    with base.library(ctx) as lib, _phases(not as_json) as progress:
+    with library(ctx) as lib, _phases(not as_json) as progress:
         ids = [feeds.resolve_feed(lib, ref) for ref in feed_refs] or None
         report = feeds.refresh(lib, ids, progress, Limits(timeout=timeout))
     for warning in report.warnings:
-        click.echo(f"gloss: warning: {base.clean_line(warning)}", err=True)
+        click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
     if as_json:
-        base.emit(report.to_json())
+        emit(report.to_json())
     else:
         if not report.feeds:
-            base.out("no feeds to refresh: add one with `gloss feed add URL`")
+            out("no feeds to refresh: add one with `gloss feed add URL`")
         for r in report.feeds:
             for line in refresh_lines(r):
-                base.out(line)
+                out(line)
         if report.feeds:
-            base.out(
+            out(
                 f"{report.total('new')} new articles, {report.total('present')} already"
                 f" present, {report.failed} feeds failed"
             )
