@@ -29,3 +29,7 @@ class InvalidInput(GlossError):
 
 class QueryError(GlossError):
     """A search query that cannot be parsed; the message says where and why."""
+
+
+class FetchFailed(GlossError):
+    """A URL could not be fetched; the message says why, in one line."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from store.errors import GlossError, InvalidInput
+from store.errors import FetchFailed, InvalidInput
 from store.sanitize import has_unsafe
 
 if TYPE_CHECKING:
@@ -29,10 +29,6 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-class FetchFailed(GlossError):
-    """A URL could not be fetched; the message says why, in one line."""
 
 
 @dataclass(frozen=True)
