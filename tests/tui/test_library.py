@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input
 
+from store import Library
 from tests.tui.conftest import ARTICLES, no_model, opened, screen_text, settle
 from tui.app import GlossApp
 from tui.screens.help import HelpScreen
@@ -81,6 +83,26 @@ async def test_the_first_frame_shows_the_list(lib_path: Path, monkeypatch) -> No
         with opened(lib_path) as lib:
             title = lib.list_articles()[0].title
         assert title[:30] in first
+
+
+async def test_a_slow_library_fills_the_list_in_when_ready(lib_path: Path, monkeypatch) -> None:
+    """A library slower to open than the first frame waits for (a network drive, a busy
+    disk): the screen is painted without the rows, which follow when they arrive."""
+    frames = record_frames(monkeypatch)
+    real_open = Library.open
+
+    def slow_open(*args, **kwargs) -> Library:
+        time.sleep(0.3)  # in the worker thread, as a slow disk would
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Library, "open", slow_open)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert frames and not article_list(app).loaded  # painted, without waiting for it
+        await settle(pilot)
+        assert article_list(app).count == 5
+        assert "European Central Bank Holds Rates" in screen_text(pilot)
 
 
 async def test_star_and_read_toggle_from_the_list(lib_path: Path) -> None:
