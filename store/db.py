@@ -6,6 +6,7 @@ State (derived, rebuildable, never synced): notes, article_state, article_tags.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -224,15 +225,6 @@ def _feeds(db: sqlite_utils.Database) -> None:
     )
 
 
-def _counts(db: sqlite_utils.Database) -> None:
-    """A narrow index holding what the header counts, so counting a big library (at every
-    start-up) reads the index instead of every state row."""
-    db.execute(
-        "CREATE INDEX article_state_counts ON article_state (read, starred, notes, highlights)"
-        " WHERE superseded_by IS NULL"
-    )
-
-
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
@@ -240,9 +232,29 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0002_search", _search),
     ("0003_versions", _versions),
     ("0004_feeds", _feeds),
-    ("0005_counts", _counts),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+SPEED_INDEXES = {
+    # what the header counts, so counting a big library (at every start) reads a narrow
+    # index instead of every state row
+    "article_state_counts": "CREATE INDEX IF NOT EXISTS article_state_counts ON article_state"
+    " (read, starred, notes, highlights) WHERE superseded_by IS NULL",
+}
+"""Indexes that only make reads faster. They are made where missing whenever a library is
+opened for writing, outside the numbered migrations: adding one does not change the schema
+version, so an older gloss (or a sync peer running one) still opens the library, and a
+read-only copy without them opens too, a little slower."""
+
+
+def ensure_speed_indexes(conn: sqlite3.Connection) -> None:
+    """Make the SPEED_INDEXES a writable library lacks (a busy library: on a later open)."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    for name, sql in SPEED_INDEXES.items():
+        if name not in present:
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute(sql)
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite3.Connection:

@@ -59,6 +59,7 @@ class Library(Reading, Annotations):
         conn = lib.conn
         try:
             db.migrate(conn, path)
+            db.ensure_speed_indexes(conn)
         except sqlite3.DatabaseError as exc:
             lib.close()
             raise LibraryError(f"cannot use library {path}: {exc}") from None

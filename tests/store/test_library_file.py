@@ -25,7 +25,6 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
         "0002_search",
         "0003_versions",
         "0004_feeds",
-        "0005_counts",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -146,8 +145,7 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
     conn.execute("DROP INDEX articles_source")
     conn.execute("ALTER TABLE article_state DROP COLUMN superseded_by")
     conn.execute(
-        "DELETE FROM migrations WHERE name IN"
-        " ('0002_search', '0003_versions', '0004_feeds', '0005_counts')"
+        "DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions', '0004_feeds')"
     )
     conn.execute("PRAGMA user_version = 1")
     conn.close()
@@ -156,3 +154,30 @@ def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
         assert [h.article_id for h in again.search("samarkand")] == [sample_id]
         assert [h.article_id for h in again.search("asia tag:world/*")][:1] == [sample_id]
         assert [h.article_id for h in again.search('entity:"xi jinping"')] == [sample_id]
+
+
+def test_speed_indexes_do_not_change_the_schema(lib: Library) -> None:
+    """A speed index is made on a writable open where missing, without a new schema version
+    (an older gloss or peer still opens the library); a read-only copy without it opens."""
+    path = lib.path
+    stats = lib.stats()
+    lib.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX article_state_counts")
+    conn.close()
+    with Library.open(path, readonly=True) as ro:
+        assert ro.stats() == stats and ro.count() == stats["articles"]
+    with Library.open(path) as again:
+        names = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master")}
+        assert "article_state_counts" in names
+        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 4
+        plan = again.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM article_state WHERE superseded_by IS NULL"
+        ).fetchall()
+        assert "article_state_counts" in str(plan)
+
+
+def test_count_of_no_ids_is_zero(lib: Library, sample_id: str) -> None:
+    assert lib.count() == 5
+    assert lib.count(ids=[]) == 0 == len(lib.list_articles(ids=[]))
+    assert lib.count(ids=[sample_id]) == 1

@@ -60,6 +60,26 @@ async def test_the_readers_first_frame_shows_the_article(lib_path: Path, monkeyp
             await settle(pilot)
 
 
+async def test_an_open_queued_while_one_is_opening_pushes_no_second_reader(
+    lib_path: Path,
+) -> None:
+    """A quick second click (or Enter) while the article is being fetched must not stack a
+    second reader on the first."""
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = app.screen.query_one(ArticleList)
+        summary = listing.summary_at(0)
+        assert summary is not None
+        listing.post_message(ArticleList.Open(summary))
+        listing.post_message(ArticleList.Open(summary))
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack][1:] == ["ReaderScreen"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+
+
 def view_of(pilot: Pilot) -> ArticleView:
     return pilot.app.screen.query_one(ArticleView)
 

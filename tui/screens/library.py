@@ -172,9 +172,12 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             if (opened := opening.result()) is not None:
                 self._opened(opened)
         else:
-            opening.add_done_callback(
-                lambda task: task.result() is not None and self.post_message(task.result())
-            )
+            opening.add_done_callback(self._opened_late)
+
+    def _opened_late(self, task: asyncio.Task[Opened | None]) -> None:
+        """The library opened after the first frame: show it now (through the queue)."""
+        if not task.cancelled() and (opened := task.result()) is not None:
+            self.post_message(opened)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, path: Path, filters: dict[str, Any]) -> Opened:
@@ -300,7 +303,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @on(ArticleList.Open)
     async def _open_article(self, event: ArticleList.Open) -> None:
-        if self.lib is not None:
+        # (an Open queued while the last one was opening, by a quick second click, finds
+        # the reader on top: it is dropped)
+        if self.lib is not None and self.app.screen is self:
             from tui.screens.reader import open_reader
 
             await open_reader(

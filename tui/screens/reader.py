@@ -45,8 +45,8 @@ ARTICLE_WAIT = 0.05
 """Seconds opening an article waits for it before showing the reader without it."""
 
 
-def _fetch(lib: Library, article_id: str) -> Article:
-    with urgent():
+def _fetch(lib: Library, article_id: str, lock: threading.Lock) -> Article:
+    with lock, urgent():  # the reader's lock: an edit it is still saving is read with it
         return lib.get_article(article_id)
 
 
@@ -65,7 +65,9 @@ async def open_reader(
     reader painted empty first showed the article a frame later. One slower to fetch is shown
     when it arrives. The app's one reader is reused unless it is already open (then a new one
     is pushed)."""
-    fetch = asyncio.ensure_future(asyncio.to_thread(_fetch, lib, article_id))
+    installed = app.get_screen(READER) if app.is_screen_installed(READER) else None
+    lock = installed._lock if isinstance(installed, ReaderScreen) else threading.Lock()
+    fetch = asyncio.ensure_future(asyncio.to_thread(_fetch, lib, article_id, lock))
     fetch.add_done_callback(lambda f: f.cancelled() or f.exception())  # the reader reports it
     with suppress(asyncio.TimeoutError):
         await asyncio.wait_for(asyncio.shield(fetch), ARTICLE_WAIT)

@@ -223,6 +223,8 @@ class SearchScreen(ReportsFailures, Screen[str]):
     @on(HitList.Open)
     async def _open(self, event: HitList.Open) -> None:
         event.stop()
+        if self.app.screen is not self:  # queued while the last hit was opening
+            return
         from tui.screens.reader import open_reader
 
         hit = event.hit
