@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -170,7 +169,7 @@ def exists(lib: Library, aid: str) -> bool:
 
 
 def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
-    structure = {"sections": [asdict(s) for s in p.sections], "paragraphs": p.paragraphs}
+    structure = {"sections": [s._asdict() for s in p.sections], "paragraphs": p.paragraphs}
     conn.execute(
         "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"
         " text, structure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from pathlib import Path
 
 from textual.app import App
@@ -90,9 +90,10 @@ async def test_a_slow_library_fills_the_list_in_when_ready(lib_path: Path, monke
     disk): the screen is painted without the rows, which follow when they arrive."""
     frames = record_frames(monkeypatch)
     real_open = Library.open
+    disk = threading.Event()
 
     def slow_open(*args, **kwargs) -> Library:
-        time.sleep(0.3)  # in the worker thread, as a slow disk would
+        disk.wait(10)  # in the worker thread, until the test lets the "disk" answer
         return real_open(*args, **kwargs)
 
     monkeypatch.setattr(Library, "open", slow_open)
@@ -100,6 +101,7 @@ async def test_a_slow_library_fills_the_list_in_when_ready(lib_path: Path, monke
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause(0.1)
         assert frames and not article_list(app).loaded  # painted, without waiting for it
+        disk.set()
         await settle(pilot)
         assert article_list(app).count == 5
         assert "European Central Bank Holds Rates" in screen_text(pilot)

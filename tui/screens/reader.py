@@ -10,7 +10,6 @@ import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import replace
 from typing import Any
 
 from textual import on, work
@@ -38,7 +37,7 @@ READER = "reader"
 
 
 def _as_read(article: Article) -> Article:
-    return replace(article, summary=replace(article.summary, read=True))
+    return article._replace(summary=article.summary._replace(read=True))
 
 
 ARTICLE_WAIT = 0.05
