@@ -191,10 +191,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     @on(Opened)
     def _opened(self, event: Opened) -> None:
         self.lib = event.lib
-        if event.filters == self.filters:
-            self.articles.show_first(event.lib, event.filters, event.count, event.rows)
-        else:  # a view was chosen while the library was opening
-            self.articles.set_filters(event.lib, self.filters)
+        # (no other view can have been chosen: the sidebar is built after this)
+        self.articles.show_first(event.lib, event.filters, event.count, event.rows)
         # the sidebar's counts scan the library: fetched once the list is on screen, so
         # that the worker does not compete with painting it
         self.call_after_refresh(self._load_side, event.lib)
