@@ -12,6 +12,7 @@ from textual.widgets import Input
 from store import Library
 from tests.tui.conftest import ARTICLES, no_model, opened, screen_text, settle
 from tui.app import GlossApp
+from tui.screens import library as library_screen
 from tui.screens.help import HelpScreen
 from tui.screens.library import LibraryScreen
 from tui.screens.modals import PathPrompt, TagEditor
@@ -76,6 +77,8 @@ async def test_the_first_frame_shows_the_list(lib_path: Path, monkeypatch) -> No
     """The list's first rows are read while the screen is built: no empty list is painted
     first (the next frame can come 1/60 s later)."""
     frames = record_frames(monkeypatch)
+    # the mechanism under test, not the machine's speed: a slow runner still waits for them
+    monkeypatch.setattr(library_screen, "FIRST_ROWS_WAIT", 10.0)
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

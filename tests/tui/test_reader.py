@@ -13,6 +13,7 @@ from store import Library
 from tests.tui.conftest import opened, screen_text, settle
 from tests.tui.test_library import choose_in_sidebar, record_frames
 from tui.app import GlossApp
+from tui.screens import reader as reader_screen
 from tui.screens.library import LibraryScreen
 from tui.screens.modals import ConfirmScreen, NoteEditor, TagEditor
 from tui.screens.reader import ReaderScreen
@@ -49,6 +50,7 @@ async def test_the_readers_first_frame_shows_the_article(lib_path: Path, monkeyp
     """The article is fetched before the reader is shown, for its first frame: a reader
     painted empty showed the article only a frame (1/60 s) later. Reused readers too."""
     frames = record_frames(monkeypatch)
+    monkeypatch.setattr(reader_screen, "ARTICLE_WAIT", 10.0)  # the mechanism, not the speed
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
         for article_id, words in ((PUTIN, "Xi Jinping"), (ECB, "European Central Bank")):
