@@ -28,18 +28,20 @@ RECORD = """
 import resource, sys, time
 t0 = time.perf_counter()
 from textual.app import App
-WRITES = []
+FRAMES = []
 _display = App._display
 def display(self, screen, renderable):
     # Headless, Textual builds each frame but does not encode it for the terminal: encode it
-    # here, as a terminal run would, and note when it was ready
+    # here, as a terminal run would, and note when it was ready, with the screen it shows and
+    # the article on that screen (the reader's) at that moment
     _display(self, screen, renderable)
     if renderable is not None and hasattr(renderable, "render_segments"):
-        WRITES.append((time.perf_counter(), renderable.render_segments(self.console)))
+        data = renderable.render_segments(self.console)
+        FRAMES.append((time.perf_counter(), data, screen, getattr(screen, "article", None)))
 App._display = display
 
 def painted(marker):
-    return next((t - t0 for t, data in WRITES if marker in data), None)
+    return next((t - t0 for t, data, _, _ in FRAMES if marker in data), None)
 """
 
 BARE = (
@@ -87,19 +89,11 @@ import asyncio; asyncio.run(main())
 """
 )
 
-OPEN = """
-import sys, time, json
+OPEN = (
+    RECORD
+    + """
+import json
 from pathlib import Path
-from textual.app import App
-FRAMES = []
-_display = App._display
-def display(self, screen, renderable):
-    _display(self, screen, renderable)
-    if renderable is not None and hasattr(renderable, "render_segments"):
-        renderable.render_segments(self.console)  # encoded for the terminal, as a real run would
-        FRAMES.append((time.perf_counter(), screen, getattr(screen, "article", None)))
-App._display = display
-
 from store import Library
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -118,7 +112,7 @@ class Plain(Screen):
 async def shown(pilot, since, test):
     \"\"\"Milliseconds from `since` to the first frame encoded after it that passes `test`.\"\"\"
     while True:
-        for t, screen, article in FRAMES:
+        for t, _, screen, article in FRAMES:
             if t > since and test(screen, article):
                 return (t - since) * 1000
         await pilot.pause(0.001)
@@ -166,6 +160,7 @@ async def main():
 
 import asyncio; asyncio.run(main())
 """
+)
 
 
 def _run(script: str, *args: str) -> tuple[float, int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -24,7 +23,7 @@ from store import Library
 from store.models import ArticleSummary
 from tui.messages import LibraryChanged
 from tui.widgets.article_list import FIRST_ROWS, ArticleList
-from tui.widgets.failures import ReportsFailures, urgent
+from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
 from tui.widgets.jobs import JobBar, plural
 
@@ -166,9 +165,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         # later. They were read while the screen was built; a slow or busy library file
         # fills the list in when it is ready.
         opening = self.open_library()
-        with suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.shield(opening), FIRST_ROWS_WAIT)
-        if opening.done():
+        if await wait_briefly(opening, FIRST_ROWS_WAIT):
             if (opened := opening.result()) is not None:
                 self._opened(opened)
         else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from typing import Any
 
 from textual import on, work
@@ -28,7 +27,7 @@ from tui.screens.reader_notes import Annotating, Change
 from tui.widgets.article_header import ArticleHeader, Legend, label_counts
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
-from tui.widgets.failures import ReportsFailures, urgent
+from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
 from tui.widgets.notes_panel import NotesPanel
 
@@ -65,24 +64,20 @@ async def open_reader(
     when it arrives. The app's one reader is reused unless it is already open (then a new one
     is pushed)."""
     installed = app.get_screen(READER) if app.is_screen_installed(READER) else None
-    lock = installed._lock if isinstance(installed, ReaderScreen) else threading.Lock()
+    reader = installed if isinstance(installed, ReaderScreen) and installed.lib is lib else None
+    lock = reader._lock if reader is not None else threading.Lock()
     fetch = asyncio.ensure_future(asyncio.to_thread(_fetch, lib, article_id, lock))
     fetch.add_done_callback(lambda f: f.cancelled() or f.exception())  # the reader reports it
-    with suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(asyncio.shield(fetch), ARTICLE_WAIT)
-    article = fetch.result() if fetch.done() and fetch.exception() is None else None
-    if app.is_screen_installed(READER):
-        reader = app.get_screen(READER)
-        if isinstance(reader, ReaderScreen) and reader.lib is lib:
-            if reader not in app.screen_stack:
-                reader.open(article_id, filters, at, article)
-                app.push_screen(reader, closed)
-                return
-        app.push_screen(ReaderScreen(lib, article_id, filters, at, article), closed)
+    done = await wait_briefly(fetch, ARTICLE_WAIT)
+    article = fetch.result() if done and fetch.exception() is None else None
+    if reader is not None and reader not in app.screen_stack:
+        reader.open(article_id, filters, at, article)
+        app.push_screen(reader, closed)
         return
-    reader = ReaderScreen(lib, article_id, filters, at, article)
-    app.install_screen(reader, READER)
-    app.push_screen(reader, closed)
+    new = ReaderScreen(lib, article_id, filters, at, article)
+    if installed is None:
+        app.install_screen(new, READER)
+    app.push_screen(new, closed)
 
 
 class ReaderScreen(Annotating, ReportsFailures, Screen[str]):

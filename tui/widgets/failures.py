@@ -1,13 +1,14 @@
 """Worker helpers: failures as notifications (a failed worker never crashes the app or goes
-unseen), and `urgent()` for the work the user is waiting on."""
+unseen), and `urgent()` and `wait_briefly()` for the work the user is waiting on."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from textual.worker import Worker, WorkerState
 
@@ -66,3 +67,12 @@ def urgent() -> Iterator[None]:
             _urgent_depth -= 1
             if _urgent_depth == 0:
                 sys.setswitchinterval(_normal_interval)
+
+
+async def wait_briefly(task: asyncio.Future[object], seconds: float) -> bool:
+    """Wait up to `seconds` for `task` (never cancelling it); whether it is done. A screen's
+    first frame waits so for data read in a thread, which then shows in that frame instead
+    of the next one (Textual paints at most every 1/60 s)."""
+    with suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.shield(task), seconds)
+    return task.done()
