@@ -79,6 +79,7 @@ def import_paths(
         except ImportFailed as exc:
             result.reason = str(exc)
             continue
+        report.warnings += [f"{path}: {w}" for w in parsed.warnings]
         enqueue(lib, result, parsed, parsed.url or str(path.resolve()), seen, new)
 
     store_new(lib, new, report, progress, jobs)

@@ -21,6 +21,9 @@ class Parsed:
     published: str | None = None
     url: str | None = None
     tags: list[str] = field(default_factory=list)
+    # Things the reader of the import report should know (a short page, a bad date field);
+    # the article is imported all the same.
+    warnings: list[str] = field(default_factory=list)
 
 
 class TextBuilder:
