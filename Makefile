@@ -1,22 +1,29 @@
 # gloss: `make run` sets up .venv and opens the app; `make test` sets up and runs the suite.
+# The environment is installed from uv.lock, exactly what CI tested: uv itself is pinned and
+# bootstrapped into .tools/ with the machine's Python (uv is a PyPI package).
 PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --python $(PYTHON) --quiet
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint contracts bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# --inexact: `make run` after `make test` keeps the test tools instead of removing them.
+$(STAMP_RUN): pyproject.toml uv.lock | $(UV)
+	$(SYNC) --inexact
 	touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP_TEST): pyproject.toml uv.lock | $(UV)
+	$(SYNC) --extra test --extra bench
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)
@@ -33,4 +40,4 @@ bench: $(STAMP_TEST)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache build *.egg-info
