@@ -152,7 +152,14 @@ class Library(Reading, Annotations):
         from store import hlc  # imported with the first write: a faster start
 
         last = self.meta("hlc")
-        stamp = hlc.tick(hlc.Stamp.parse(last) if last else None, self.device_id)
+        try:
+            previous = hlc.Stamp.parse(last) if last else None
+        except ValueError:
+            raise LibraryError(
+                f"library {self.path} holds an unreadable clock stamp ({last[:40]!r});"
+                " restore it from a backup or a sync peer"
+            ) from None
+        stamp = hlc.tick(previous, self.device_id)
         self._set_meta(conn, "hlc", str(stamp))
         return str(stamp)
 
