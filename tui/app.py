@@ -105,6 +105,15 @@ class GlossApp(App[None]):
             sections = [*collect_bindings(self.screen), ("Command palette", palette)]
             self.push_screen(HelpScreen(sections))
 
+    async def action_quit(self) -> None:
+        """Quit (ctrl+q), unless a screen would lose typed text: its `confirm_quit()` then
+        takes the quit over (a note editor asks first)."""
+        for screen in reversed(self.screen_stack):
+            confirm = getattr(screen, "confirm_quit", None)
+            if confirm is not None and confirm():
+                return
+        self.exit()
+
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]
 
