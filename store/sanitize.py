@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -51,18 +52,26 @@ def clean(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-# Character references to control characters (&#27; is ESC) make lxml drop the whole tree,
-# and would smuggle escapes into the text if they survived a parser.
-_CONTROL_REF = re.compile(
-    r"&#(?:[xX]0*(?:[0-9a-fA-F]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])"
-    r"|0*(?:[0-9]|[12][0-9]|3[01]|12[7-9]|1[3-5][0-9]));?"
-)
+# Character references are read whole (decimal or hex, any leading zeros, `;` optional, as
+# HTML does) and rewritten as `&#N;` of the character HTML means by them (&#146; is ’, a
+# surrogate is U+FFFD). A reference to a character `clean` removes (&#27; is ESC) goes: lxml
+# drops the whole tree on it, and it would smuggle escapes into the text past a parser.
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _char_ref(m: re.Match[str]) -> str:
+    hex_digits, dec_digits = m.groups()
+    digits = (hex_digits or dec_digits).lstrip("0") or "0"
+    # More digits than any code point needs is out of range (and int() refuses 4,300+).
+    code = int(digits, 16 if hex_digits else 10) if len(digits) <= 8 else 0x110000
+    char = html.unescape(f"&#{code};") if code else ""  # the HTML standard's reading
+    return "".join(f"&#{ord(c)};" for c in clean(char))
 
 
 def clean_markup(text: str) -> str:
-    """`clean` for HTML or XML source: control characters written as character references
-    go too, before a parser can turn them back into control characters."""
-    return clean(_CONTROL_REF.sub("", text))
+    """`clean` for HTML or XML source: character references to characters `clean` removes go
+    too, before a parser can turn them back into those characters; the others stay."""
+    return clean(_CHAR_REF.sub(_char_ref, text))
 
 
 def has_unsafe(text: str) -> bool:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from store import Library
 from store.errors import ImportFailed, InvalidInput
-from store.sanitize import MAX_FILE_BYTES, clean, decode, normalise_tag
+from store.sanitize import MAX_FILE_BYTES, clean, clean_markup, decode, normalise_tag
 
 HOSTILE = (
     "Hostile \x1b]52;c;ZXZpbA==\x07headline\n\n"
@@ -115,3 +117,74 @@ def test_bad_tags(raw: str) -> None:
 def test_unterminated_escape_cannot_swallow_the_article() -> None:
     assert clean("before \x1b]8;;http://evil.test\nthe rest stays\n") == "before \nthe rest stays\n"
     assert clean("a\x9d0;title\nb") == "a\nb"
+
+
+# -- character references in HTML and XML source ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw, cleaned",
+    [
+        ("wedding&#160;announcement", "wedding&#160;announcement"),
+        ("it&#8217;s", "it&#8217;s"),
+        ("&#8220;quoted&#8221;", "&#8220;quoted&#8221;"),
+        ("a &#x2014; b", "a &#8212; b"),
+        ("AT&#38;T", "AT&#38;T"),
+        ("&#0000160;&#x000A0;&#XA0;", "&#160;&#160;&#160;"),
+        ("&#160 no semicolon", "&#160; no semicolon"),
+        ("&#x2014no semicolon", "&#8212;no semicolon"),
+        ("&#65bc", "&#65;bc"),  # digits run as far as they go, as in HTML
+        ("x &#60; y &#62; z", "x &#60; y &#62; z"),  # never decoded into markup
+        ("&#146;s &#147;cp1252&#148;", "&#8217;s &#8220;cp1252&#8221;"),  # as HTML reads them
+        ("a&#27;]52;c;Zm9v&#7;b", "a]52;c;Zm9vb"),
+        ("a&#x1b;[2J&#X1B;b&#0000027c", "a[2Jbc"),
+        ("&#0;&#1;&#8;&#11;&#12;&#31;&#127;&#x7F;&#128;&#x81;&#157;&#x9d;", "&#8364;"),
+        ("&#8238;evil&#x202c;", "evil"),  # bidi overrides go, as their characters do
+        ("tab&#9;nl&#10;cr&#13;", "tab&#9;nl&#10;cr&#10;"),
+        ("&#xD800;&#x110000;&#99999999999999999999;", "&#65533;&#65533;&#65533;"),
+        ("&#xFFFE;&#xfdd0;ok", "ok"),  # noncharacters: lxml drops the tree on &#xFFFE;
+        ("&#x;&#;&amp;#27;", "&#x;&#;&amp;#27;"),  # not references: left alone
+    ],
+)
+def test_clean_markup_character_references(raw: str, cleaned: str) -> None:
+    assert clean_markup(raw) == cleaned
+
+
+def test_huge_reference_is_not_an_error() -> None:
+    assert clean_markup("&#" + "9" * 10_000 + ";x") == "&#65533;x"
+
+
+def _as_html_reads(n: int) -> str:
+    """What `&#n;` must become in stored text, by the HTML standard, minus what `clean` drops."""
+    if 0x80 <= n <= 0x9F:
+        try:
+            return bytes([n]).decode("cp1252")
+        except UnicodeDecodeError:
+            return ""  # the five C1 controls cp1252 leaves undefined
+    if 0xD800 <= n <= 0xDFFF or n > 0x10FFFF:
+        return "\ufffd"
+    if 0xFDD0 <= n <= 0xFDEF or n & 0xFFFE == 0xFFFE:
+        return ""
+    if n == 13:
+        return "\n"
+    return clean(chr(n))
+
+
+def _parsed(page: str) -> str:
+    import lxml.html
+
+    return clean(lxml.html.fromstring(page).text_content())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.integers(0, 0x10FFFF + 10), st.sampled_from(["&#{};", "&#x{:x};", "&#X{:06X}", "&#{:07d}"])
+)
+def test_every_character_reference_reads_as_html_means_it(n: int, form: str) -> None:
+    ref = form.format(n)
+    assert _parsed(f"<p>a{clean_markup(ref)} b</p><p>c</p>") == clean(f"a{_as_html_reads(n)} bc")
+
+
+@pytest.mark.parametrize("n", [*range(0x00, 0x21), *range(0x7F, 0xA1), 0xFFFE, 0xFFFF, 0xD800])
+def test_control_references_are_removed_before_the_parser(n: int) -> None:
+    assert _parsed(f"<p>a{clean_markup(f'&#{n};')}b</p><p>c</p>") == f"a{_as_html_reads(n)}bc"
