@@ -6,6 +6,7 @@
     is:unread|read|starred|unstarred   has:note|highlight|conflict   in:notes|articles
 
 Every malformed query raises QueryError with a one-line message; nothing reaches SQL text.
+Size is bounded here (length, nesting, prefix length) and in store.search (term counts).
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from store.errors import QueryError
 from store.sanitize import clean
 
 MAX_QUERY = 1000
+# Levels of '(' and '-' together: real queries nest two or three; the bound keeps the parser,
+# the compiled tree and SQLite's expression depth (and parser stack) far from their limits.
+MAX_DEPTH = 10
+# A prefix expands to every indexed word starting with it (FTS5 keeps no prefix index): on
+# 10,000 articles "t*" costs ~3x the commonest word, a 2-letter prefix about as much as it.
+MIN_PREFIX = 2
 FIELDS = ("tag", "entity", "label", "is", "has", "in")
 VALUES = {
     "is": ("unread", "read", "starred", "unstarred"),
@@ -121,6 +128,7 @@ class _Parser:
     def __init__(self, tokens: list[tuple[str, str, int]]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
         self.scope: str | None = None
 
     def peek(self) -> str | None:
@@ -167,21 +175,17 @@ class _Parser:
 
     def unary(self) -> Node | None:
         kind, value, at = self.take()
-        if kind == "-":
-            if self.peek() in (None, ")", "or"):
-                raise QueryError(f"'-' at position {at + 1} needs a term after it")
-            inner = self.unary()
-            if inner is None:
-                raise QueryError(f"'-' at position {at + 1} cannot negate in:")
-            return Not(inner)
-        if kind == "(":
-            inner = self.and_expr()
-            if self.peek() != ")":
-                raise QueryError(f"unclosed '(' at position {at + 1}")
-            self.take()
-            if inner is None:
-                raise QueryError(f"empty parentheses at position {at + 1}")
-            return inner
+        if kind in ("-", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError(
+                    f"query nested too deeply at position {at + 1} "
+                    f"(the limit is {MAX_DEPTH} levels of '(' and '-')"
+                )
+            try:
+                return self.nested(kind, at)
+            finally:
+                self.depth -= 1
         if kind == "field":
             name, _, arg = value.partition("\x00")
             return self.field(name, arg.strip(), at)
@@ -195,7 +199,29 @@ class _Parser:
         word = value.rstrip("*")
         if not _searchable(word):
             raise QueryError(f"nothing searchable in {value!r} at position {at + 1}")
+        if prefix and len(_WORDS.findall(word)[-1]) < MIN_PREFIX:  # the last word is the prefix
+            raise QueryError(
+                f"prefix {value!r} at position {at + 1} is too short: "
+                f"give at least {MIN_PREFIX} characters before '*'"
+            )
         return Text(word, prefix)
+
+    def nested(self, kind: str, at: int) -> Node:
+        """A negation or a parenthesised group; one level deeper."""
+        if kind == "-":
+            if self.peek() in (None, ")", "or"):
+                raise QueryError(f"'-' at position {at + 1} needs a term after it")
+            inner = self.unary()
+            if inner is None:
+                raise QueryError(f"'-' at position {at + 1} cannot negate in:")
+            return Not(inner)
+        inner = self.and_expr()
+        if self.peek() != ")":
+            raise QueryError(f"unclosed '(' at position {at + 1}")
+        self.take()
+        if inner is None:
+            raise QueryError(f"empty parentheses at position {at + 1}")
+        return inner
 
     def field(self, name: str, arg: str, at: int) -> Node | None:
         if name not in FIELDS:
@@ -218,6 +244,10 @@ class _Parser:
             if not re.fullmatch(r"[A-Z_]{2,20}", arg):
                 raise QueryError(f"label:{arg} is not an entity label (like PERSON, ORG, GPE)")
         return Field(name, arg)
+
+
+# FTS5's unicode61 tokenizer splits on everything but letters and digits, as this does.
+_WORDS = re.compile(r"[^\W_]+")
 
 
 def _searchable(word: str) -> bool:

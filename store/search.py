@@ -9,11 +9,16 @@ the page of results only.
 Ranking: bm25 with title weighted 10x body text for articles, note body and quote for notes.
 Scores of separate FTS indexes are not comparable (a small notes index has tiny IDF), so the
 reader's own words (note hits, tag-name hits) rank first, then article hits, each by bm25.
+
+Cost is bounded before anything runs: at most MAX_TERMS terms (each may be several FTS5
+look-ups) and MAX_PREFIXES prefixes (each expands to every indexed word it starts); a
+search still running after MAX_SECONDS is interrupted.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +30,12 @@ START, END = "\x02", "\x03"  # snippet markers; stored text never holds control 
 SNIPPET = f"'{START}', '{END}', '…', 24"
 ARTICLE_RANK = "bm25(articles_fts, 10.0, 1.0)"
 NOTE_RANK = "bm25(notes_fts, 8.0, 4.0)"
+# Words, phrases and operators in one query; a pasted sentence can be quoted as one phrase.
+MAX_TERMS = 32
+# On 10,000 articles one broad prefix costs up to ~100 ms of FTS5 work; 300 of them took 23 s.
+MAX_PREFIXES = 4
+MAX_SECONDS = 10.0
+CHECK_EVERY = 1000  # SQLite VM steps between two looks at the clock
 
 
 @dataclass(frozen=True)
@@ -158,6 +169,29 @@ def _split_fast(root: Node | None) -> tuple[list[Text], list[Node]]:
     return [n for n in nodes if isinstance(n, Text)], [n for n in nodes if not isinstance(n, Text)]
 
 
+def _terms(node: Node | None) -> list[Text | Field]:
+    if node is None:
+        return []
+    if isinstance(node, Text | Field):
+        return [node]
+    if isinstance(node, Not):
+        return _terms(node.node)
+    return [t for n in node.nodes for t in _terms(n)]
+
+
+def check(query: Query) -> None:
+    """QueryError if the query is bigger than the limits (before any of it runs)."""
+    terms = _terms(query.root)
+    if len(terms) > MAX_TERMS:
+        raise QueryError(
+            f"too many search terms ({len(terms)}; the limit is {MAX_TERMS}); "
+            "quote a passage to search it as a phrase"
+        )
+    prefixes = sum(1 for t in terms if isinstance(t, Text) and t.prefix)
+    if prefixes > MAX_PREFIXES:
+        raise QueryError(f"too many prefix terms ({prefixes}; the limit is {MAX_PREFIXES})")
+
+
 # -- phase one: ranked ids ------------------------------------------------------------------
 # Each returns [(rowid, score, tier)] where rowid is an article's (articles) or a note's.
 
@@ -238,10 +272,14 @@ def _snippets(conn: sqlite3.Connection, table: str, match: str | None, rowids: l
     if not match or not rowids:
         return {}
     marks = ",".join("?" * len(rowids))
+    # FTS5 runs the MATCH once per rowid it is handed, and re-expands a prefix each time (50
+    # hits of "re*": 1.6 s); with a prefix, one pass over the matches filtered by rowid (+)
+    # costs one expansion (30 ms). Without one, a look-up per rowid is cheaper on big libraries.
+    rowid = "+rowid" if '" *' in match else "rowid"
     return dict(
         conn.execute(
             f"SELECT rowid, snippet({table}, -1, {SNIPPET}) FROM {table}"
-            f" WHERE {table} MATCH ? AND rowid IN ({marks})",
+            f" WHERE {table} MATCH ? AND {rowid} IN ({marks})",
             [match, *rowids],
         ).fetchall()
     )
@@ -289,6 +327,7 @@ def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -
 
 def run(conn: sqlite3.Connection, query: Query, limit: int = 50) -> list[Hit]:
     """Execute a parsed query; hits of both kinds, the reader's own words first."""
+    check(query)
     texts = _positive_texts(query.root)
     fast, _ = _split_fast(query.root)
     match = " AND ".join(t.fts() for t in fast) if fast else " OR ".join(t.fts() for t in texts)
@@ -319,7 +358,15 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 50) -> list[Hit]:
     if limit < 1:
         raise QueryError("limit must be at least 1")
     query = parse(text)
+    deadline = time.monotonic() + MAX_SECONDS
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, CHECK_EVERY)
     try:
         return run(conn, query, limit)
     except sqlite3.OperationalError as exc:  # should not happen: every term is quoted
+        if time.monotonic() > deadline:
+            raise QueryError(
+                f"the search took longer than {MAX_SECONDS:g} s and was stopped; narrow it down"
+            ) from None
         raise QueryError(f"the query could not be run ({exc})") from None
+    finally:
+        conn.set_progress_handler(None, 0)
