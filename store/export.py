@@ -1,17 +1,22 @@
 """Annotations out: Markdown (for a notes vault), gloss JSON (lossless), W3C Web Annotation
-JSON-LD (for other tools) and CSV (for spreadsheets)."""
+JSON-LD (for other tools) and CSV (for spreadsheets), and writing them to files safely."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import os
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from store.errors import InvalidInput
 from store.hlc import Stamp
 from store.models import Article, Note
 
@@ -151,8 +156,10 @@ def to_w3c(lib: Library, ids: list[str]) -> dict[str, Any]:
 
 
 def slug(article: Article) -> str:
+    """A file name for the article: `<title-slug>-<id>`, or `article-<id>` for a title with
+    nothing but punctuation (a name starting with '-' reads as an option to every tool)."""
     words = re.sub(r"[^\w\s-]", "", article.title.lower()).split()
-    return "-".join(words)[:60].strip("-") + f"-{article.id[:8]}"
+    return ("-".join(words)[:60].strip("-") or "article") + f"-{article.id[:8]}"
 
 
 def _quote(text: str) -> str:
@@ -196,9 +203,15 @@ CSV_COLUMNS = ("article_id", "title", "source", "note_id", "kind", "quote", "bod
                "updated", "conflict", "tags")  # fmt: skip
 
 
-def _cell(text: str) -> str:
-    """Keep spreadsheets from running a note as a formula (=, +, -, @ at the start)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Keep spreadsheets from running a cell as a formula: a text starting with = + - @ (or a
+    tab or carriage return, which some strip before looking) gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def to_csv(lib: Library, ids: list[str]) -> str:
@@ -209,10 +222,79 @@ def to_csv(lib: Library, ids: list[str]) -> str:
         a = lib.get_article(aid)
         for n in a.notes:
             anchor = n.anchor or n.orphan
-            writer.writerow([
-                a.id, _cell(a.title), a.summary.source or "", n.id,
-                "highlight" if n.is_highlight else "note", _cell(anchor.exact if anchor else ""),
-                _cell(n.body), iso(n.created), iso(n.updated), int(n.conflict),
+            # every cell is guarded: any of them can come from an imported file or a peer
+            writer.writerow([_cell(v) for v in (
+                a.id, a.title, a.summary.source or "", n.id,
+                "highlight" if n.is_highlight else "note", anchor.exact if anchor else "",
+                n.body, iso(n.created), iso(n.updated), int(n.conflict),
                 " ".join(a.summary.tags),
-            ])  # fmt: skip
+            )])  # fmt: skip
     return out.getvalue()
+
+
+# -- files ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """A folder export: the files written, and one line per file refused."""
+
+    files: list[Path] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def _refusal(path: Path) -> str | None:
+    if path.is_symlink():
+        return f"{path} is a symbolic link; gloss never writes through one (remove it first)"
+    if path.exists() and not path.is_file():
+        return f"{path} exists and is not a regular file"
+    return None
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write text to path as UTF-8, never through a symlink; InvalidInput naming the path.
+
+    The text goes to a new temp file beside path (O_EXCL | O_NOFOLLOW), renamed onto path. A
+    rename replaces a symlink itself rather than its target, so even a link planted between
+    the check and the rename sends nothing outside the folder; a reader never sees half a file.
+    """
+    why = _refusal(path)
+    if why is not None:
+        raise InvalidInput(why)
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    created = False
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(tmp, flags, 0o666)
+        created = True
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+        os.replace(tmp, path)
+    except OSError as exc:
+        if created:
+            tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
+    """Write (name, text) pairs as folder/name.md, creating folder; a file that is a symlink
+    (or not a regular file) is refused with a reason and the others are written."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(
+            f"cannot export to {folder}: it exists and is not a folder "
+            "(name a folder, or a file ending in .md for a single file)"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+    done = Written()
+    for name, text in docs:
+        path = folder / f"{name}.md"
+        why = _refusal(path)
+        if why is not None:
+            done.refused.append(why)
+            continue
+        write_file(path, text)
+        done.files.append(path)
+    return done
