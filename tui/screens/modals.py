@@ -6,10 +6,10 @@ Every piece of stored text shown here (quotes, titles, tags) goes in as plain `C
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,10 +17,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.worker import Worker, WorkerState
 
 from store.errors import InvalidInput
 from store.sanitize import normalise_tag
 from tui.screens import DIALOGS_CSS
+from tui.widgets.failures import describe
 
 QUOTE_CHARS = 400
 
@@ -59,8 +61,15 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+SaveNote = Callable[[str], bool]
+"""Commits a note's text, in the editor's worker thread; False when there was nothing to save.
+Raises to refuse it: the editor then shows why and keeps the text."""
+
+
 class NoteEditor(ModalScreen[str | None]):
-    """Write or edit a note: ctrl+s saves; esc cancels, asking before dropping typed text."""
+    """Write or edit a note: ctrl+s saves, and the editor closes only once the note is in the
+    library (a failed save keeps the text and says why); esc cancels and ctrl+q quits, each
+    asking before dropping typed text. Dismissed with the text saved, or None."""
 
     CSS_PATH = DIALOGS_CSS
 
@@ -69,11 +78,20 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
-    def __init__(self, heading: str, quote: str | None = None, body: str = "") -> None:
+    HINT = "ctrl+s save · esc cancel"
+
+    def __init__(
+        self, heading: str, quote: str | None = None, body: str = "", *, save: SaveNote
+    ) -> None:
         super().__init__()
         self.heading = heading
         self.quote = quote
         self.initial = body
+        self.save = save
+        self.saving = False
+        """True from ctrl+s until the save is committed or refused."""
+        self._quit_after_save = False
+        self._asking_to_quit = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -84,7 +102,10 @@ class NoteEditor(ModalScreen[str | None]):
                     text = text[: QUOTE_CHARS - 1] + "…"
                 yield Static(Content.styled("“" + text + "”", "italic"), classes="quote")
             yield TextArea(self.initial, id="body", soft_wrap=True)
-            yield Label(Content.styled("ctrl+s save · esc cancel", "dim"))
+            error = Static("", id="note-error", classes="error")
+            error.display = False
+            yield error
+            yield Label(Content.styled(self.HINT, "dim"), id="note-hint")
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -95,8 +116,41 @@ class NoteEditor(ModalScreen[str | None]):
     def body(self) -> str:
         return self.query_one(TextArea).text
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.saving and action in ("save", "cancel"))
+
     def action_save(self) -> None:
-        self.dismiss(self.body)
+        self._set_saving(True)
+        self._save(self.body)
+
+    @work(thread=True, exclusive=True, group="note-save", exit_on_error=False)
+    def _save(self, body: str) -> str | None:
+        return body if self.save(body) else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "note-save":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.dismiss(event.worker.result)
+            if self._quit_after_save:
+                self.app.exit()
+        elif event.state == WorkerState.ERROR:
+            self._quit_after_save = False  # quitting now would lose the text: stay
+            self._set_saving(False, "Not saved: " + describe(event.worker.error))
+
+    def _set_saving(self, on: bool, error: str = "") -> None:
+        self.saving = on
+        area = self.query_one(TextArea)
+        area.read_only = on
+        self.query_one("#note-hint", Label).update(
+            Content.styled("saving…" if on else self.HINT, "dim")
+        )
+        shown = self.query_one("#note-error", Static)
+        shown.update(Content(error))
+        shown.display = bool(error)
+        if not on:
+            area.focus()
+        self.refresh_bindings()
 
     def action_cancel(self) -> None:
         if self.body == self.initial:
@@ -108,6 +162,27 @@ class NoteEditor(ModalScreen[str | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard"), answered)
+
+    def confirm_quit(self) -> bool:
+        """Called when the app is asked to quit: True when this editor takes the quit over
+        (it quits once its save is committed, or if the user agrees to drop the typed text),
+        False when nothing would be lost and the app may quit now."""
+        if self.saving:
+            self._quit_after_save = True
+            return True
+        if self.body == self.initial:
+            return False
+        if not self._asking_to_quit:
+            self._asking_to_quit = True
+
+            def answered(yes: bool | None) -> None:
+                self._asking_to_quit = False
+                if yes:
+                    self.app.exit()
+
+            question = ConfirmScreen("Quit and discard what you typed?", yes="Quit")
+            self.app.push_screen(question, answered)
+        return True
 
 
 def parse_tags(value: str) -> tuple[list[str], list[str]]:

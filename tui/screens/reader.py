@@ -215,11 +215,19 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
             known = tuple(t for t, _ in lib.tags())
         self.post_message(self.TagsKnown(known))
 
-    @work(thread=True, group="reader-write", exit_on_error=False)
-    def _write(self, lib: Library, article_id: str, change: Change, done: str = "") -> None:
-        """Save one edit, then fetch the article again so every view shows it."""
+    def commit(self, article_id: str, change: Change) -> None:
+        """Save one edit now, in the calling thread (the note editor's worker, which closes
+        the editor only once this returns), under the reader's lock."""
         with self._lock:
-            change(lib, article_id)
+            change(self.lib, article_id)
+
+    @work(thread=True, group="reader-write", exit_on_error=False)
+    def _write(self, lib: Library, article_id: str, change: Change | None, done: str = "") -> None:
+        """Save one edit (None: one saved already), then fetch the article again so every
+        view shows it."""
+        with self._lock:
+            if change is not None:
+                change(lib, article_id)
             article = lib.get_article(article_id)
             known = tuple(t for t, _ in lib.tags())
         self.post_message(ArticleLoaded(article, known))
@@ -229,6 +237,10 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     def _edit(self, change: Change, done: str = "") -> None:
         if self.article is not None:
             self._write(self.lib, self.article.id, change, done)
+
+    def _committed(self, article_id: str, done: str = "") -> None:
+        """Show an edit `commit` saved: fetch the article again, then say `done`."""
+        self._write(self.lib, article_id, None, done)
 
     @on(ArticleLoaded)
     def _loaded(self, event: ArticleLoaded) -> None:

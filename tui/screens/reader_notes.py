@@ -31,6 +31,8 @@ class Annotating:
         def view(self) -> ArticleView: ...
 
         def _edit(self, change: Change, done: str = "") -> None: ...
+        def commit(self, article_id: str, change: Change) -> None: ...
+        def _committed(self, article_id: str, done: str = "") -> None: ...
 
     # -- passages: highlights and notes ---------------------------------------------------------
 
@@ -56,25 +58,51 @@ class Annotating:
         if self.article is None or (found := self._passage()) is None:
             return
         start, end = found
-        quote = self.article.text[start:end]
 
-        def written(body: str | None) -> None:
-            if body is not None and body.strip():
-                self._edit(lambda lib, aid: lib.add_note(aid, body, start, end), "Note saved.")
-                self.view.clear_selection()
+        def change(body: str) -> Change | None:
+            if not body.strip():
+                return None
+            return lambda lib, aid: lib.add_note(aid, body, start, end)
+
+        quote = self.article.text[start:end]
+        self._write_note("Note on this passage", quote, "", change, self.view.clear_selection)
+
+    def action_article_note(self) -> None:
+        def change(body: str) -> Change | None:
+            return (lambda lib, aid: lib.add_note(aid, body)) if body.strip() else None
+
+        self._write_note("Note on the whole article", None, "", change)
+
+    def _write_note(
+        self,
+        heading: str,
+        quote: str | None,
+        body: str,
+        change: Callable[[str], Change | None],
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Open the note editor. Its ctrl+s commits `change(text)` (None: nothing to save) in
+        the editor's worker, and the editor closes only once the note is in the library: a
+        note shown as saved survives the app being killed at once."""
+        if self.article is None:
+            return
+        article_id = self.article.id
+
+        def save(text: str) -> bool:  # in the editor's worker thread
+            edit = change(text)
+            if edit is not None:
+                self.commit(article_id, edit)
+            return edit is not None
+
+        def closed(saved: str | None) -> None:
+            if saved is not None:
+                self._committed(article_id, "Note saved.")
+                if then is not None:
+                    then()
 
         from tui.screens.modals import NoteEditor  # dialogs are imported when first used
 
-        self.app.push_screen(NoteEditor("Note on this passage", quote), written)
-
-    def action_article_note(self) -> None:
-        def written(body: str | None) -> None:
-            if body is not None and body.strip():
-                self._edit(lambda lib, aid: lib.add_note(aid, body), "Note saved.")
-
-        from tui.screens.modals import NoteEditor
-
-        self.app.push_screen(NoteEditor("Note on the whole article"), written)
+        self.app.push_screen(NoteEditor(heading, quote, body, save=save), closed)
 
     def on_notes_panel_jump(self, event: NotesPanel.Jump) -> None:
         note = event.note
@@ -93,16 +121,12 @@ class Annotating:
             self._resolve(note)
             return
 
-        def written(body: str | None) -> None:
-            if body is not None and body != note.body:
-                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Note saved.")
-
-        from tui.screens.modals import NoteEditor
+        def change(body: str) -> Change | None:
+            return (lambda lib, aid: lib.edit_note(note.id, body)) if body != note.body else None
 
         anchor = note.anchor or note.orphan
         heading = "Edit note" if note.orphan is None else "Edit orphaned note (passage gone)"
-        quote = anchor.exact if anchor else None
-        self.app.push_screen(NoteEditor(heading, quote, note.body), written)
+        self._write_note(heading, anchor.exact if anchor else None, note.body, change)
 
     # -- conflicts ------------------------------------------------------------------------------
 
