@@ -67,3 +67,68 @@ def test_shipped_markdown_with_hash_sections(fresh_lib: Library, tmp_path: Path)
     p = parse_markdown((ARTICLES / "004_museum_reopens.md").read_text())
     assert p.title.startswith("Porto’s Riverside Tile Museum")
     assert [s.title for s in p.sections] == ["The Collection", "The Restoration", "What Comes Next"]
+
+
+# -- hostile front matter: a bad field is a warning, a hostile structure fails the file alone --
+
+
+@pytest.mark.parametrize(
+    "front, field, warning",
+    [
+        ("date: 2026-02-30", "published",
+         "front matter 'date' is not a valid date ('2026-02-30'); imported without it"),
+        ("date: next tuesday", "published",
+         "front matter 'date' is not a valid date ('next tuesday'); imported without it"),
+        ("date: [2026, 1]", "published",
+         "front matter 'date' is not a valid date (a list); imported without it"),
+        ("author: {name: Ana}", "byline",
+         "front matter 'author' is not text (a mapping); imported without it"),
+        ("url: [a, b]", "url", "front matter 'url' is not text (a list); imported without it"),
+        ("tags: {a: 1}", "tags",
+         "front matter 'tags' is not a list or a comma-separated string (a mapping);"
+         " imported without it"),
+        ("tags: [a, [b]]", "tags",
+         "front matter 'tags' is not a list or a comma-separated string (a list holding a"
+         " list); imported without it"),
+    ],
+)  # fmt: skip
+def test_invalid_front_matter_value_is_a_warning(front: str, field: str, warning: str) -> None:
+    p = parse_markdown(f"---\ntitle: Kept\n{front}\n---\nBody text.\n")
+    assert (p.title, p.text, p.warnings) == ("Kept", "Body text.", [warning])
+    assert getattr(p, field) in (None, [])
+
+
+def test_title_that_is_a_list_falls_back_to_the_heading() -> None:
+    p = parse_markdown("---\ntitle: [a, b]\n---\n# The Heading\n\nBody text.\n")
+    assert (p.title, p.warnings) == (
+        "The Heading", ["front matter 'title' is not text (a list); imported without it"]
+    )  # fmt: skip
+
+
+def test_scalars_are_read_as_written() -> None:
+    """No YAML typing surprises: numbers, booleans and long digit runs stay the text they were."""
+    digits = "9" * 5000  # int() of this raises ValueError in Python 3.11
+    p = parse_markdown(f"---\ntitle: {digits}\nauthor: no\ntags: [1.0, yes]\n---\nBody.\n")
+    assert (p.title, p.byline, p.tags, p.warnings) == (digits, "no", ["1.0", "yes"], [])
+    p = parse_markdown("---\ntitle: T\ndate: 2026-04-16 10:30:00Z\n---\nBody.\n")
+    assert p.published == "2026-04-16T10:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "front, reason",
+    [
+        ("title: " + "[" * 10_000, "front matter is nested too deeply"),
+        ("title: " + "{a: " * 10_000, "front matter is nested too deeply"),
+        ("title: " + "[" * 100_000,
+         "front matter is too large (100,007 bytes; the limit is 65,536)"),
+        ("a: &a [x, x, x]\nb: &b [*a, *a, *a]\ntitle: [*b, *b, *b]",
+         "front matter uses YAML aliases (*name), which gloss does not read"),
+        ("title: !!binary aGVsbG8=", "malformed front matter at line 2"),
+        ("? [a, b]\n: c", "malformed front matter at line 2"),
+    ],
+    ids=["deep-list", "deep-map", "too-large", "alias-bomb", "binary-tag", "list-key"],
+)  # fmt: skip
+def test_hostile_front_matter_fails_the_file(front: str, reason: str) -> None:
+    with pytest.raises(ImportFailed) as err:
+        parse_markdown(f"---\n{front}\n---\nBody text.\n")
+    assert str(err.value) == reason
