@@ -88,10 +88,11 @@ def generate(path: Path, n_articles: int, n_notes: int, seed: int = 1, size: int
                 art_sents += [(offset + s, offset + e) for s, e in para.sents]
                 offset += len(para.text) + 2
             text = "\n\n".join(text_parts)
-            aid = article_id(text)
             first = chosen[0].text.split(".")[0][:70]
+            title = f"{first} ({i})"
+            aid = article_id(title, text)
             structure = {"sections": [], "paragraphs": []}
-            rows.append((aid, f"{first} ({i})", "Generated Desk", f"gen://{i}", None,
+            rows.append((aid, title, "Generated Desk", f"gen://{i}", None,
                          f"2026-01-01T00:00:{i % 60:02d}.{i:06d}", text,
                          json.dumps(structure)))  # fmt: skip
             ents += [(aid, model, s, e, lab, t) for s, e, lab, t in art_ents]

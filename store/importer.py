@@ -2,7 +2,8 @@
 
 Each batch of new articles is written in one transaction with its entities, sentences and
 state rows, so an import killed at any point leaves a valid library, and a re-run skips what
-is already there (ids are content hashes) and completes the rest.
+is already there (ids are content hashes) and completes the rest. One file that cannot be
+read, for whatever reason, is that file's failure in the report; the others import.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import islice
@@ -21,7 +23,7 @@ from store.annotations import new_id
 from store.errors import GlossError, ImportFailed
 from store.models import FileResult, ImportReport
 from store.parse import Parsed, kind_of, parse_file
-from store.sanitize import normalise_tag
+from store.sanitize import clean_line, normalise_tag
 
 if TYPE_CHECKING:
     import sqlite3
@@ -37,9 +39,33 @@ Pending = tuple[FileResult, Parsed, str]
 OnInsert = Callable[["sqlite3.Connection", int, str], None]
 
 
-def article_id(text: str) -> str:
-    """Content hash of the normalised text: one article, one id, on every machine."""
+def article_id(title: str, text: str) -> str:
+    """Content hash of the normalised title and the text: the same article gets the same id
+    on every machine, and articles whose text alone is the same (one paywall notice, one
+    cookie wall) stay apart. The separator is a control character, which sanitised text
+    never holds, so no (title, text) pair hashes the same input as a legacy id's text."""
+    key = f"{_title_key(title)}\x1f{text}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def legacy_id(text: str) -> str:
+    """The id articles were given before ids hashed the title: the text's hash alone."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _title_key(title: str) -> str:
+    return unicodedata.normalize("NFC", clean_line(title)).casefold()
+
+
+def known_id(lib: Library, title: str, text: str) -> str:
+    """The id this article has in the library: its legacy id when the library holds that
+    with the same (normalised) title — it was imported, or synced, before ids hashed the
+    title, and keeps its id for ever — else `article_id(title, text)`."""
+    legacy = legacy_id(text)
+    row = lib.conn.execute("SELECT title FROM articles WHERE id = ?", (legacy,)).fetchone()
+    if row is not None and _title_key(row[0] or "") == _title_key(title):
+        return legacy
+    return article_id(title, text)
 
 
 def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
@@ -76,11 +102,15 @@ def import_paths(
         report.results.append(result)
         try:
             parsed = parse_file(path)
+            source = parsed.url or str(path.resolve())
         except ImportFailed as exc:
             result.reason = str(exc)
             continue
+        except Exception as exc:  # a defect not known yet: this file fails, not the import
+            result.reason = f"unexpected error ({type(exc).__name__}: {clean_line(str(exc))[:200]})"
+            continue
         report.warnings += [f"{path}: {w}" for w in parsed.warnings]
-        enqueue(lib, result, parsed, parsed.url or str(path.resolve()), seen, new)
+        enqueue(lib, result, parsed, source, seen, new)
 
     store_new(lib, new, report, progress, jobs)
     return report
@@ -102,11 +132,13 @@ def store_new(
     """
     analyzer = None
     if new:
-        analyzer, why = entities.analyzer()
+        analyzer, notice = entities.analyzer()
         if analyzer is None:
             report.warnings.append(
-                f"{why}; importing without entities (run `gloss reanalyze` later)"
+                f"{notice}; importing without entities (run `gloss reanalyze` later)"
             )
+        elif notice is not None:  # e.g. the model asked for could not be loaded, another was
+            report.warnings.append(notice)
     if jobs <= 0:  # auto: extra processes pay for their model load only on big imports
         jobs = (os.cpu_count() or 1) if len(new) >= PARALLEL_ABOVE else 1
     # One nlp.pipe stream over every new text (processes start once), consumed in batches.
@@ -155,7 +187,7 @@ def enqueue(
     pending: list[Pending],
 ) -> None:  # fmt: skip
     """Give a parsed article its id and queue it, unless it is here already (or queued)."""
-    aid = article_id(parsed.text)
+    aid = known_id(lib, parsed.title, parsed.text)
     result.article_id, result.title = aid, parsed.title
     if aid in seen or exists(lib, aid):
         result.status, result.reason = "present", "already in library"
@@ -213,10 +245,14 @@ def _tag(lib: Library, conn: sqlite3.Connection, aid: str, tags: list[str]) -> l
 def reanalyze(
     lib: Library, all_articles: bool = False, progress: Progress | None = None
 ) -> tuple[int, str | None]:
-    """Analyse articles lacking entities from the current model; (count, warning)."""
-    analyzer, why = entities.analyzer()
+    """Analyse articles lacking entities from the current model: (count, notice).
+
+    The notice is the model's, whenever there is one (a named model that could not be
+    loaded, with the one used instead); with no model at all the count is 0 and the
+    notice says why."""
+    analyzer, notice = entities.analyzer()
     if analyzer is None:
-        return 0, why
+        return 0, notice
     ids = (
         [r[0] for r in lib.conn.execute("SELECT id FROM articles")]
         if all_articles
@@ -240,7 +276,7 @@ def reanalyze(
         done += len(batch)
         if progress:
             progress(done, len(ids))
-    return done, None
+    return done, notice
 
 
 def _now() -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from store import feeds as subs
 from store.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
 from store.fetch import PAGE_ACCEPT, Limits, check_url, client, decode_page, fetch
-from store.importer import Pending, article_id, enqueue, exists, store_new
+from store.importer import Pending, enqueue, exists, known_id, store_new
 from store.models import FileResult, ImportReport
 
 if TYPE_CHECKING:
@@ -306,7 +306,7 @@ def _store(
             if item.parsed is None:
                 out.result.skipped += 1
                 continue
-            aid = article_id(item.parsed.text)
+            aid = known_id(lib, item.parsed.title, item.parsed.text)
             if aid in seen or exists(lib, aid):
                 out.result.present += 1
                 linked.append((out, item, aid))

@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
 from store import Library, entities
+from store.importer import legacy_id
 from store.sync import SyncReport, check_device
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,10 @@ def _checkpoint(lib: Library) -> None:
 
 
 def pin_import_dates(lib: Library) -> None:
-    """Give every article a fixed import time (by id), so order and snapshots are stable."""
-    ids = [r[0] for r in lib.conn.execute("SELECT id FROM articles ORDER BY id")]
+    """Give every article a fixed import time, so order and snapshots are stable: in the order
+    of their texts' hashes (the order of the ids before ids hashed the title too)."""
+    rows = lib.conn.execute("SELECT id, text FROM articles").fetchall()
+    ids = [aid for aid, _ in sorted(rows, key=lambda r: legacy_id(r[1]))]
     with lib.write() as conn:
         for i, aid in enumerate(ids):
             stamp = f"2026-01-{i + 1:02d}T09:00:00.000+00:00"
