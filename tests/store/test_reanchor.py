@@ -134,3 +134,96 @@ def test_cli_shows_an_orphan_with_its_quote(gloss, tmp_path: Path, no_model) -> 
     new = json.loads(gloss("list", "--json")[1])[0]["id"]
     code, out, _ = gloss("show", new)
     assert "ORPHANED" in out and QUOTE in out
+
+
+# -- a long quote: found in time linear in the text times the quote -------------------------
+
+
+def _sentence(i: int) -> str:
+    ward, cost = i * 37 % 101, i * 113 % 997
+    return f"Item {i} of the council budget went to ward {ward}, costing {cost} pounds."
+
+
+LONG_TEXT = " ".join(_sentence(i) for i in range(400))  # 27,007 characters, much alike
+LONG_START, LONG_END = LONG_TEXT.index("Item 150 "), LONG_TEXT.index(" Item 187 ")
+LONG_EDITS = [
+    ("Item 155 of the council budget", "Item 155 of the city budget"),
+    ("costing 905 pounds.", "costing about 905 pounds, it was said."),
+    ("Item 170 of the council budget went to ward 28, costing 267 pounds. ", ""),
+    ("ward 48,", "ward forty-eight,"),
+    ("Item 184 of the council", "Item 184 of that council"),
+]
+
+
+def _long_case() -> tuple[Anchor, str, str]:
+    quote = LONG_TEXT[LONG_START:LONG_END]
+    edited = quote
+    for old, new in LONG_EDITS:
+        assert edited.count(old) == 1
+        edited = edited.replace(old, new)
+    before = LONG_TEXT[:LONG_START].replace("Item 3 of", "Item three of")  # moves it by 4
+    text = before + edited + LONG_TEXT[LONG_END:]
+    return Anchor.from_range(LONG_TEXT, LONG_START, LONG_END), text, edited
+
+
+def test_a_long_edited_quote_is_found_where_it_now_is() -> None:
+    anchor, text, edited = _long_case()
+    assert (len(anchor.exact), anchor.start) == (2505, 10060)
+    found = reanchor(anchor, text)
+    assert found == (10064, 12527)
+    assert text[10064:12527] == edited
+    assert text[10064:10093] == "Item 150 of the council budge"
+
+
+class _Cells:
+    """Counts the work of the rapidfuzz calls anchoring makes: the characters of one
+    string times those of the other, summed (a ratio or alignment costs about that)."""
+
+    def __init__(self, target: object, limit: int) -> None:
+        self._target, self._limit = target, limit
+        self.cells = 0
+
+    def __getattr__(self, name: str) -> object:
+        fn = getattr(self._target, name)
+
+        def counted(a: str, b: str, **kw: object) -> object:
+            self.cells += len(a) * len(b)
+            if self.cells > self._limit:
+                raise AssertionError(f"anchoring did more than {self._limit:,} cells of work")
+            return fn(a, b, **kw)
+
+        return counted
+
+
+def test_a_long_quote_costs_a_few_alignments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: every pair of ends within an eighth of the quote was tried, (n/4)^2 ratios,
+    each as costly as the quote squared: minutes for a 2,500-character quote."""
+    from rapidfuzz.distance import Indel
+
+    from store import anchoring
+
+    anchor, text, edited = _long_case()
+    limit = 40 * len(anchor.exact) ** 2
+    monkeypatch.setattr(anchoring, "fuzz", fuzz := _Cells(anchoring.fuzz, limit))
+    indel = _Cells(Indel, limit)
+    monkeypatch.setattr(anchoring, "Indel", indel, raising=False)
+    assert reanchor(anchor, text) == (10064, 12527)
+    assert fuzz.cells + indel.cells <= limit
+
+
+def test_reimport_moves_a_long_highlight(fresh_lib: Library, tmp_path: Path, no_model) -> None:
+    lib = fresh_lib
+    src = tmp_path / "budget.txt"
+    src.write_text(f"Budget Items\n\n{LONG_TEXT}\n", encoding="utf-8")
+    [first] = lib.import_paths([src]).results
+    old = first.article_id
+    assert old is not None
+    lit = lib.highlight(old, *lib.find_quote(old, LONG_TEXT[LONG_START:LONG_END]))
+    _, text, edited = _long_case()
+    src.write_text(f"Budget Items\n\n{text}\n", encoding="utf-8")
+    [second] = lib.import_paths([src]).results
+    assert second.reason == f"new version of {old[:8]}: 1 notes re-anchored, 0 orphaned"
+    [moved] = lib.notes(second.article_id)
+    assert moved.id == lit.id and moved.anchor is not None
+    assert (moved.anchor.start, moved.anchor.end) == (10064, 12527)
+    assert moved.anchor.exact == edited
