@@ -62,11 +62,83 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 SaveNote = Callable[[str], bool]
-"""Commits a note's text, in the editor's worker thread; False when there was nothing to save.
-Raises to refuse it: the editor then shows why and keeps the text."""
+"""Commits a note's text, in the dialog's worker thread; False when there was nothing to save.
+Raises to refuse it: the dialog then shows why and keeps the text."""
 
 
-class NoteEditor(ModalScreen[str | None]):
+class SavingDialog(ModalScreen[str | None]):
+    """A dialog that closes only once the text it saves is in the library: `_save(text)` runs
+    `save` in a worker, and the dialog is dismissed with the text saved (None: nothing to save)
+    or, refused, shows why through `_set_saving` and keeps the text. ctrl+q waits for a save
+    and asks before dropping typed text (`edited`)."""
+
+    def __init__(self, save: SaveNote) -> None:
+        super().__init__()
+        self.save = save
+        self.saving = False
+        """True from the save until it is committed or refused."""
+        self._quit_after_save = False
+        self._asking_to_quit = False
+
+    @property
+    def edited(self) -> bool:
+        """Whether closing now would drop text the user typed."""
+        raise NotImplementedError
+
+    def _set_saving(self, on: bool, error: str = "") -> None:
+        """Show a save under way (on), or that it ended, with `error` if it was refused."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="note-save", exit_on_error=False)
+    def _save(self, body: str) -> str | None:
+        return body if self.save(body) else None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "note-save":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.dismiss(event.worker.result)
+            if self._quit_after_save:
+                self.app.exit()
+        elif event.state == WorkerState.ERROR:
+            self._quit_after_save = False  # quitting now would lose the text: stay
+            self._set_saving(False, "Not saved: " + describe(event.worker.error))
+
+    def _close(self) -> None:
+        """Close without saving, asking first when typed text would be dropped."""
+        if not self.edited:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard"), answered)
+
+    def confirm_quit(self) -> bool:
+        """Called when the app is asked to quit: True when this dialog takes the quit over
+        (it quits once its save is committed, or if the user agrees to drop the typed text),
+        False when nothing would be lost and the app may quit now."""
+        if self.saving:
+            self._quit_after_save = True
+            return True
+        if not self.edited:
+            return False
+        if not self._asking_to_quit:
+            self._asking_to_quit = True
+
+            def answered(yes: bool | None) -> None:
+                self._asking_to_quit = False
+                if yes:
+                    self.app.exit()
+
+            question = ConfirmScreen("Quit and discard what you typed?", yes="Quit")
+            self.app.push_screen(question, answered)
+        return True
+
+
+class NoteEditor(SavingDialog):
     """Write or edit a note: ctrl+s saves, and the editor closes only once the note is in the
     library (a failed save keeps the text and says why); esc cancels and ctrl+q quits, each
     asking before dropping typed text. Dismissed with the text saved, or None."""
@@ -83,15 +155,10 @@ class NoteEditor(ModalScreen[str | None]):
     def __init__(
         self, heading: str, quote: str | None = None, body: str = "", *, save: SaveNote
     ) -> None:
-        super().__init__()
+        super().__init__(save)
         self.heading = heading
         self.quote = quote
         self.initial = body
-        self.save = save
-        self.saving = False
-        """True from ctrl+s until the save is committed or refused."""
-        self._quit_after_save = False
-        self._asking_to_quit = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -116,27 +183,16 @@ class NoteEditor(ModalScreen[str | None]):
     def body(self) -> str:
         return self.query_one(TextArea).text
 
+    @property
+    def edited(self) -> bool:
+        return self.body != self.initial
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.saving and action in ("save", "cancel"))
 
     def action_save(self) -> None:
         self._set_saving(True)
         self._save(self.body)
-
-    @work(thread=True, exclusive=True, group="note-save", exit_on_error=False)
-    def _save(self, body: str) -> str | None:
-        return body if self.save(body) else None
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "note-save":
-            return
-        if event.state == WorkerState.SUCCESS:
-            self.dismiss(event.worker.result)
-            if self._quit_after_save:
-                self.app.exit()
-        elif event.state == WorkerState.ERROR:
-            self._quit_after_save = False  # quitting now would lose the text: stay
-            self._set_saving(False, "Not saved: " + describe(event.worker.error))
 
     def _set_saving(self, on: bool, error: str = "") -> None:
         self.saving = on
@@ -153,36 +209,7 @@ class NoteEditor(ModalScreen[str | None]):
         self.refresh_bindings()
 
     def action_cancel(self) -> None:
-        if self.body == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard"), answered)
-
-    def confirm_quit(self) -> bool:
-        """Called when the app is asked to quit: True when this editor takes the quit over
-        (it quits once its save is committed, or if the user agrees to drop the typed text),
-        False when nothing would be lost and the app may quit now."""
-        if self.saving:
-            self._quit_after_save = True
-            return True
-        if self.body == self.initial:
-            return False
-        if not self._asking_to_quit:
-            self._asking_to_quit = True
-
-            def answered(yes: bool | None) -> None:
-                self._asking_to_quit = False
-                if yes:
-                    self.app.exit()
-
-            question = ConfirmScreen("Quit and discard what you typed?", yes="Quit")
-            self.app.push_screen(question, answered)
-        return True
+        self._close()
 
 
 def parse_tags(value: str) -> tuple[list[str], list[str]]:
