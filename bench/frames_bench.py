@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.results import ROOT
 from bench.search_bench import library
-from bench.startup_bench import ROOT
 
 SCRIPT = """
 import asyncio, json, statistics, sys, time

@@ -1,221 +1,138 @@
-"""Start-up to the first painted article list on a 100,000-article library, next to a bare
-Textual app, each in a fresh process (imports included), headless, in the same run; and
-opening an article (keypress to the first frame showing it) for the sample (5 KB, 10 notes)
-and for a 300 KB long-read, next to a keypress pushing a plain screen.
+"""Start-up through the real command, as a user starts gloss: `gloss --db LIB` in a
+pseudo-terminal (120x40), from the spawn to the first complete screen, next to a bare
+Textual app (bench/bare_app.py) run the same way, interleaved, in the same run.
 
-"Painted" is the first frame Textual hands to the terminal, encoded, that shows the content:
-headless, Textual builds each frame but skips encoding it, so the scripts encode it as a
-terminal run would. Python files are byte-compiled first, as an installed gloss is.
+A complete first screen of gloss shows, all at once:
+- the header: "gloss  N articles · U unread" with the library's counts, and the view;
+- the sidebar: the four views with their counts, the "Tags" heading and the first tag;
+- the list: the titles of the first rows (as many as fit, up to FIRST_ROWS_CHECKED);
+- the key bar.
+The bare app's is its header (title) and its text. Python files are byte-compiled first, as
+an installed gloss is.
+
+    python -m bench startup                                   # the full run (100,000)
+    python -m bench.startup_bench --pairs 5 --articles 10000  # a quick one
 """
 
 from __future__ import annotations
 
-import json
-import statistics
+import argparse
 import subprocess
 import sys
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from bench import terminal
+from bench.bare_app import TEXT
+from bench.results import ROOT, save, show, spread
 from bench.search_bench import library
-
-ROOT = Path(__file__).resolve().parent.parent
-RUNS = 15
-
-# Both scripts time, from the start of the process's imports, the first frame encoded for the
-# terminal that shows the content ("hello", the title of the first article).
-RECORD = """
-import resource, sys, time
-t0 = time.perf_counter()
-from textual.app import App
-FRAMES = []
-_display = App._display
-def display(self, screen, renderable):
-    # Headless, Textual builds each frame but does not encode it for the terminal: encode it
-    # here, as a terminal run would, and note when it was ready, with the screen it shows and
-    # the article on that screen (the reader's) at that moment
-    _display(self, screen, renderable)
-    if renderable is not None and hasattr(renderable, "render_segments"):
-        data = renderable.render_segments(self.console)
-        FRAMES.append((time.perf_counter(), data, screen, getattr(screen, "article", None)))
-App._display = display
-
-def painted(marker):
-    return next((t - t0 for t, data, _, _ in FRAMES if marker in data), None)
-"""
-
-BARE = (
-    RECORD
-    + """
-from textual.app import App
-from textual.widgets import Static
-
-class Bare(App):
-    def compose(self):
-        yield Static("hello")
-
-async def main():
-    app = Bare()
-    async with app.run_test(size=(120, 40)) as pilot:
-        while painted("hello") is None:
-            await pilot.pause(0.001)
-    print(painted("hello"), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-import asyncio; asyncio.run(main())
-"""
-)
-
-GLOSS = (
-    RECORD
-    + """
-from pathlib import Path
-from tui.app import GlossApp
-from tui.widgets.article_list import ArticleList
-
-async def main():
-    app = GlossApp(Path(sys.argv[1]))
-    async with app.run_test(size=(120, 40)) as pilot:
-        lst = app.screen.query_one(ArticleList)
-        while not (lst.loaded and lst.summary_at(0) is not None):
-            await pilot.pause(0.001)
-        marker = lst.summary_at(0).title[:24]
-        while painted(marker) is None:
-            await pilot.pause(0.001)
-        assert lst.count >= 100_000, lst.count
-        assert "spacy" not in sys.modules
-    print(painted(marker), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-
-import asyncio; asyncio.run(main())
-"""
-)
-
-OPEN = (
-    RECORD
-    + """
-import json
-from pathlib import Path
 from store import Library
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
-from tui.app import GlossApp
-from tui.screens.reader import ReaderScreen
-from tui.widgets.article_list import ArticleList
-from tui.widgets.layout import layout
 
-class Plain(Screen):
-    BINDINGS = [("escape", "app.pop_screen", "Back")]
-    def compose(self):
-        yield Header()
-        yield Static("x" * 4000)
-        yield Footer()
-
-async def shown(pilot, since, test):
-    \"\"\"Milliseconds from `since` to the first frame encoded after it that passes `test`.\"\"\"
-    while True:
-        for t, _, screen, article in FRAMES:
-            if t > since and test(screen, article):
-                return (t - since) * 1000
-        await pilot.pause(0.001)
-
-async def main():
-    app = GlossApp(Path(sys.argv[1]))
-    app.bind("ctrl+b", "push_plain")
-    app.action_push_plain = lambda: app.push_screen(Plain())
-    out = {}
-    async with app.run_test(size=(120, 40)) as pilot:
-        lst = app.screen.query_one(ArticleList)
-        while not (lst.loaded and lst.summary_at(0) is not None):
-            await pilot.pause(0.001)
-        for index in range(lst.count):
-            summary = lst.summary_at(index)
-            times = []
-            for _ in range(5):
-                lst.cursor = index
-                await pilot.pause(0.05)
-                t = time.perf_counter()
-                await pilot.press("enter")
-                times.append(await shown(pilot, t, lambda screen, article:
-                    isinstance(screen, ReaderScreen) and article is not None
-                    and article.id == summary.id))
-                await pilot.press("escape")
-                await pilot.pause(0.05)
-            lib = Library.open(Path(sys.argv[1]))
-            t = time.perf_counter()
-            article = lib.get_article(summary.id)
-            load = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
-            layout(article.text, 100, [(x.start, x.end) for x in article.sections])
-            lay = (time.perf_counter() - t) * 1000
-            out[summary.title] = {"total_ms": sorted(times)[2], "first_ms": times[0],
-                                  "load_ms": load, "layout_ms": lay}
-        bare = []
-        for _ in range(5):  # the same keypress pushing a plain screen: Textual's own cost
-            await pilot.pause(0.05)
-            t = time.perf_counter()
-            await pilot.press("ctrl+b")
-            bare.append(await shown(pilot, t, lambda screen, article: isinstance(screen, Plain)))
-            await pilot.press("escape")
-        out["bare screen push"] = {"total_ms": sorted(bare)[2], "first_ms": bare[0]}
-    print(json.dumps(out))
-
-import asyncio; asyncio.run(main())
-"""
-)
+GLOSS = ROOT / ".venv" / "bin" / "gloss"
+PAIRS = 15
+ARTICLES = 100_000
+FIRST_ROWS_CHECKED = 10
+SIDEBAR = 26
+"""Columns of the sidebar (tui/gloss.tcss #side): the list starts after it."""
 
 
-def _run(script: str, *args: str) -> tuple[float, int]:
-    out = subprocess.run(
-        [sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True,
-        check=True,
-    ).stdout.split()  # fmt: skip
-    return float(out[0]), int(out[1])
+def gloss_complete(path: Path) -> Callable[[list[str]], bool]:
+    """The test of a complete first screen for the library at `path` (read here, first)."""
+    with Library.open(path) as lib:
+        stats = lib.stats()
+        annotated = lib.count(annotated=True)
+        tags = lib.tags()
+        rows = lib.list_articles(limit=FIRST_ROWS_CHECKED)
+    header = [f"gloss  {stats['articles']:,} articles", f"{stats['unread']:,} unread", "All"]
+    side = [
+        f"All  {stats['articles']:,}",
+        f"Unread  {stats['unread']:,}",
+        f"Starred  {stats['starred']:,}",
+        f"Annotated  {annotated:,}",
+        "Tags",
+        f"{tags[0][0].split('/')[0]}" if tags else "no tags yet",
+    ]
+    # a title is cut to its column: its first 20 characters are on its row
+    titles = [r.title[:20] for r in rows[: terminal.ROWS - 3]]
+
+    def complete(lines: list[str]) -> bool:
+        if not all(part in lines[0] for part in header) or "Quit" not in lines[-1]:
+            return False
+        sidebar = "\n".join(line[:SIDEBAR] for line in lines[1:-2])
+        if not all(part in sidebar for part in side):
+            return False
+        return all(t in lines[1 + i][SIDEBAR:] for i, t in enumerate(titles))
+
+    return complete
 
 
-def _open_times() -> dict[str, float]:
-    """Open the sample article and a 300 KB long-read in a small library."""
-    from store import Library
-    from tests.conftest import SAMPLE
-
-    with tempfile.TemporaryDirectory() as tmp:
-        long_read = Path(tmp) / "long.txt"
-        paras = SAMPLE.read_text().split("\n\n")[1:-4]
-        body = "\n\n".join(paras * (300_000 // sum(len(p) for p in paras) + 1))
-        long_read.write_text("A Very Long Read\n\n" + body[:300_000])
-        path = Path(tmp) / "lib.db"
-        with Library.open(path) as lib:
-            lib.import_paths([SAMPLE, long_read])
-            for n, a in enumerate(lib.list_articles()):
-                for i in range(10):  # 10 notes each, as in the budget
-                    s = lib.get_article(a.id).sentences[i * 3]
-                    lib.add_note(a.id, f"note {n}.{i}", s.start, s.end)
-        out = subprocess.run([sys.executable, "-c", OPEN, str(path)], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
-        return json.loads(out)
+def bare_complete(lines: list[str]) -> bool:
+    return "bare" in lines[0] and any(TEXT in line for line in lines[1:])
 
 
-def run() -> dict:
-    path = library()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "store", "tui"], cwd=ROOT,
+def run(pairs: int = PAIRS, articles: int = ARTICLES, path: Path | None = None) -> dict:
+    path = path or library(articles, articles // 2)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "store", "tui", "bench"], cwd=ROOT,
                    check=True, capture_output=True)  # fmt: skip
-    bare, gloss = [], []
-    for _ in range(RUNS):  # interleaved, so drift in machine load hits both alike
-        bare.append(_run(BARE))
-        gloss.append(_run(GLOSS, str(path)))
-    b = statistics.median(t for t, _ in bare)
-    g = statistics.median(t for t, _ in gloss)
-    bm = max(m for _, m in bare) / 1024
-    gm = max(m for _, m in gloss) / 1024
-    print(f"start-up to first painted list, 100,000 articles (median of {RUNS}, fresh processes)")
-    print(f"  bare Textual app   {b * 1000:7.0f} ms   peak RSS {bm:6.0f} MB")
-    print(f"  gloss              {g * 1000:7.0f} ms   peak RSS {gm:6.0f} MB   {g / b:.2f}x")
-    opened = _open_times()
-    print("opening an article, keypress to the first frame showing it (median of 5;")
-    print("  budgets 50 ms for the sample, 300 ms for the long-read)")
-    for title, t in opened.items():
-        parts = "".join(f", {k[:-3]} {v:.1f} ms" for k, v in t.items() if k != "total_ms")
-        print(f"  {title[:40]:40} {t['total_ms']:6.1f} ms{parts}")
+    commands: dict[str, tuple[list[str | Path], Callable[[list[str]], bool]]] = {
+        "bare": ([sys.executable, ROOT / "bench" / "bare_app.py"], bare_complete),
+        "gloss": ([GLOSS, "--db", path], gloss_complete(path)),
+    }
+    for argv, complete in commands.values():  # once each, unmeasured: the page cache
+        terminal.run(argv, complete, cwd=ROOT)
+    times: dict[str, list[float]] = {"bare": [], "gloss": []}
+    cpu: dict[str, list[float]] = {"bare": [], "gloss": []}
+    rss: dict[str, list[float]] = {"bare": [], "gloss": []}
+    unclean = 0
+    for i in range(pairs):  # interleaved, each first in turn: drift in load hits both alike
+        order = ["bare", "gloss"] if i % 2 == 0 else ["gloss", "bare"]
+        for name in order:
+            argv, complete = commands[name]
+            r = terminal.run(argv, complete, cwd=ROOT)
+            times[name].append(r.seconds)
+            cpu[name].append(r.cpu_seconds)
+            rss[name].append(r.peak_rss_mb)
+            unclean += not r.quit_cleanly
+    with Library.open(path) as lib:
+        count = lib.count()
+    wall = _compare(times)
+    cpu_time = _compare(cpu)
+    print("start-up through the real command in a 120x40 terminal to a complete first screen,")
+    print(f"  {count:,} articles, {pairs} interleaved pairs (ms: median, IQR, range)")
+    for label, name in (("bare Textual app", "bare"), ("gloss --db LIB  ", "gloss")):
+        print(f"  {label} {show(wall[name], 1000)}   peak RSS {max(rss[name]):.0f} MB")
+    print(f"  ratio of medians {wall['ratio']:.2f}x (budget 1.3x); per pair "
+          f"{wall['pair_ratios']['median']:.2f}x, IQR {wall['pair_ratios']['q1']:.2f}–"
+          f"{wall['pair_ratios']['q3']:.2f}x")  # fmt: skip
+    print(f"  CPU time by then: bare {cpu_time['bare']['median'] * 1000:.0f} ms, gloss "
+          f"{cpu_time['gloss']['median'] * 1000:.0f} ms, {cpu_time['ratio']:.2f}x")  # fmt: skip
+    if unclean:
+        print(f"  {unclean} runs did not quit cleanly on ctrl+q")
     return {
-        "bare_ms": b * 1000, "gloss_ms": g * 1000, "ratio": g / b, "budget_ratio": 1.3,
-        "bare_peak_mb": bm, "gloss_peak_mb": gm, "open_ms": opened,
-        "open_budget_ms": {"sample": 50, "long_read": 300},
+        "how": "gloss --db LIB in a pty (ptyprocess, pyte 120x40), spawn to complete screen",
+        "articles": count, "pairs": pairs, "seconds": wall, "ratio": wall["ratio"],
+        "budget_ratio": 1.3, "cpu_seconds": cpu_time, "unclean_quits": unclean,
+        "peak_rss_mb": {name: max(v) for name, v in rss.items()},
     }  # fmt: skip
+
+
+def _compare(samples: dict[str, list[float]]) -> dict:
+    """Both sides' spreads, the ratio of their medians, and the spread of per-pair ratios."""
+    pairs = [g / b for g, b in zip(samples["gloss"], samples["bare"], strict=True) if b]
+    bare, gloss = spread(samples["bare"]), spread(samples["gloss"])
+    return {"bare": bare, "gloss": gloss, "ratio": gloss["median"] / bare["median"],
+            "pair_ratios": spread(pairs)}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Start-up through `gloss --db LIB` in a terminal.")
+    ap.add_argument("--pairs", type=int, default=PAIRS, help=f"interleaved runs (default {PAIRS})")
+    ap.add_argument("--articles", type=int, default=ARTICLES, help="library size (generated once)")
+    ap.add_argument("--db", type=Path, help="an existing library instead of a generated one")
+    args = ap.parse_args()
+    result = run(args.pairs, args.articles, args.db)
+    print(f"wrote {save({'startup': result})}")
+
+
+if __name__ == "__main__":
+    main()
