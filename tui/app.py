@@ -28,9 +28,19 @@ class GlossApp(App[None]):
         Binding("question_mark,f1", "help", "Help", key_display="?"),
     ]
 
-    def __init__(self, db_path: Path, import_paths: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        import_paths: list[Path] | None = None,
+        *,
+        quit_on_open_error: bool = False,
+    ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
+        self.quit_on_open_error = quit_on_open_error
+        """Quit (return code 1, the error in `open_error`) if the library cannot be opened,
+        as the `gloss` command does, instead of staying with nothing to show."""
+        self.open_error: BaseException | None = None
         self.library_screen = LibraryScreen(self.db_path, list(import_paths or []))
         self.last_sync_path: Path | None = None
         """The folder or file synced with last in this session, offered again."""
@@ -113,6 +123,11 @@ class GlossApp(App[None]):
             if confirm is not None and confirm():
                 return
         self.exit()
+
+    def on_library_screen_open_failed(self, message: LibraryScreen.OpenFailed) -> None:
+        if self.quit_on_open_error:
+            self.open_error = message.error
+            self.exit(return_code=1)
 
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, severity=message.severity, markup=False)  # type: ignore[arg-type]

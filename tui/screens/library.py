@@ -7,7 +7,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,9 +26,7 @@ from tui.widgets.article_list import FIRST_ROWS, ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
 from tui.widgets.jobs import JobBar, plural
-
-if TYPE_CHECKING:
-    from tui.widgets.sidebar import Sidebar
+from tui.widgets.sidebar import Sidebar
 
 
 class StatsBar(Static):
@@ -51,7 +49,7 @@ class StatsBar(Static):
 
 
 FIRST_ROWS_WAIT = 0.05
-"""Seconds the first frame waits for the library's first rows (they take a few ms)."""
+"""Seconds the first frame waits for the library's counts and first rows (a few ms)."""
 
 
 @runtime_checkable
@@ -65,6 +63,10 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
+    AUTO_FOCUS = "#articles"
+    """Focused as the screen is built: focusing it later (or Textual focusing the sidebar,
+    the first focusable widget, first) restyles each widget that changes, before the first
+    frame."""
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("t", "tags", "Tags"),
@@ -87,17 +89,30 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             self.feeds = feeds  # (id, title, unread)
 
     class Opened(Message):
-        """The library is open, with the list's count and first rows: what the first screen
-        needs. The counts and tags of the sidebar follow once the list is painted."""
+        """The library is open, with what the first screen shows: the list's count and first
+        rows, and the counts, tags and feeds of the header and the sidebar."""
 
         def __init__(
-            self, lib: Library, filters: dict[str, Any], count: int, rows: list[ArticleSummary]
+            self,
+            lib: Library,
+            filters: dict[str, Any],
+            count: int,
+            rows: list[ArticleSummary],
+            side: LibraryScreen.Side,
         ) -> None:
             super().__init__()
             self.lib = lib
             self.filters = filters
             self.count = count
             self.rows = rows
+            self.side = side
+
+    class OpenFailed(Message):
+        """The library could not be opened: nothing can be shown (the app may quit)."""
+
+        def __init__(self, error: BaseException | None) -> None:
+            super().__init__()
+            self.error = error
 
     class Located(Message):
         def __init__(self, index: int) -> None:
@@ -115,17 +130,14 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         """The query of the last search this session, offered again by `/`."""
         self.stats: dict[str, int] = {}
         self.tag_names: list[str] = []
-        self.sidebar: Sidebar | None = None
-        """The views, tags and feeds; built when the counts first arrive."""
         self._lock = threading.Lock()
         self._opening: asyncio.Task[LibraryScreen.Opened | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatsBar(id="stats")
         with Horizontal(id="library-main"):
-            # the sidebar is built into its place when its counts arrive, after the list is
-            # painted: an empty tree first would cost start-up its build and a second paint
-            yield Container(id="side")
+            with Container(id="side"):
+                yield Sidebar(id="sidebar")  # filled in with its counts
             yield ArticleList(id="articles")
         yield JobBar(id="progress")
         yield KeyBar()
@@ -133,6 +145,10 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     @property
     def articles(self) -> ArticleList:
         return self.query_one(ArticleList)
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
 
     @property
     def jobs(self) -> JobBar:
@@ -159,11 +175,10 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         return self._opening
 
     async def on_mount(self) -> None:
-        self.articles.focus()
-        # The first frame (painted once this returns) waits for the list's first rows, up to
-        # FIRST_ROWS_WAIT, so it shows them rather than an empty list filled in a moment
-        # later. They were read while the screen was built; a slow or busy library file
-        # fills the list in when it is ready.
+        # The first frame (painted once this returns) waits for the counts and the list's
+        # first rows, up to FIRST_ROWS_WAIT, so it shows a complete screen rather than an
+        # empty one filled in a moment later. They were read while the screen was built; a
+        # slow or busy library file fills the screen in when it is ready.
         opening = self.open_library()
         if await wait_briefly(opening, FIRST_ROWS_WAIT):
             if (opened := opening.result()) is not None:
@@ -178,21 +193,24 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, path: Path, filters: dict[str, Any]) -> Opened:
-        """Open the library and fetch the list's count and first rows, in one worker."""
+        """Open the library and fetch what the first screen shows, in one worker."""
         with urgent():
             lib = Library.open(path)
-            count = lib.count(**filters)
-            rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
-        return self.Opened(lib, filters, count, rows)
+            try:
+                count = lib.count(**filters)
+                rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
+                side = self._fetch_side(lib)
+            except BaseException:
+                lib.close()
+                raise
+        return self.Opened(lib, filters, count, rows, side)
 
     @on(Opened)
     def _opened(self, event: Opened) -> None:
         self.lib = event.lib
-        # (no other view can have been chosen: the sidebar is built after this)
+        # (no other view can have been chosen: the sidebar is empty until this)
         self.articles.show_first(event.lib, event.filters, event.count, event.rows)
-        # the sidebar's counts scan the library: fetched once the list is on screen, so
-        # that the worker does not compete with painting it
-        self.call_after_refresh(self._load_side, event.lib)
+        self._side_loaded(event.side)
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []
@@ -219,13 +237,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         return self.Side(stats, lib.tags(), feeds)
 
     @on(Side)
-    async def _side_loaded(self, event: Side) -> None:
+    def _side_loaded(self, event: Side) -> None:
         self.stats, self.tag_names = event.stats, [t for t, _ in event.tags]
-        if self.sidebar is None:
-            from tui.widgets.sidebar import Sidebar
-
-            self.sidebar = Sidebar(id="sidebar")
-            await self.query_one("#side").mount(self.sidebar)
         self.sidebar.show(event.stats, event.tags, event.feeds)
         self._show_stats()
 
@@ -351,3 +364,4 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "open" and event.state == WorkerState.ERROR and self.lib is None:
             self.query_one(StatsBar).update(Content.styled("gloss  no library open", "bold"))
+            self.post_message(self.OpenFailed(event.worker.error))

@@ -1,0 +1,157 @@
+"""Starting gloss: the first frame is a complete screen, `gloss` alone loads no command tree
+and opens the library in the app's worker, and a library that cannot be opened still ends
+the real command with one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import ROOT, opened
+from tests.tui.test_library import SIZE, record_frames
+from tui import cli
+from tui.app import GlossApp
+from tui.screens import library as library_screen
+from tui.screens.library import LibraryScreen
+
+GLOSS = Path(sys.executable).with_name("gloss")
+CSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+
+async def test_the_first_frame_is_the_complete_screen(lib_path: Path, monkeypatch) -> None:
+    """Header counts, sidebar and list rows arrive together: the counts were read by the
+    worker that opened the library, not after the list was painted."""
+    frames = record_frames(monkeypatch)
+    monkeypatch.setattr(library_screen, "FIRST_ROWS_WAIT", 10.0)  # the mechanism, not speed
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        first = next(text for screen, text in frames if isinstance(screen, LibraryScreen))
+    lines = first.splitlines()
+    assert lines[0].startswith(" gloss  5 articles · 5 unread · 0 notes · 0 highlights")
+    assert lines[0].rstrip().endswith("showing All")
+    assert [line[:26].rstrip() for line in lines[1:6]] == [
+        " All  5", " Unread  5", " Starred  0", " Annotated  0", " Tags"
+    ]  # fmt: skip
+    with opened(lib_path) as lib:
+        titles = [a.title[:30] for a in lib.list_articles()]
+    assert all(title in lines[1 + i] for i, title in enumerate(titles))
+
+
+def test_gloss_alone_loads_no_command_tree_and_opens_nothing_first(tmp_path: Path) -> None:
+    """Up to the app's start, `gloss --db LIB` has imported neither click nor the store's
+    write side, and has not touched the library (the app's worker opens it)."""
+    path = tmp_path / "new.db"
+    script = (
+        "import sys\n"
+        "from tui.app import GlossApp\n"
+        "def run(self):\n"
+        "    names = ('click', 'store.importer', 'store.feeds', 'store.fetch', 'store.sync')\n"
+        "    print(sorted(n for n in names if n in sys.modules), self.db_path.exists())\n"
+        "GlossApp.run = run\n"
+        f"sys.argv = ['gloss', '--db', {str(path)!r}]\n"
+        "from tui.cli import main\n"
+        "main()\n"
+    )
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "[] False\n", "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "env.db"),
+        (["--db", "x.db"], "x.db"),
+        (["--db=y.db"], "y.db"),
+        (["list"], None),
+        (["--db", "x.db", "list"], None),
+        (["--version"], None),
+        (["--db"], None),
+        (["--db", "--help"], None),
+        (["--db="], None),
+    ],
+)
+def test_which_arguments_start_the_app_at_once(argv, expected, monkeypatch) -> None:
+    monkeypatch.setenv("GLOSS_DB", "env.db")
+    assert cli.app_only(argv) == (Path(expected) if expected else None)
+
+
+def plain(data: bytes) -> str:
+    return CSI.sub("", data.decode(errors="replace"))
+
+
+def run_in_terminal(*args: str, db: Path, until: str | None = None) -> tuple[int, str, str]:
+    """Run the real `gloss` in a pseudo-terminal: its exit status, what it wrote (escape
+    sequences removed), and what it wrote once the app had left the screen. With `until`,
+    press ctrl+q once that text has been written."""
+    master, slave = os.openpty()
+    os.set_blocking(master, False)
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "GLOSS_DB": str(db)}
+    proc = subprocess.Popen([GLOSS, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            cwd=ROOT, start_new_session=True)  # fmt: skip
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + 60  # a bound for a hung process, not a timing assertion
+    try:
+        while time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    data = os.read(master, 1 << 16)
+                except OSError:
+                    data = b""
+                if not data and proc.poll() is not None:
+                    break
+                out += data
+            elif proc.poll() is not None:
+                break
+            if until is not None and until in plain(out):
+                os.write(master, b"\x11")
+                until = None
+        after = out.rpartition(b"\x1b[?1049l")[2]  # the app leaves the alternate screen
+        return proc.wait(timeout=10), plain(out), plain(after)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+def test_the_command_with_a_damaged_library_prints_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"\x00" * 4096)
+    code, out, after = run_in_terminal("--db", str(junk), db=tmp_path / "unused.db")
+    assert code == 1 and "Traceback" not in out
+    assert after == (
+        f"gloss: error: {junk} is not a readable SQLite database (not a gloss library); nothing"
+        " was changed. If it is your library, restore it from a backup or a sync peer\r\n"
+    )
+    assert junk.read_bytes() == b"\x00" * 4096
+
+
+def test_the_command_with_another_sqlite_file_prints_one_line(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = other.read_bytes()
+    code, _, after = run_in_terminal(db=other)  # through $GLOSS_DB
+    assert code == 1 and after.startswith("gloss: error: ") and "not a gloss library" in after
+    assert after.endswith("\r\n") and after.count("\n") == 1
+    assert other.read_bytes() == before
+
+
+def test_the_command_shows_the_library_and_quits_on_ctrl_q(lib_path: Path) -> None:
+    code, out, after = run_in_terminal("--db", str(lib_path), db=lib_path, until="5 articles")
+    assert (code, after) == (0, "")
+    assert "European Central Bank Holds Rates" in out

@@ -1,0 +1,329 @@
+"""The `gloss` subcommands: thin click commands over `store.Library`, loaded by `tui.cli`
+only when a subcommand (or an option such as --help) is given.
+
+Errors are one line on stderr with a non-zero exit; every listing takes `--json`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from store.errors import QueryError
+from store.models import Article
+from store.paths import default_db_path
+from store.sanitize import clean_line
+from tui.cli import run_app
+from tui.cli_base import (
+    article_arg,
+    damaged,
+    emit,
+    fail,
+    json_option,
+    library,
+    out,
+    summary_line,
+)
+from tui.render import print_article, print_hits
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="GLOSS_DB",
+    help="Library file (default: $GLOSS_DB, else the user data folder).",
+)
+@click.version_option(package_name="gloss")
+@click.pass_context
+def cli(ctx: click.Context, db_path: Path | None) -> None:
+    """gloss: a terminal news reader for people who read closely."""
+    ctx.obj = db_path or default_db_path()
+    if ctx.invoked_subcommand is None:
+        run_app(ctx.obj)
+
+
+# -- import and analysis --------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--jobs", "-j", default=0, help="spaCy processes (default: all cores for 200+ articles)."
+)
+@json_option
+@click.pass_context
+def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: bool) -> None:
+    """Import article files (.txt, .md, .html), folders of them, and web pages (URLs)."""
+    from store.fetch import is_url
+    from tui.progress import progress_bar
+
+    urls = [p for p in paths if is_url(p)]
+    files = [Path(p) for p in paths if not is_url(p)]
+    with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
+        report = lib.import_paths(files, progress=progress, jobs=max(0, jobs))
+        if urls:
+            from store.feeds import import_urls
+
+            pages = import_urls(lib, urls, progress=progress)
+            report.results += pages.results
+            report.warnings += [w for w in pages.warnings if w not in report.warnings]
+    for warning in report.warnings:
+        click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
+    if as_json:
+        emit(report.to_json())
+    else:
+        for r in report.results:
+            what = {"imported": "imported", "present": "already in library", "failed": "failed"}
+            line = f"{what[r.status]:<18} {r.path}"
+            if r.status == "failed":
+                line += f": {r.reason}"
+            elif r.article_id:
+                line += f"  {r.article_id[:8]}  {r.title}"
+                if r.status == "imported" and r.reason:
+                    line += f" ({r.reason})"
+            out(line)
+        out(
+            f"{report.count('imported')} imported, {report.count('present')} already present, "
+            f"{report.count('failed')} failed"
+            + (f", {report.skipped} other files skipped" if report.skipped else "")
+        )
+    if report.count("failed"):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--all", "all_articles", is_flag=True, help="Re-analyse every article.")
+@json_option
+@click.pass_context
+def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
+    """Compute entities for articles imported without them (or all, with --all)."""
+    from tui.progress import progress_bar
+
+    with library(ctx) as lib, progress_bar("Analysing", enabled=not as_json) as progress:
+        count, warning = lib.reanalyze(all_articles, progress)
+    if warning:
+        fail(warning)
+    if as_json:
+        emit({"analysed": count})
+    else:
+        out(f"{count} articles analysed")
+
+
+# -- listing and reading --------------------------------------------------------------------
+
+
+@cli.command("list")
+@click.option("--tag", help="Only articles with this tag (or a tag nested under it).")
+@click.option("--unread", is_flag=True, help="Only unread articles.")
+@click.option("--starred", is_flag=True, help="Only starred articles.")
+@click.option("--annotated", is_flag=True, help="Only articles with notes or highlights.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many.")
+@json_option
+@click.pass_context
+def list_cmd(ctx: click.Context, tag: str | None, unread: bool, starred: bool, annotated: bool,
+             limit: int | None, as_json: bool) -> None:  # fmt: skip
+    """List articles, newest import first."""
+    with library(ctx) as lib:
+        rows = lib.list_articles(tag=tag, unread=unread, starred=starred, annotated=annotated,
+                                 limit=limit)  # fmt: skip
+    if as_json:
+        emit([a.to_json() for a in rows])
+    else:
+        for a in rows:
+            out(summary_line(a))
+
+
+@cli.command()
+@click.argument("article")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, article: str, as_json: bool) -> None:
+    """Show an article with its entities (colour on a terminal) and notes."""
+    with library(ctx) as lib:
+        a: Article = lib.get_article(article_arg(lib, article))
+    if as_json:
+        emit(a.to_json())
+    else:
+        print_article(a)
+
+
+@cli.command()
+@click.argument("article", required=False)
+@click.option("--label", help="Only entities with this label (PERSON, ORG, GPE, ...).")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option
+@click.pass_context
+def entities(ctx: click.Context, article: str | None, label: str | None, limit: int,
+             as_json: bool) -> None:  # fmt: skip
+    """Named entities of one article, or the most mentioned in the library."""
+    with library(ctx) as lib:
+        aid = article_arg(lib, article) if article else None
+        rows = lib.entities(aid, label, limit)
+    if as_json:
+        emit([e.to_json() for e in rows])
+    else:
+        for e in rows:
+            where = f"  in {e.articles} articles" if aid is None else ""
+            out(f"{e.count:>5}  {e.label:<12} {e.text}{where}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("words", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@json_option
+@click.pass_context
+def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Search articles, notes, quotes, tags and entities (see the README for the language)."""
+    text = " ".join(words)  # `gloss search putin summit` == `gloss search "putin summit"`
+    with library(ctx) as lib:
+        try:
+            hits = lib.search(text, limit)
+        except QueryError as exc:
+            fail(f"bad query: {exc}", 2)
+    if as_json:
+        emit([h.to_json() for h in hits])
+    else:
+        print_hits(hits)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_context
+def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
+    """Sync with a folder (Syncthing, Dropbox, USB stick) or with another library file."""
+    with library(ctx) as lib:
+        report = lib.sync(path)
+    if as_json:
+        emit(report.to_json())
+    else:
+        for message in report.messages:
+            out(message)
+        for p in report.peers:
+            name = Path(p.path).name
+            if p.skipped:
+                out(f"skipped  {name}: {p.skipped}")
+            elif p.unchanged:
+                out(f"unchanged {name} since the last sync")
+            else:
+                extra = f", {p.refused} unsafe facts refused" if p.refused else ""
+                out(f"merged   {name}: {p.received} facts received, {p.sent} sent{extra}")
+        if report.published:
+            state = "is up to date" if report.up_to_date else "written"
+            out(f"published {report.published} ({state})")
+        if report.conflicts:
+            out(f"{report.conflicts} notes in conflict: see `gloss notes --conflicts`")
+    if any(p.skipped for p in report.peers):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json", "w3c", "csv"]),
+    default="markdown", show_default=True,
+)  # fmt: skip
+@click.option("--query", "-q", help="Only articles matching this search query.")
+@click.option("--tag", help="Only articles with this tag (or one nested under it).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path),
+    help="File to write; for markdown, a folder gets one file per article.",
+)  # fmt: skip
+@click.pass_context
+def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
+           output: Path | None) -> None:  # fmt: skip
+    """Export notes and highlights: Markdown, gloss JSON, W3C Web Annotation, or CSV."""
+    from store import export as ex
+
+    with library(ctx) as lib:
+        try:
+            ids = ex.select(lib, query, tag)
+        except QueryError as exc:
+            fail(f"bad query: {exc}", 2)
+        if fmt == "markdown":
+            docs = [(ex.slug(a), ex.to_markdown(a)) for a in map(lib.get_article, ids)]
+            if output is not None and output.suffix.lower() != ".md":
+                output.mkdir(parents=True, exist_ok=True)
+                for name, text in docs:
+                    (output / f"{name}.md").write_text(text, encoding="utf-8")
+                out(f"wrote {len(docs)} files to {output}")
+                return
+            text = "\n".join(doc for _, doc in docs)
+        elif fmt == "csv":
+            text = ex.to_csv(lib, ids)
+        else:
+            data = ex.to_json(lib, ids) if fmt == "json" else ex.to_w3c(lib, ids)
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}")
+        out(f"wrote {output}")
+
+
+@cli.command("import-annotations")
+@click.argument("path", type=click.Path(path_type=Path))
+@json_option
+@click.pass_context
+def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
+    """Import notes from gloss JSON or W3C Web Annotation JSON-LD."""
+    from store.annotations_io import import_file
+
+    with library(ctx) as lib:
+        report = import_file(lib, path)
+    if as_json:
+        emit(report.to_json())
+    else:
+        out(
+            f"{report.attached} attached, {report.present} already present, "
+            f"{report.orphaned} orphaned (quote not found), {len(report.missing)} for articles "
+            f"not in the library, {len(report.rejected)} rejected"
+        )
+        for why in report.rejected[:20]:
+            out(f"  rejected: {why}")
+    if report.rejected:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--full", is_flag=True, help="Run the slower, complete integrity_check.")
+@click.pass_context
+def check(ctx: click.Context, full: bool) -> None:
+    """Check the library file for damage (SQLite's quick_check, or integrity_check)."""
+    with library(ctx) as lib:
+        pragma = "integrity_check" if full else "quick_check"
+        rows = [r[0] for r in lib.conn.execute(f"PRAGMA {pragma}")]
+    if rows == ["ok"]:
+        out(f"{lib.path}: ok")
+        return
+    for row in rows[:20]:
+        out(f"{lib.path}: {row}")
+    fail(damaged(lib.path, sqlite3.DatabaseError(f"{len(rows)} problems found")))
+
+
+# the feed and annotation commands, in modules of their own
+from tui import cli_feeds, cli_notes  # noqa: E402
+
+cli_feeds.register(cli)
+cli_notes.register(cli)
+
+
+def run() -> None:
+    """Run the command tree; click's own failures (usage, --help, --version) end here."""
+    try:
+        cli.main(standalone_mode=False, prog_name="gloss")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        fail("aborted", 130)
