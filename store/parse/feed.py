@@ -1,8 +1,9 @@
 """RSS and Atom documents (through feedparser) and their entries as articles.
 
-feedparser reads the bytes (never a URL: it would fetch it itself); an entry's HTML (its
-content, else its summary) becomes plain text through trafilatura and the same sanitising
-as every import. Full pages for short entries are fetched elsewhere (store.refresh).
+feedparser reads the bytes as served (never a URL: it would fetch it itself) and decides
+their encoding; gloss cleans the strings it returns. An entry's HTML (its content, else
+its summary) becomes plain text through trafilatura and the same sanitising as every
+import. Full pages for short entries are fetched elsewhere (store.refresh).
 """
 
 from __future__ import annotations
@@ -18,22 +19,35 @@ from urllib.parse import urljoin
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
 from store.parse.markdown import parse_body
-from store.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup, has_unsafe
+from store.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+UNTITLED = "(untitled)"
+# Charsets that name no byte order: the document's BOM or its first bytes tell it.
+_NO_BYTE_ORDER = {"utf-16", "utf16", "utf_16", "u16", "ucs-2", "csunicode", "unicode",
+                  "iso-10646-ucs-2", "utf-32", "utf32", "utf_32", "u32", "ucs-4", "csucs4",
+                  "iso-10646-ucs-4"}  # fmt: skip
 
 
 @dataclass
 class Entry:
     """One feed entry as published: its HTML is untrusted and not yet cleaned."""
 
-    guid: str  # the entry's id, else its link, else a hash of its title and date
+    guid: str  # the entry's id, else its link, else a hash (see _numbered)
     link: str | None
     title: str
     author: str | None
     published: str | None
-    html: str  # content when the feed has it, else the summary
+    html: str  # content when the feed has it, else the summary (control references gone)
     words: int  # words of text in `html`
+    feed: str = ""  # the feed's title, for an entry without one of its own
+    hashed: bool = False  # the guid is a hash of the entry (it has no id and no link)
+
+    def label(self) -> str:
+        """How the report names the entry: its link, its title, else its date."""
+        if self.link or self.title:
+            return repr(self.link or self.title)
+        return f"an entry of {self.published[:10]}" if self.published else "an entry"
 
 
 @dataclass
@@ -47,40 +61,70 @@ class FeedDoc:
 
 
 def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedDoc:
-    """Parse feed bytes; ImportFailed (one line) when they are not a usable feed."""
+    """Parse feed bytes; ImportFailed (one line) only when feedparser reads nothing of a
+    feed from them (no title and no entries)."""
     import feedparser
 
-    headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    body = _precleaned(body)
+    text, notice = _decoded(body, content_type)
+    data = clean_markup(text).encode("utf-8") if text is not None else body
+    kind = "application/xml; charset=utf-8" if text is not None else _xml_type(content_type)
+    headers = {"content-location": url, "content-type": kind}
     try:
-        doc = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+        doc = feedparser.parse(data, response_headers=headers, sanitize_html=True)
     except Exception as exc:  # feedparser is lenient, but its parsers can still raise
         raise ImportFailed(f"malformed feed ({type(exc).__name__})") from None
-    entries = [e for e in (_entry(raw) for raw in doc.entries) if e is not None]
-    if not doc.version and not entries:
+    feed = doc.get("feed") or {}
+    title = _plain(feed.get("title", ""), feed.get("title_detail", {}).get("type"))
+    entries = [_entry(raw, title) for raw in doc.get("entries") or []]
+    _numbered(entries)
+    broken = bool(doc.get("bozo"))
+    if not doc.get("version") and not entries:
         if _looks_html(body, content_type):
             raise ImportFailed("not a feed: the URL gives an HTML page")
-        reason = _bozo(doc)
+        reason = _bozo(doc) if broken else ""
         raise ImportFailed(f"not a feed ({reason})" if reason else "not a feed")
-    if doc.bozo and not entries:
+    if broken and not entries and not title:
         raise ImportFailed(f"malformed feed ({_bozo(doc) or 'unreadable XML'})")
-    feed = doc.feed
-    title = _plain(feed.get("title", ""), feed.get("title_detail", {}).get("type")) or url
-    warning = f"recovered from malformed XML ({_bozo(doc)})" if doc.bozo else None
-    return FeedDoc(title, clean_meta(feed.get("link")), entries, warning)
+    warning = f"recovered from malformed XML ({_bozo(doc)})" if broken else notice
+    return FeedDoc(title or url, clean_meta(feed.get("link")), entries, warning)
 
 
-def _precleaned(body: bytes) -> bytes:
-    """A UTF-8 feed with escape sequences or control characters (which XML forbids, so the
-    strict parser would give up) is cleaned before parsing: sequences go whole, as in every
-    import, instead of leaving "[2J" behind. Other encodings are cleaned after parsing."""
+def _decoded(body: bytes, content_type: str) -> tuple[str | None, str | None]:
+    """The document as text, in the encoding feedparser chooses (the server's charset, the
+    byte-order mark, the XML declaration, then its guesses), and a notice when that is not
+    the declared one. None when nothing decodes it: feedparser then has the bytes.
+
+    Decoding first lets control characters go from the text, before the XML parser sees
+    them (it refuses them, and feedparser's lenient parser reads C1 controls as cp1252,
+    leaving "›2J" of an escape sequence); cleaning undecoded bytes would break UTF-16."""
+    from feedparser.encodings import convert_to_utf8
+
+    found: dict = {}
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body
-    if not has_unsafe(text) and "&#" not in text:
-        return body
-    return clean_markup(text).encode("utf-8")
+        utf8 = convert_to_utf8({"content-type": _xml_type(content_type)}, body, found)
+    except Exception:  # its decoders can raise on strange declarations
+        return None, None
+    if not found.get("encoding"):
+        return None, None
+    notice = None
+    if found.get("bozo"):  # the declared encoding failed; feedparser found another
+        notice = f"character encoding: {clean_line(str(found.get('bozo_exception')))[:200]}"
+    return utf8.decode("utf-8", "replace"), notice
+
+
+def _xml_type(content_type: str) -> str:
+    """The Content-Type to give feedparser: the server's charset, as an XML type.
+
+    feedparser follows RFC 3023, where text/xml (and any text/*) without a charset is
+    US-ASCII, whatever the document declares: a UTF-16 feed served as text/xml, as most
+    are, cannot be read. RFC 7303, which replaced it, reads every XML type alike: the
+    charset, else the byte-order mark, else the XML declaration.
+    """
+    m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.I)
+    charset = m.group(1) if m else ""
+    if charset.lower() in _NO_BYTE_ORDER:
+        charset = ""
+    return "application/xml" + (f"; charset={charset}" if charset else "")
 
 
 def _bozo(doc: object) -> str:
@@ -96,7 +140,7 @@ def _looks_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
 
 
-def _entry(raw: dict) -> Entry | None:
+def _entry(raw: dict, feed_title: str) -> Entry:
     link = raw.get("link") or None
     title_type = raw.get("title_detail", {}).get("type")
     title = _plain(raw.get("title", ""), title_type)
@@ -105,11 +149,12 @@ def _entry(raw: dict) -> Entry | None:
     summary = raw.get("summary", "") or ""
     if len(summary) > len(html):  # many feeds put the whole article in <description>
         html = summary
+    html = clean_markup(html)  # a control character (or a reference to one) makes lxml
+    # drop the whole tree, and must not reach the text
     published = _date(raw.get("published_parsed") or raw.get("updated_parsed"))
     guid = clean_line(raw.get("id") or "") or clean_line(link or "")
-    if not guid:
-        if not title and not html:
-            return None
+    hashed = not guid
+    if hashed:  # the hash gloss has always used, so entries stored before keep their guid
         digest = hashlib.sha256(f"{title}\x1f{published}\x1f{html}".encode()).hexdigest()
         guid = f"sha256:{digest[:32]}"
     return Entry(
@@ -120,7 +165,22 @@ def _entry(raw: dict) -> Entry | None:
         published=published,
         html=html,
         words=len(_plain(html, "text/html").split()),
+        feed=feed_title,
+        hashed=hashed,
     )
+
+
+def _numbered(entries: list[Entry]) -> None:
+    """Entries without an id or a link that are alike in title, date and text are still
+    separate entries (one notice posted twice): the second gets ":2" after the hash, the
+    third ":3". Counting by occurrence keeps each guid on the next refresh, and a new copy
+    of a notice is one new entry, wherever the feed puts it."""
+    seen: dict[str, int] = {}
+    for entry in entries:
+        if entry.hashed:
+            seen[entry.guid] = n = seen.get(entry.guid, 0) + 1
+            if n > 1:
+                entry.guid = f"{entry.guid}:{n}"
 
 
 _EMAIL_NAME = re.compile(r"^\s*[^\s@()]+@[^\s()]+\s*\((.+)\)\s*$")
@@ -174,17 +234,39 @@ def _plain(value: str, kind: str | None) -> str:
 
 def entry_article(entry: Entry, page: Parsed | None = None) -> Parsed:
     """The article for an entry: the extracted page when given, else the entry's own text.
-    The feed's title, author and date win over the page's; the link is the source."""
+    The feed's title, author and date win over the page's; the link is the source. An
+    entry with no title, whose text has no heading either, is titled from its text, its
+    feed and its date ("Pontoon C is closed until Friday. — Harbour Notices, 2026-03-12"):
+    the feed and date keep apart notices of the same text on other days or other feeds."""
     parsed = page if page is not None else html_fragment(entry.html, entry.title)
     parsed.title = entry.title or parsed.title
+    if parsed.title == UNTITLED:
+        parsed.title = made_title(parsed.text, entry.feed, entry.published)
     parsed.byline = entry.author or parsed.byline
     parsed.published = entry.published or parsed.published
     parsed.url = entry.link or parsed.url
     return parsed
 
 
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+
+
+def made_title(text: str, feed: str, published: str | None) -> str:
+    """A title for untitled text: its first sentence (at most 80 characters, else cut at
+    a word), then the feed and the date."""
+    first = clean_line(text.split("\n", 1)[0])
+    end = _SENTENCE_END.search(first)
+    if end and end.end() <= 100:
+        first = first[: end.end()]
+    elif len(first) > 80:
+        first = first[:80].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    where = ", ".join(p for p in (clean_line(feed), (published or "")[:10]) if p)
+    return f"{first} — {where}" if where else first
+
+
 def html_fragment(html: str, title: str) -> Parsed:
-    """Plain, sanitised text of an HTML fragment (an entry's content), keeping headings."""
+    """Plain, sanitised text of an HTML fragment (an entry's content), keeping headings.
+    Titled UNTITLED when neither `title` nor a heading gives a title."""
     import trafilatura
 
     title = clean_line(title)
@@ -208,7 +290,7 @@ def html_fragment(html: str, title: str) -> Parsed:
                 builder.paragraph(para)
     if not builder.paragraphs and title:
         builder.paragraph(title)  # a title-only entry (a link post): the title is its text
-    return builder.build(title or "(untitled)")
+    return builder.build(title or UNTITLED)
 
 
 class _Alternates(HTMLParser):
