@@ -176,6 +176,29 @@ def add_feed(
     return get_feed(lib, fid), new
 
 
+def add_feeds(
+    lib: Library, items: Sequence[tuple[str, str | None, Iterable[str]]]
+) -> list[tuple[Feed | None, bool, str | None]]:
+    """add_feed for many (url, title, tags) in one transaction (an OPML import): for each,
+    (the feed, True if newly subscribed, None) or (None, False, why it was refused)."""
+    checked: list[tuple[str, str, str | None, list[str]] | str] = []
+    for url, title, tags in items:
+        try:
+            url = check_url(url)
+            checked.append((feed_id(url), url, title, [normalise_tag(t) for t in tags]))
+        except GlossError as exc:
+            checked.append(str(exc))
+    news: list[bool] = []
+    with lib.write() as conn:
+        for item in checked:
+            news.append(not isinstance(item, str) and _apply(lib, conn, *item))
+    by_id = {f.id: f for f in list_feeds(lib, include_unsubscribed=True)}
+    return [
+        (None, False, item) if isinstance(item, str) else (by_id[item[0]], new, None)
+        for item, new in zip(checked, news, strict=True)
+    ]
+
+
 def _apply(
     lib: Library,
     conn: sqlite3.Connection,

@@ -3,6 +3,8 @@
 A feed's first tag is its folder (nested by '/'); every tag is also listed in the outline's
 `category` attribute, so import → export → import keeps feeds with several tags intact.
 Folders and categories from other readers become tags, made acceptable where needed.
+Bounded: the file's size, the number of feeds, and folder depth (deeper folders are
+flattened into their ancestor at MAX_FOLDERS levels: the feeds are kept, the user told).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from store.sanitize import MAX_FILE_BYTES, clean_line, normalise_tag
 if TYPE_CHECKING:
     from store.feeds import Feed
     from store.library import Library
+
+# No reader nests folders this deep; a deeper path is a broken or hostile file, and its
+# feeds are still worth subscribing to.
+MAX_FOLDERS = 8
+MAX_FEEDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class OpmlReport:
 def read_opml(data: bytes) -> tuple[list[Outline], list[str]]:
     """The feed outlines of an OPML document, and warnings; ImportFailed if unreadable."""
     if len(data) > MAX_FILE_BYTES:
-        raise ImportFailed(f"too large ({len(data):,} bytes; the limit is {MAX_FILE_BYTES:,})")
+        raise ImportFailed(f"too large (more than {MAX_FILE_BYTES:,} bytes, the limit)")
     if b"<!ENTITY" in data:
         raise ImportFailed("OPML with entity declarations is not accepted")
     try:
@@ -59,25 +66,43 @@ def read_opml(data: bytes) -> tuple[list[Outline], list[str]]:
     found: list[Outline] = []
     warnings: list[str] = []
     if body is not None:
-        _walk(body, (), found, warnings)
+        _walk(body, found, warnings)
+    if len(found) > MAX_FEEDS:
+        raise ImportFailed(f"too many feeds ({len(found):,}; the limit is {MAX_FEEDS:,})")
     return found, warnings
 
 
-def _walk(node: ET.Element, folder: tuple[str, ...], found: list, warnings: list) -> None:
-    for child in node:
-        if child.tag.lower() != "outline":
-            continue
-        attrs = {k.lower(): v for k, v in child.attrib.items()}
-        name = clean_line(attrs.get("title") or attrs.get("text") or "")
-        url = (attrs.get("xmlurl") or "").strip()
-        if not url:
-            _walk(child, (*folder, name) if name else folder, found, warnings)
-            continue
-        tags = {_as_tag("/".join(folder), warnings)} if folder else set()
-        for cat in (attrs.get("category") or "").split(","):
-            if cat.strip():
-                tags.add(_as_tag(cat, warnings))
-        found.append(Outline(url, name or None, tuple(sorted(t for t in tags if t))))
+def _walk(body: ET.Element, found: list[Outline], warnings: list[str]) -> None:
+    """Every feed outline under body, depth first, without recursion (a file can nest
+    outlines thousands deep); an outline with a feed URL is a feed, its children ignored."""
+    stack: list[tuple[ET.Element, tuple[str, ...]]] = [(body, ())]
+    flattened = False
+    while stack:
+        node, folder = stack.pop()
+        children = []
+        for child in node:
+            if not isinstance(child.tag, str) or child.tag.lower() != "outline":
+                continue
+            attrs = {k.lower(): v for k, v in child.attrib.items()}
+            name = clean_line(attrs.get("title") or attrs.get("text") or "")
+            url = (attrs.get("xmlurl") or "").strip()
+            if not url:
+                inner = (*folder, name) if name else folder
+                if len(inner) > MAX_FOLDERS:
+                    inner, flattened = folder, True
+                children.append((child, inner))
+                continue
+            tags = {_as_tag("/".join(folder), warnings)} if folder else set()
+            for cat in (attrs.get("category") or "").split(","):
+                if cat.strip():
+                    tags.add(_as_tag(cat, warnings))
+            found.append(Outline(url, name or None, tuple(sorted(t for t in tags if t))))
+        stack.extend(reversed(children))  # document order
+    if flattened:
+        warnings.append(
+            f"folders nested deeper than {MAX_FOLDERS} levels: their feeds are tagged with"
+            f" the first {MAX_FOLDERS}"
+        )
 
 
 def _as_tag(name: str, warnings: list[str]) -> str:
@@ -92,21 +117,23 @@ def _as_tag(name: str, warnings: list[str]) -> str:
 
 def import_opml(lib: Library, path: Path) -> OpmlReport:
     """Subscribe to every feed of an OPML file (without fetching; refresh fetches)."""
-    from store.feeds import add_feed
+    from store.feeds import add_feeds
 
     try:
-        data = path.read_bytes()
+        if path.is_dir() or (path.exists() and not path.is_file()):
+            raise ImportFailed(f"cannot read {path}: not a regular file")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
     outlines, warnings = read_opml(data)
     report = OpmlReport(skipped=warnings)
-    for o in outlines:
-        try:
-            feed, new = add_feed(lib, o.url, o.title, o.tags)
-        except GlossError as exc:
-            report.skipped.append(f"{clean_line(o.url)[:200]}: {exc}")
-            continue
-        (report.added if new else report.present).append(feed)
+    done = add_feeds(lib, [(o.url, o.title, o.tags) for o in outlines])
+    for o, (feed, new, error) in zip(outlines, done, strict=True):
+        if feed is None:
+            report.skipped.append(f"{clean_line(o.url)[:200]}: {error}")
+        else:
+            (report.added if new else report.present).append(feed)
     return report
 
 
