@@ -1,7 +1,8 @@
 """Resolving a note edited on two devices while offline: its versions side by side.
 
 Keep one version (1-9, or its button) or write a merged text (m, then ctrl+s). Either way the
-reader saves it with `Library.edit_note`, whose revision supersedes every head. Versions are
+resolver commits it through the reader's `save` (`Library.edit_note`, whose revision supersedes
+every head) and closes only once it is in the library, as the note editor does. Versions are
 stored text from any device: they are shown as plain `Content`, never as markup.
 """
 
@@ -12,12 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from store.models import Note
 from tui.screens import DIALOGS_CSS
-from tui.screens.modals import QUOTE_CHARS
+from tui.screens.modals import QUOTE_CHARS, SaveNote, SavingDialog
 
 
 def merged_draft(versions: tuple[str, ...]) -> str:
@@ -25,8 +25,10 @@ def merged_draft(versions: tuple[str, ...]) -> str:
     return "\n\n".join(v for v in versions if v.strip())
 
 
-class ConflictResolver(ModalScreen[str | None]):
-    """Dismissed with the body to keep (a version or a merged text), or None."""
+class ConflictResolver(SavingDialog):
+    """Keep a version or save a merged text; the resolver closes once `save` has committed it
+    (a refused write keeps the text and says why). esc and ctrl+q ask before dropping an
+    edited merge text. Dismissed with the body saved, or None."""
 
     CSS_PATH = DIALOGS_CSS
 
@@ -38,10 +40,15 @@ class ConflictResolver(ModalScreen[str | None]):
         Binding("escape", "cancel", "Back / cancel", priority=True),
     ]
 
-    def __init__(self, note: Note) -> None:
-        super().__init__()
+    def __init__(self, note: Note, *, save: SaveNote | None = None) -> None:
+        """`save` commits the body chosen. Without it the resolver closes at once and the
+        caller saves what it is dismissed with (the old way, lost if the app is killed then:
+        kept only until the reader passes `save`)."""
+        super().__init__(save or (lambda body: True))
+        self._closes_first = save is None
         self.note = note
         self.versions = note.versions
+        self.draft = merged_draft(self.versions)
         self.merging = False
         """True while the merged text is being written."""
 
@@ -70,14 +77,19 @@ class ConflictResolver(ModalScreen[str | None]):
                     yield Button(f"Keep version {i}", id=f"keep-{i}", variant="primary")
             with Vertical(id="merge"):
                 yield Label(Content.styled("Merged text", "bold"))
-                yield TextArea(merged_draft(self.versions), id="merged", soft_wrap=True)
+                yield TextArea(self.draft, id="merged", soft_wrap=True)
             with Horizontal(classes="buttons"):
                 yield Button("Write merged text", id="write")
                 yield Button("Save merged text", id="save", variant="success")
                 yield Button("Cancel", id="cancel")
+            error = Static("", id="conflict-error", classes="error")
+            error.display = False
+            yield error
             yield Label(self._hint(), id="hint")
 
     def _hint(self) -> Content:
+        if self.saving:
+            return Content.styled("saving…", "dim")
         if self.merging:
             return Content.styled("ctrl+s save the merged text · esc back to the versions", "dim")
         keys = "1" if len(self.versions) == 1 else f"1-{min(9, len(self.versions))}"
@@ -100,7 +112,27 @@ class ConflictResolver(ModalScreen[str | None]):
             self.query_one("#keep-1", Button).focus()
         self.refresh_bindings()
 
+    @property
+    def edited(self) -> bool:
+        return self.query_one(TextArea).text != self.draft
+
+    def _set_saving(self, on: bool, error: str = "") -> None:
+        self.saving = on
+        self.query_one(TextArea).read_only = on
+        for button in self.query(Button):
+            button.disabled = on
+        shown = self.query_one("#conflict-error", Static)
+        shown.update(Content(error))
+        shown.display = bool(error)
+        self.query_one("#hint", Label).update(self._hint())
+        if not on:  # disabled buttons lost the focus
+            focus = self.query_one(TextArea) if self.merging else self.query_one("#keep-1")
+            focus.focus()
+        self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.saving:
+            return action not in ("keep", "merge", "save", "cancel")
         if action == "keep":
             return not self.merging and int(parameters[0]) <= len(self.versions)  # type: ignore[call-overload]
         if action == "merge":
@@ -110,23 +142,26 @@ class ConflictResolver(ModalScreen[str | None]):
         return True
 
     def action_keep(self, index: int) -> None:
-        self.dismiss(self.versions[index - 1])
+        self._resolve(self.versions[index - 1])
 
     def action_merge(self) -> None:
         self._set_merging(True)
 
     def action_save(self) -> None:
-        body = self.query_one(TextArea).text
-        if not body.strip() and self.note.anchor is None and self.note.orphan is None:
-            self.notify("A note on the whole article needs some text.", severity="warning")
+        self._resolve(self.query_one(TextArea).text)  # the library refuses an empty article note
+
+    def _resolve(self, body: str) -> None:
+        if self._closes_first:
+            self.dismiss(body)
             return
-        self.dismiss(body)
+        self._set_saving(True)
+        self._save(body)
 
     def action_cancel(self) -> None:
         if self.merging:
             self._set_merging(False)
         else:
-            self.dismiss(None)
+            self._close()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -139,4 +174,4 @@ class ConflictResolver(ModalScreen[str | None]):
         elif button == "save":
             self.action_save()
         elif button == "cancel":
-            self.dismiss(None)
+            self._close()
