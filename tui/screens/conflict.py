@@ -40,12 +40,8 @@ class ConflictResolver(SavingDialog):
         Binding("escape", "cancel", "Back / cancel", priority=True),
     ]
 
-    def __init__(self, note: Note, *, save: SaveNote | None = None) -> None:
-        """`save` commits the body chosen. Without it the resolver closes at once and the
-        caller saves what it is dismissed with (the old way, lost if the app is killed then:
-        kept only until the reader passes `save`)."""
-        super().__init__(save or (lambda body: True))
-        self._closes_first = save is None
+    def __init__(self, note: Note, *, save: SaveNote) -> None:
+        super().__init__(save)
         self.note = note
         self.versions = note.versions
         self.draft = merged_draft(self.versions)
@@ -151,9 +147,6 @@ class ConflictResolver(SavingDialog):
         self._resolve(self.query_one(TextArea).text)  # the library refuses an empty article note
 
     def _resolve(self, body: str) -> None:
-        if self._closes_first:
-            self.dismiss(body)
-            return
         self._set_saving(True)
         self._save(body)
 

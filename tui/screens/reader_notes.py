@@ -153,13 +153,21 @@ class Annotating:
         self._resolve(note)
 
     def _resolve(self, note: Note) -> None:
-        def chosen(body: str | None) -> None:
+        """Open the resolver. The version kept or the text merged is committed in the
+        resolver's worker, and the resolver closes only once it is in the library."""
+        article_id = note.article_id
+
+        def save(body: str) -> bool:  # in the resolver's worker thread
+            self.commit(article_id, lambda lib, aid: lib.edit_note(note.id, body))
+            return True
+
+        def closed(body: str | None) -> None:
             if body is not None:
-                self._edit(lambda lib, aid: lib.edit_note(note.id, body), "Conflict resolved.")
+                self._committed(article_id, "Conflict resolved.")
 
         from tui.screens.conflict import ConflictResolver
 
-        self.app.push_screen(ConflictResolver(note), chosen)
+        self.app.push_screen(ConflictResolver(note, save=save), closed)
 
     def on_notes_panel_delete(self, event: NotesPanel.Delete) -> None:
         note: Note = event.note
