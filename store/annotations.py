@@ -122,6 +122,7 @@ class Annotations:
         body: str,
         deleted: bool,
     ) -> None:
+        rev_id = new_id()
         with self.write() as conn:
             a = anchor
             placed = a is not None and a.start >= 0  # an orphan keeps its quote, not a place
@@ -130,30 +131,31 @@ class Annotations:
                 " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    new_id(), note_id, json.dumps(sorted(parents)), article_id,
+                    rev_id, note_id, json.dumps(sorted(parents)), article_id,
                     a.start if placed else None, a.end if placed else None,  # type: ignore[union-attr]
                     a.exact if a else None,
                     a.prefix if a else None, a.suffix if a else None, body, int(deleted),
                     self.stamp(conn), self.device_id,
                 ),
             )  # fmt: skip
-            state.rebuild(conn, [article_id])
+            state.note_revised(conn, note_id, rev_id)  # this note only, not the article
 
     # -- scalar state: read, starred, tags -----------------------------------------------------
 
     def _set(self, article_id: str, changes: dict[str, int]) -> None:
         self._text(article_id)  # NotFound for an unknown article
         with self.write() as conn:
-            current = state.latest_events(conn, article_id)
+            changed = []
             for field, value in changes.items():
-                if current.get(field, 0) == value:
+                if state.field_value(conn, article_id, field) == value:
                     continue  # no event for a change that changes nothing
                 conn.execute(
                     "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (new_id(), article_id, field, value, self.stamp(conn), self.device_id),
                 )
-            state.rebuild(conn, [article_id])
+                changed.append(field)
+            state.fields_changed(conn, article_id, changed)  # these fields only
 
     def set_read(self, article_id: str, read: bool = True) -> None:
         self._set(article_id, {"read": int(read)})
