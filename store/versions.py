@@ -38,10 +38,39 @@ def previous_version(conn: sqlite3.Connection, source: str, new_id: str) -> str 
     return row[0] if row else None
 
 
+Places = dict[str, "tuple[int, int] | None"]  # rev_id -> its place in the new text
+
+
+def plan_places(conn: sqlite3.Connection, old_id: str, new_text: str) -> Places:
+    """Where each current head of old_id's notes sits in new_text (None: orphaned). It only
+    reads, and anchoring a long quote takes time: call it before taking the write lock and
+    hand the result to `supersede`. A place depends only on the revision and the new text,
+    so it stays right whatever is written in between."""
+    places: Places = {}
+    for (heads,) in conn.execute("SELECT heads FROM notes WHERE article_id = ?", (old_id,)):
+        for head in json.loads(heads):
+            row = conn.execute(
+                "SELECT pos_start, pos_end, exact, prefix, suffix FROM note_revisions"
+                " WHERE rev_id = ?",
+                (head["rev"],),
+            ).fetchone()
+            if row is not None and row[2] is not None:
+                places[head["rev"]] = reanchor(_anchor(*row), new_text)
+    return places
+
+
+def _anchor(ps: int | None, pe: int | None, exact: str, prefix: str | None,
+            suffix: str | None) -> Anchor:  # fmt: skip
+    return Anchor(ps if ps is not None else -1, pe if pe is not None else -1, exact,
+                  prefix or "", suffix or "")  # fmt: skip
+
+
 def supersede(
-    conn: sqlite3.Connection, old_id: str, new_id: str, stamp: str, device: str
-) -> dict[str, int]:
-    """Link old → new and move notes and state; counts of moved, re-anchored, orphaned."""
+    conn: sqlite3.Connection, old_id: str, new_id: str, stamp: str, device: str,
+    places: Places | None = None,
+) -> dict[str, int]:  # fmt: skip
+    """Link old → new and move notes and state; counts of moved, re-anchored, orphaned.
+    `places` (from plan_places on new_id's text) spares re-anchoring under the write lock."""
     text = conn.execute("SELECT text FROM articles WHERE id = ?", (new_id,)).fetchone()[0]
     conn.execute(
         "INSERT OR IGNORE INTO article_versions (old_id, new_id, hlc, device) VALUES (?, ?, ?, ?)",
@@ -53,7 +82,7 @@ def supersede(
     ).fetchall()
     for note_id, heads in notes:
         for head in json.loads(heads):  # each head moves: a conflict stays a conflict
-            _move(conn, note_id, head["rev"], new_id, text, counts)
+            _move(conn, note_id, head["rev"], new_id, text, counts, places or {})
     for field, value in state.latest_events(conn, old_id).items():
         event = conn.execute(
             "SELECT hlc, device FROM events WHERE article_id = ? AND field = ?"
@@ -70,8 +99,9 @@ def supersede(
 
 
 def _move(
-    conn: sqlite3.Connection, note_id: str, rev: str, new_id: str, text: str, counts: dict
-) -> None:
+    conn: sqlite3.Connection, note_id: str, rev: str, new_id: str, text: str, counts: dict,
+    places: Places,
+) -> None:  # fmt: skip
     ps, pe, exact, prefix, suffix, body, hlc, device = conn.execute(
         "SELECT pos_start, pos_end, exact, prefix, suffix, body, hlc, device"
         " FROM note_revisions WHERE rev_id = ?",
@@ -80,9 +110,8 @@ def _move(
     place: tuple[int, int] | None = None
     new_anchor: Anchor | None = None
     if exact is not None:
-        old = Anchor(ps if ps is not None else -1, pe if pe is not None else -1, exact,
-                     prefix or "", suffix or "")  # fmt: skip
-        place = reanchor(old, text)
+        old = _anchor(ps, pe, exact, prefix, suffix)
+        place = places[rev] if rev in places else reanchor(old, text)
         new_anchor = Anchor.from_range(text, *place) if place else old
         counts["reanchored" if place else "orphaned"] += 1
     counts["moved"] += 1
