@@ -8,6 +8,8 @@ from store.errors import ImportFailed
 from store.models import Section
 from store.sanitize import check_length, clean, clean_line
 
+MAX_FALLBACK_TITLE = 120  # characters of the first line kept when it has to be the title
+
 
 @dataclass
 class Parsed:
@@ -55,15 +57,32 @@ class TextBuilder:
             start, end = self._add(text)
             self.sections.append(Section(text, start, end, level))
 
+    @property
+    def text(self) -> str:
+        """The text laid out so far."""
+        return "".join(self._parts)
+
+    def first_line(self) -> str:
+        """The text's first line, shortened to a title's length: the title of last resort."""
+        line = "".join(self._parts[:1]).split("\n", 1)[0].lstrip("•◦▪ ")
+        line = clean_line(line)
+        if len(line) > MAX_FALLBACK_TITLE:
+            cut = line[: MAX_FALLBACK_TITLE + 1].rsplit(" ", 1)[0][:MAX_FALLBACK_TITLE]
+            line = cut.rstrip(" ,;:–—-") + "…"
+        return line
+
     def build(self, title: str, **meta: object) -> Parsed:
+        """The Parsed article; with no title, the first line of its text is the title."""
         title = clean_line(title)
         text = "".join(self._parts)
-        if not title:
-            raise ImportFailed("no title found")
         if not text.strip():
             raise ImportFailed("no article text found")
+        warnings = list(meta.pop("warnings", None) or [])  # type: ignore[call-overload]
+        if not title:
+            title = self.first_line() or "(untitled)"
+            warnings.append("no title found; the first line of the text is the title")
         check_length(text)
-        return Parsed(title, text, self.sections, self.paragraphs, **meta)  # type: ignore[arg-type]
+        return Parsed(title, text, self.sections, self.paragraphs, warnings=warnings, **meta)  # type: ignore[arg-type]
 
 
 def clean_meta(value: object) -> str | None:

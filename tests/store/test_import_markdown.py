@@ -53,12 +53,18 @@ def test_title_from_first_heading_without_front_matter() -> None:
         ("---\ntitle: [unclosed\n---\nBody", "malformed front matter"),
         ("---\n- a list\n---\nBody", "front matter is not a mapping"),
         ("---\ntitle: T\n---\n", "no article text"),
-        ("Just text, no heading and no title.", "no title"),
     ],
 )
 def test_bad_markdown(raw: str, reason: str) -> None:
     with pytest.raises(ImportFailed, match=reason):
         parse_markdown(raw)
+
+
+def test_markdown_without_a_title_takes_its_first_line() -> None:
+    p = parse_markdown("Just text, no heading and no title.\n\nMore.")
+    assert p.title == "Just text, no heading and no title."
+    assert p.text == "Just text, no heading and no title.\n\nMore."
+    assert p.warnings == ["no title found; the first line of the text is the title"]
 
 
 def test_shipped_markdown_with_hash_sections(fresh_lib: Library, tmp_path: Path) -> None:
