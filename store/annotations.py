@@ -143,7 +143,11 @@ class Annotations:
     # -- scalar state: read, starred, tags -----------------------------------------------------
 
     def _set(self, article_id: str, changes: dict[str, int]) -> None:
-        self._text(article_id)  # NotFound for an unknown article
+        if (
+            self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
+            is None
+        ):
+            raise NotFound(f"no article with id {article_id!r}")
         with self.write() as conn:
             changed = []
             for field, value in changes.items():
