@@ -22,7 +22,8 @@ from store.models import ImportReport
 from store.paths import default_db_path
 from store.reading import Reading
 
-if TYPE_CHECKING:  # search is imported when first used: a faster start
+if TYPE_CHECKING:  # search and the clock are imported when first used: a faster start
+    from store.hlc import Stamp
     from store.search import Hit
 
 
@@ -151,17 +152,23 @@ class Library(Reading, Annotations):
         """The next clock stamp, persisted in the same transaction as the write using it."""
         from store import hlc  # imported with the first write: a faster start
 
+        stamp = hlc.tick(self.clock(), self.device_id)
+        self._set_meta(conn, "hlc", str(stamp))
+        return str(stamp)
+
+    def clock(self) -> Stamp | None:
+        """The last stamp this library issued (None before its first write); LibraryError
+        when the stored one cannot be read."""
+        from store.hlc import Stamp
+
         last = self.meta("hlc")
         try:
-            previous = hlc.Stamp.parse(last) if last else None
+            return Stamp.parse(last) if last else None
         except ValueError:
             raise LibraryError(
                 f"library {self.path} holds an unreadable clock stamp ({last[:40]!r});"
                 " restore it from a backup or a sync peer"
             ) from None
-        stamp = hlc.tick(previous, self.device_id)
-        self._set_meta(conn, "hlc", str(stamp))
-        return str(stamp)
 
     # -- ids ----------------------------------------------------------------------------------
 
