@@ -40,7 +40,7 @@ def parse_bytes(data: bytes, kind: str, name: str = "file") -> Parsed:
     if kind == "html":
         from store.parse.html import parse_html
 
-        return parse_html(raw)
+        return parse_html(raw, name=name)
     raise ImportFailed(f"unsupported file type {kind!r}")
 
 
