@@ -1,7 +1,8 @@
 """HTTP for feeds and web pages: httpx with bounds on everything a server controls.
 
 Only http and https; redirects followed by hand (at most `max_redirects`, loops named as
-such, every hop checked); a per-request timeout and an overall deadline; bodies streamed
+such, every hop checked); a per-request timeout, capped by the caller's deadline (a feed's
+whole refresh has one, so a host that never answers costs it that much at most); bodies streamed
 and cut off past `max_bytes` (after gzip decoding, so a small bomb cannot grow past it);
 conditional GET with ETag / Last-Modified. Every failure is a `FetchFailed` with a one-line
 reason. Nothing here touches the library, so it runs in any worker thread.
@@ -38,7 +39,23 @@ class Limits:
     timeout: float = 15.0  # seconds, per request (connect, each read) and overall
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
-    parallel: int = 4  # feeds (and pages) fetched at once
+    parallel: int = 4  # feeds fetched at once, and pages of each feed fetched at once
+    feed_time: float | None = None  # seconds for one feed's refresh, pages included
+
+    @property
+    def feed_budget(self) -> float:
+        """Seconds one feed's refresh may take in all: its fetch and its pages' fetches
+        (four request timeouts unless set: 60 s by default)."""
+        return self.feed_time if self.feed_time is not None else 4 * self.timeout
+
+
+class TimedOut(FetchFailed):
+    """A request that got no answer in time; `by_deadline` when the caller's deadline,
+    not the request's own timeout, cut it short."""
+
+    def __init__(self, message: str, by_deadline: bool = False) -> None:
+        super().__init__(message)
+        self.by_deadline = by_deadline
 
 
 @dataclass(frozen=True)
@@ -100,7 +117,8 @@ def client(limits: Limits) -> httpx.Client:
         timeout=httpx.Timeout(limits.timeout),
         follow_redirects=False,  # followed by hand, to bound and check every hop
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=max(4, limits.parallel * 2)),
+        # a page pool per feed, for `parallel` feeds at once, and the feeds' own fetches
+        limits=httpx.Limits(max_connections=max(4, limits.parallel * (limits.parallel + 1))),
     )
 
 
@@ -111,11 +129,16 @@ def fetch(
     accept: str = FEED_ACCEPT,
     etag: str | None = None,
     last_modified: str | None = None,
+    deadline: float | None = None,
 ) -> Fetched:
-    """GET url with bounded redirects, timeout and size; FetchFailed says why not."""
+    """GET url with bounded redirects, timeout and size; FetchFailed says why not.
+    `deadline` (a time.monotonic() value) cuts the request's timeout shorter."""
     import httpx
 
-    deadline = time.monotonic() + limits.timeout
+    end = time.monotonic() + limits.timeout
+    cut = deadline is not None and deadline < end
+    if cut:
+        end = deadline  # type: ignore[assignment]
     seen = {url}
     current = url
     headers = {"Accept": accept}
@@ -125,18 +148,27 @@ def fetch(
         headers["If-Modified-Since"] = last_modified
     try:
         for _ in range(limits.max_redirects + 1):
-            with http.stream("GET", current, headers=headers) as response:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise httpx.TimeoutException("no time left")
+            with http.stream("GET", current, headers=headers, timeout=left) as response:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     current = _next_hop(current, response.headers["location"], seen)
                     continue
-                return _read(response, current, limits, deadline)
+                return _read(response, current, limits, end)
         raise FetchFailed(f"too many redirects (more than {limits.max_redirects})")
     except httpx.TimeoutException:
-        raise FetchFailed(f"timed out after {limits.timeout:g} s") from None
+        raise _timed_out(limits, cut) from None
     except httpx.ConnectError as exc:
         raise FetchFailed(f"cannot connect ({_reason(exc)})") from None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"network error ({_reason(exc)})") from None
+
+
+def _timed_out(limits: Limits, cut: bool) -> TimedOut:
+    if cut:
+        return TimedOut("timed out: the time limit ran out", by_deadline=True)
+    return TimedOut(f"timed out after {limits.timeout:g} s")
 
 
 def _next_hop(current: str, location: str, seen: set[str]) -> str:
@@ -151,7 +183,9 @@ def _next_hop(current: str, location: str, seen: set[str]) -> str:
     return target
 
 
-def _read(response: httpx.Response, url: str, limits: Limits, deadline: float) -> Fetched:
+def _read(response: httpx.Response, url: str, limits: Limits, end: float) -> Fetched:
+    import httpx
+
     status = response.status_code
     meta = {
         "content_type": response.headers.get("content-type", ""),
@@ -173,8 +207,8 @@ def _read(response: httpx.Response, url: str, limits: Limits, deadline: float) -
         size += len(chunk)
         if size > cap:
             raise FetchFailed(f"too large (more than {cap:,} bytes; the limit is {cap:,} bytes)")
-        if time.monotonic() > deadline:
-            raise FetchFailed(f"timed out after {limits.timeout:g} s")
+        if time.monotonic() > end:  # a server that drips bytes: each read is in time
+            raise httpx.TimeoutException("too slow")
         chunks.append(chunk)
     return Fetched(url, status, b"".join(chunks), **meta)
 

@@ -2,24 +2,28 @@
 
 Feeds are fetched by a bounded pool of threads (conditional GET; a feed that fails is
 reported and never stops the others). An entry whose own text is short has its page
-fetched by a second pool and its main text extracted by trafilatura; when that fails the
-entry's own text is kept and the report says why. New entries become articles through the
-normal import path (`importer.store_new`: sanitised, content-hash ids, entities in batches),
-each written in one transaction with its `feed_entries` fact. Only the calling thread
-touches the library; the pools only fetch and parse.
+fetched by the feed's own small pool and its main text extracted by trafilatura; when that
+fails the entry's own text is kept and the report says why. Each feed has a time budget
+for all of it (Limits.feed_budget): past it, the remaining entries keep their own text, and
+a site that timed out once is not asked for its other pages. New entries become articles
+through the normal import path (`importer.store_new`: sanitised, content-hash ids,
+entities in batches), each written in one transaction with its `feed_entries` fact. Only
+the calling thread touches the library; the pools only fetch and parse.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from store import feeds as subs
 from store.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
-from store.fetch import PAGE_ACCEPT, Limits, check_url, client, decode_page, fetch
+from store.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
 from store.importer import Pending, enqueue, exists, known_id, store_new
 from store.models import FileResult, ImportReport
 
@@ -48,7 +52,9 @@ class FeedResult:
     present: int = 0  # entries already in the library (from this feed or elsewhere)
     full_text: int = 0  # new articles whose page was fetched and extracted
     kept_summary: int = 0  # new articles kept with the entry's own (short) text
-    skipped: int = 0  # entries that could not become an article
+    skipped: int = 0  # entries that could not become an article (nothing stored)
+    untitled: int = 0  # new articles whose entry had no title (titled from its text)
+    unlinked: int = 0  # new articles whose entry had no link (its text is all there is)
     error: str | None = None  # why the feed failed
     messages: list[str] = field(default_factory=list)  # per-entry notes, warnings
     articles: list[str] = field(default_factory=list)  # ids of the new articles
@@ -75,6 +81,9 @@ class RefreshReport:
             "present": self.total("present"),
             "full_text": self.total("full_text"),
             "kept_summary": self.total("kept_summary"),
+            "skipped": self.total("skipped"),
+            "untitled": self.total("untitled"),
+            "unlinked": self.total("unlinked"),
             "not_modified": sum(1 for f in self.feeds if f.status == "not-modified"),
             "failed": self.failed,
             "warnings": self.warnings,
@@ -89,7 +98,8 @@ class _Item:
     entry: Entry
     parsed: Parsed | None = None
     how: str = "content"  # "content" | "full_text" | "kept_summary"
-    note: str | None = None
+    note: str | None = None  # for the report: why kept with its own text, or why skipped
+    stored: bool = False  # it became a new article (a "kept" note is shown only then)
 
 
 @dataclass
@@ -162,14 +172,13 @@ def refresh(
     with (
         client(limits) as http,
         ThreadPoolExecutor(limits.parallel, thread_name_prefix="gloss-feed") as feed_pool,
-        ThreadPoolExecutor(limits.parallel, thread_name_prefix="gloss-page") as page_pool,
     ):
         futures: dict[Future[_Outcome], subs.Feed] = {}
         for feed in feeds:
             etag, modified = validators.get(feed.id, (None, None))
-            futures[
-                feed_pool.submit(_refresh_one, http, page_pool, feed, etag, modified, known, limits)
-            ] = feed
+            futures[feed_pool.submit(_refresh_one, http, feed, etag, modified, known, limits)] = (
+                feed
+            )
         for done, future in enumerate(as_completed(futures), start=1):
             feed = futures[future]
             outcomes[feed.id] = future.result()
@@ -191,17 +200,18 @@ def refresh(
 
 def _refresh_one(
     http: httpx.Client,
-    pages: ThreadPoolExecutor,
     feed: subs.Feed,
     etag: str | None,
     modified: str | None,
     known: set[tuple[str, str]],
     limits: Limits,
 ) -> _Outcome:
-    """Fetch and parse one feed and the pages of its new short entries (a worker thread)."""
+    """Fetch and parse one feed and the pages of its new short entries (a worker thread),
+    within the feed's time budget, which starts now (not while the feed waited its turn)."""
     out = _Outcome(FeedResult(feed.id, feed.url, feed.title))
+    deadline = time.monotonic() + limits.feed_budget
     try:
-        _fetch_feed(http, pages, feed, etag, modified, known, limits, out)
+        _fetch_feed(http, feed, etag, modified, known, limits, deadline, out)
     except GlossError as exc:
         out.result.status, out.result.error = "failed", str(exc)
     except Exception as exc:  # a bug or a library surprise: this feed fails, not the run
@@ -212,17 +222,17 @@ def _refresh_one(
 
 def _fetch_feed(
     http: httpx.Client,
-    pages: ThreadPoolExecutor,
     feed: subs.Feed,
     etag: str | None,
     modified: str | None,
     known: set[tuple[str, str]],
     limits: Limits,
+    deadline: float,
     out: _Outcome,
 ) -> None:
     from store.parse.feed import parse_feed
 
-    got = fetch(http, feed.url, limits, etag=etag, last_modified=modified)
+    got = fetch(http, feed.url, limits, etag=etag, last_modified=modified, deadline=deadline)
     out.etag, out.last_modified = got.etag or etag, got.last_modified or modified
     if got.not_modified:
         out.result.status = "not-modified"
@@ -238,50 +248,75 @@ def _fetch_feed(
             out.result.present += 1
         else:
             fresh.setdefault(entry.guid, entry)
-    jobs = [pages.submit(_item, http, entry, limits) for entry in fresh.values()]
-    out.items = [job.result() for job in jobs]
+    silent: set[str] = set()  # sites that timed out: their other pages are not asked for
+    # A pool per feed: a site that never answers holds this feed's threads, not the others'.
+    with ThreadPoolExecutor(limits.parallel, thread_name_prefix="gloss-page") as pages:
+        jobs = [
+            pages.submit(_item, http, entry, limits, deadline, silent) for entry in fresh.values()
+        ]
+        out.items = [job.result() for job in jobs]
 
 
-def _item(http: httpx.Client, entry: Entry, limits: Limits) -> _Item:
-    """An entry's article: its own text when long enough, else its page's main text."""
+def _item(
+    http: httpx.Client, entry: Entry, limits: Limits, deadline: float, silent: set[str]
+) -> _Item:
+    """An entry's article: its own text when long enough (or when it has no link), else
+    its page's main text, fetched unless the feed's time is up or the site went silent."""
     from store.parse.feed import entry_article
 
     item = _Item(entry)
-    if entry.words >= FULL_TEXT_WORDS:
+    if entry.words >= FULL_TEXT_WORDS or not entry.link:
         item.parsed = _own_text(item)
         return item
-    if entry.link:
+    site = urlsplit(entry.link).netloc
+    out_of_time = f"the feed's time limit ({limits.feed_budget:g} s) ran out"
+    if time.monotonic() >= deadline:
+        why = out_of_time
+    elif site in silent:
+        why = "its site did not answer an earlier page"
+    else:
         try:
-            item.parsed = entry_article(entry, fetch_page(http, entry.link, limits))
+            item.parsed = entry_article(entry, fetch_page(http, entry.link, limits, deadline))
             item.how = "full_text"
             if len(item.parsed.text.split()) >= entry.words:
                 return item
             why = "the page has less text than the entry"
+        except TimedOut as exc:
+            silent.add(site)
+            why = out_of_time if exc.by_deadline or time.monotonic() >= deadline else str(exc)
         except GlossError as exc:
             why = str(exc)
-    else:
-        why = "the entry has no link"
     item.how = "kept_summary"
-    item.parsed = _own_text(item)
-    item.note = f"kept the entry's own text for {entry.link or entry.title!r}: {why}"
+    item.parsed = _own_text(item, why)
+    if item.parsed is not None:
+        item.note = f"kept the entry's own text for {entry.label()}: {why}"
     return item
 
 
-def _own_text(item: _Item) -> Parsed | None:
+def _own_text(item: _Item, page_failed: str | None = None) -> Parsed | None:
+    """The entry's own text as an article, or None with the reason in item.note."""
     from store.parse.feed import entry_article
 
+    entry = item.entry
     try:
-        return entry_article(item.entry)
+        return entry_article(entry)
     except ImportFailed as exc:
-        item.note = f"skipped {item.entry.link or item.entry.title!r}: {exc}"
+        why = str(exc)
+        if not (entry.title or entry.link or entry.words):
+            why = "it has no title, link or text"
+        elif page_failed:
+            why = f"{page_failed}; its own text: {why}"
+        item.note = f"skipped {entry.label()}: {why}"
         return None
 
 
-def fetch_page(http: httpx.Client, url: str, limits: Limits) -> Parsed:
+def fetch_page(
+    http: httpx.Client, url: str, limits: Limits, deadline: float | None = None
+) -> Parsed:
     """A web page's main text and metadata (trafilatura); FetchFailed / ImportFailed."""
     from store.parse.html import parse_html
 
-    got = fetch(http, check_url(url), limits, accept=PAGE_ACCEPT)
+    got = fetch(http, check_url(url), limits, accept=PAGE_ACCEPT, deadline=deadline)
     kind = got.content_type.split(";")[0].strip().lower()
     if kind and kind not in HTML_TYPES:
         raise ImportFailed(f"not an HTML page ({kind[:80]})")
@@ -301,8 +336,6 @@ def _store(
     seen: set[str] = set()
     for out in outcomes:
         for item in out.items:
-            if item.note:
-                out.result.messages.append(item.note)
             if item.parsed is None:
                 out.result.skipped += 1
                 continue
@@ -320,7 +353,10 @@ def _store(
     def on_insert(conn, n: int, aid: str) -> None:
         out, item = owners[n]
         _entry_fact(lib, conn, out.result.feed_id, item.entry, aid)
+        item.stored = True
         out.result.new += 1
+        out.result.untitled += not item.entry.title
+        out.result.unlinked += not item.entry.link
         out.result.articles.append(aid)
         if item.how == "full_text":
             out.result.full_text += 1
@@ -331,6 +367,9 @@ def _store(
     step = (lambda d, t: progress(d, t, "storing articles")) if progress and pending else None
     store_new(lib, pending, imported, step, 0, on_insert)
     report.warnings += imported.warnings
+    for out in outcomes:  # in entry order; "kept" only for what was stored
+        notes = [i.note for i in out.items if i.note and (i.stored or i.parsed is None)]
+        out.result.messages += notes
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with lib.write() as conn:
         for out, item, aid in linked:
