@@ -659,8 +659,8 @@ def test_cli_feed_commands(fresh_lib: Library, server: FeedServer, gloss, tmp_pa
     }  # fmt: skip
     ok = next(f for f in data["feeds"] if f["status"] == "ok")
     assert sorted(ok) == sorted(["feed_id", "url", "title", "status", "new", "present",
-                                 "full_text", "kept_summary", "skipped", "error", "messages",
-                                 "articles"])  # fmt: skip
+                                 "full_text", "kept_summary", "skipped", "untitled", "unlinked",
+                                 "error", "messages", "articles"])  # fmt: skip
     code, out, err = gloss("feed", "list", "--json", db=db)
     listed = {f["url"]: f for f in json.loads(out)}
     assert listed[server.url("/rss.xml")] | {"last_fetch": None} == {
