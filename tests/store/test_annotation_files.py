@@ -248,3 +248,38 @@ def test_a_stamp_within_a_day_ahead_is_kept(gloss, exported, tmp_path: Path) -> 
     assert code == 0, out
     [listed] = json.loads(gloss("list", "--json")[1])
     assert (listed["id"], listed["starred"]) == (doc["articles"][0]["id"], True)
+
+
+def test_a_library_changed_while_planning_is_planned_again(exported, tmp_path, monkeypatch):
+    """An article imported while the file was being planned (no lock held yet): the plan is
+    made again under the lock, and the report counts each entry once."""
+    from store import annotations_io
+
+    db, _ = exported
+    path = tmp_path / "hypothesis.json"
+    path.write_text(json.dumps([{
+        "id": "https://hypothes.is/a/xyz", "type": "Annotation",
+        "body": {"type": "TextualBody", "value": "again", "purpose": "commenting"},
+        "target": {"source": "https://news.example.com/cranes", "selector": [
+            {"type": "TextQuoteSelector", "exact": "the new cranes"}]},
+    }, {"type": "Annotation", "target": "https://elsewhere.example.com/x"}]))  # fmt: skip
+    other = tmp_path / "other.txt"
+    other.write_text("Another Article\n\nIt arrived while the notes were being planned.\n")
+    real, calls = annotations_io._plan, []
+
+    def plan_then_import(conn, data, report):
+        calls.append(conn.in_transaction)
+        steps = real(conn, data, report)
+        if len(calls) == 1:
+            with Library.open(db) as second:
+                second.import_paths([other])
+        return steps
+
+    monkeypatch.setattr(annotations_io, "_plan", plan_then_import)
+    with Library.open(db) as lib:
+        report = import_file(lib, path)
+        assert calls == [False, True]
+        assert (report.attached, report.present, report.missing) == (
+            1, 0, ["https://elsewhere.example.com/x"]
+        )  # fmt: skip
+        assert [n.body for n in lib.notes() if n.body == "again"] == ["again"]

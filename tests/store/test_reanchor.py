@@ -227,3 +227,33 @@ def test_reimport_moves_a_long_highlight(fresh_lib: Library, tmp_path: Path, no_
     assert moved.id == lit.id and moved.anchor is not None
     assert (moved.anchor.start, moved.anchor.end) == (10064, 12527)
     assert moved.anchor.exact == edited
+
+
+def test_places_planned_before_the_write_lock_are_used(
+    fresh_lib: Library, tmp_path: Path, no_model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """versions.plan_places anchors a new version's notes with no lock held; supersede then
+    writes them without anchoring again."""
+    from store import versions
+
+    lib = fresh_lib
+    first, second = tmp_path / "v1.txt", tmp_path / "v2.txt"
+    write(first, BASE)
+    write(second, CASES["sentence inserted before"][0])  # another source: not a new version
+    old = lib.import_paths([first]).results[0].article_id
+    new = lib.import_paths([second]).results[0].article_id
+    assert old and new
+    note = lib.add_note(old, "why only the north?", *lib.find_quote(old, QUOTE))
+    places = versions.plan_places(lib.conn, old, lib.get_article(new).text)
+    assert places == {note.revision: (101, 155)}
+
+    def no_anchoring(*args: object) -> None:
+        raise AssertionError("anchored under the write lock")
+
+    monkeypatch.setattr(versions, "reanchor", no_anchoring)
+    with lib.write() as conn:
+        moved = versions.supersede(conn, old, new, lib.stamp(conn), lib.device_id, places)
+    assert moved == {"moved": 1, "reanchored": 1, "orphaned": 0}
+    [after] = lib.notes(new)
+    assert after.id == note.id and after.anchor is not None
+    assert (after.anchor.start, after.anchor.end, after.anchor.exact) == (101, 155, QUOTE)
