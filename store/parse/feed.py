@@ -27,6 +27,15 @@ UNTITLED = "(untitled)"
 _NO_BYTE_ORDER = {"utf-16", "utf16", "utf_16", "u16", "ucs-2", "csunicode", "unicode",
                   "iso-10646-ucs-2", "utf-32", "utf32", "utf_32", "u32", "ucs-4", "csucs4",
                   "iso-10646-ucs-4"}  # fmt: skip
+# What an XML parser (and lxml) refuses: C0 controls but tab, LF and CR, and references to
+# them. Only text holding one is cleaned before parsing; C1 characters are legal XML, and in
+# a feed whose declared encoding is wrong they are pieces of mojibake ("â\x80\x9d"), which
+# read as 8-bit escapes would take markup with them. Every field is cleaned after parsing.
+_REFUSED = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+    r"|&#[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])(?![0-9a-fA-F])"
+    r"|&#0*(?:[0-8]|1[124-9]|2[0-9]|3[01])(?![0-9])"
+)
 
 
 @dataclass
@@ -66,7 +75,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> FeedDoc:
     import feedparser
 
     text, notice = _decoded(body, content_type)
-    data = clean_markup(text).encode("utf-8") if text is not None else body
+    data = _cleaned(text).encode("utf-8") if text is not None else body
     kind = "application/xml; charset=utf-8" if text is not None else _xml_type(content_type)
     headers = {"content-location": url, "content-type": kind}
     try:
@@ -94,9 +103,9 @@ def _decoded(body: bytes, content_type: str) -> tuple[str | None, str | None]:
     byte-order mark, the XML declaration, then its guesses), and a notice when that is not
     the declared one. None when nothing decodes it: feedparser then has the bytes.
 
-    Decoding first lets control characters go from the text, before the XML parser sees
+    Decoding first lets control characters go from the text before the XML parser sees
     them (it refuses them, and feedparser's lenient parser reads C1 controls as cp1252,
-    leaving "›2J" of an escape sequence); cleaning undecoded bytes would break UTF-16."""
+    leaving "›2J" of an escape sequence); cleaning undecoded bytes broke UTF-16."""
     from feedparser.encodings import convert_to_utf8
 
     found: dict = {}
@@ -110,6 +119,10 @@ def _decoded(body: bytes, content_type: str) -> tuple[str | None, str | None]:
     if found.get("bozo"):  # the declared encoding failed; feedparser found another
         notice = f"character encoding: {clean_line(str(found.get('bozo_exception')))[:200]}"
     return utf8.decode("utf-8", "replace"), notice
+
+
+def _cleaned(markup: str) -> str:
+    return clean_markup(markup) if _REFUSED.search(markup) else markup
 
 
 def _xml_type(content_type: str) -> str:
@@ -149,8 +162,8 @@ def _entry(raw: dict, feed_title: str) -> Entry:
     summary = raw.get("summary", "") or ""
     if len(summary) > len(html):  # many feeds put the whole article in <description>
         html = summary
-    html = clean_markup(html)  # a control character (or a reference to one) makes lxml
-    # drop the whole tree, and must not reach the text
+    html = _cleaned(html)  # a control character (or a reference to one) makes lxml drop
+    # the whole tree
     published = _date(raw.get("published_parsed") or raw.get("updated_parsed"))
     guid = clean_line(raw.get("id") or "") or clean_line(link or "")
     hashed = not guid

@@ -101,6 +101,28 @@ def test_utf16_and_utf32_feeds_without_a_byte_order_mark(
         assert articles(utf8, other) == texts
 
 
+@pytest.mark.parametrize(
+    ("declared", "served_as"),
+    [("ISO-8859-1", "application/rss+xml"), ("UTF-8", "text/xml; charset=ISO-8859-1")],
+)
+def test_utf8_feed_labelled_latin1(
+    fresh_lib: Library, server: FeedServer, no_model: None, declared: str, served_as: str
+) -> None:
+    """UTF-8 bytes that say ISO-8859-1 (in the prolog, or in an old server's default
+    header): read as Latin-1 they hold C1 characters ("”" is "â\x80\x9d"), which are not
+    escape sequences and must not take markup with them."""
+    body = (FEEDS / "encoded.xml").read_text(encoding="utf-8")
+    body = body.replace('encoding="UTF-8"', f'encoding="{declared}"')
+    server.routes["/latin.xml"] = (body.encode("utf-8"), served_as)
+    fid = add(fresh_lib, server, "/latin.xml")
+    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    assert (r.status, r.error, r.new) == ("ok", None, 2)
+    assert r.title == "Northshore Ledger — “Local news, read slowly”"
+    texts = articles(fresh_lib, fid)
+    assert sorted(texts) == LEDGER_TITLES
+    assert texts[LEDGER_TITLES[0]].endswith("some had stopped coming altogether…")
+
+
 def test_undeclared_html_entities_and_no_entries_yet(
     fresh_lib: Library, server: FeedServer, no_model: None
 ) -> None:
