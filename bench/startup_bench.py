@@ -72,8 +72,10 @@ def bare_complete(lines: list[str]) -> bool:
 
 def run(pairs: int = PAIRS, articles: int = ARTICLES, path: Path | None = None) -> dict:
     path = path or library(articles, articles // 2)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "store", "tui", "bench"], cwd=ROOT,
-                   check=True, capture_output=True)  # fmt: skip
+    # byte-compiled as an installed gloss is (only what the two commands import: the others'
+    # benchmarks in bench/ are not theirs to fail)
+    compile_ = [sys.executable, "-m", "compileall", "-q", "store", "tui", "bench/bare_app.py"]
+    subprocess.run(compile_, cwd=ROOT, check=True, capture_output=True)
     commands: dict[str, tuple[list[str | Path], Callable[[list[str]], bool]]] = {
         "bare": ([sys.executable, ROOT / "bench" / "bare_app.py"], bare_complete),
         "gloss": ([GLOSS, "--db", path], gloss_complete(path)),

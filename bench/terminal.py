@@ -32,8 +32,8 @@ class Run:
     lines: list[str]
     """The screen at that moment."""
     cpu_seconds: float
-    """CPU time the command had used by then (user + system, all its threads; in clock
-    ticks of 10 ms): less affected than `seconds` by other work on a shared machine."""
+    """CPU time the command's main thread had used by then (from the scheduler, in ns): its
+    critical path less its waits, far less affected than `seconds` by a shared machine."""
     peak_rss_mb: float
     """The command's peak resident memory until then (VmHWM; 0 if unknown)."""
     quit_cleanly: bool
@@ -71,23 +71,21 @@ def run(
     reader.start()
     try:
         deadline = start + timeout
-        while True:
-            try:
-                item = chunks.get(timeout=max(0.0, deadline - time.perf_counter()))
-            except queue.Empty:
-                item = None
-            if item is None:
-                status = "timeout" if child.isalive() else f"exit status {child.exitstatus}"
-                shown = "\n".join(line.rstrip() for line in screen.display)
-                raise Incomplete(f"{' '.join(map(str, argv))}: no complete screen ({status}):\n"
-                                 + shown)  # fmt: skip
-            data, at = item
-            stream.feed(data)
-            if complete(screen.display):
-                break
-        lines = list(screen.display)
-        cpu, rss = _cpu_seconds(child.pid), _peak_rss_mb(child.pid)
-        return Run(at - start, lines, cpu, rss, _quit(child))
+        done = None
+        while done is None:
+            burst = _burst(chunks, deadline)
+            for data, at, cpu, rss in burst:
+                if data is None:
+                    status = "timeout" if child.isalive() else f"exit status {child.exitstatus}"
+                    shown = "\n".join(line.rstrip() for line in screen.display)
+                    raise Incomplete(f"{' '.join(map(str, argv))}: no complete screen "
+                                     f"({status}):\n{shown}")  # fmt: skip
+                stream.feed(data)
+                if complete(screen.display):
+                    done = Run(at - start, list(screen.display), cpu, rss, False)
+                    break
+        done.quit_cleanly = _quit(child)
+        return done
     finally:
         stop.set()
         if child.isalive():
@@ -97,9 +95,13 @@ def run(
         sys.setswitchinterval(interval)
 
 
-def _drain(child: ptyprocess.PtyProcess, chunks: queue.Queue, stop: threading.Event) -> None:
+Chunk = tuple[bytes | None, float, float, float]
+"""Output (None at its end), when it was read, and the command's CPU seconds and peak RSS."""
+
+
+def _drain(child: ptyprocess.PtyProcess, chunks: queue.Queue[Chunk], stop: threading.Event) -> None:
     """Read the terminal as fast as the command writes it (pyte is slower: parsing in this
-    loop would hold the command up on a full terminal), stamping each chunk; None at the end."""
+    loop would hold the command up on a full terminal), stamping each chunk."""
     while not stop.is_set():
         ready, _, _ = select.select([child.fd], [], [], 0.05)
         if not ready:
@@ -110,16 +112,35 @@ def _drain(child: ptyprocess.PtyProcess, chunks: queue.Queue, stop: threading.Ev
             data = b""
         if not data:
             break
-        chunks.put((data, time.perf_counter()))
-    chunks.put(None)
+        at = time.perf_counter()
+        chunks.put((data, at, _cpu_seconds(child.pid), _peak_rss_mb(child.pid)))
+    chunks.put((None, time.perf_counter(), 0.0, 0.0))
+
+
+QUIET = 0.005
+"""Seconds without output that end a burst (a frame is written in one)."""
+
+
+def _burst(chunks: queue.Queue[Chunk], deadline: float) -> list[Chunk]:
+    """The chunks of the next burst of output: parsed only once the command pauses, so that
+    parsing does not compete with the command while it writes a frame."""
+    try:
+        burst = [chunks.get(timeout=max(0.0, deadline - time.perf_counter()))]
+    except queue.Empty:
+        return [(None, deadline, 0.0, 0.0)]
+    while burst[-1][0] is not None and sum(len(c[0] or b"") for c in burst) < 1 << 20:
+        try:
+            burst.append(chunks.get(timeout=QUIET))
+        except queue.Empty:
+            break
+    return burst
 
 
 def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    try:  # the main thread's time on a CPU, in ns (schedstat: run, wait, slices)
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _peak_rss_mb(pid: int) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -11,6 +12,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tui.messages import Notice
+from tui.opening import FirstScreen
 from tui.screens.library import LibraryScreen
 from tui.widgets.safety import TerminalSafe
 
@@ -34,6 +36,7 @@ class GlossApp(App[None]):
         import_paths: list[Path] | None = None,
         *,
         quit_on_open_error: bool = False,
+        prefetched: Future[FirstScreen] | None = None,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
@@ -41,7 +44,7 @@ class GlossApp(App[None]):
         """Quit (return code 1, the error in `open_error`) if the library cannot be opened,
         as the `gloss` command does, instead of staying with nothing to show."""
         self.open_error: BaseException | None = None
-        self.library_screen = LibraryScreen(self.db_path, list(import_paths or []))
+        self.library_screen = LibraryScreen(self.db_path, list(import_paths or []), prefetched)
         self.last_sync_path: Path | None = None
         """The folder or file synced with last in this session, offered again."""
         self._terminal_safe = TerminalSafe(super().get_line_filters)

@@ -2,24 +2,25 @@
 
 `gloss` alone (or with `--db PATH`) starts the app at once: the subcommands (click, the
 store's write side) are loaded only when one is given (tui.cli_commands), and the library is
-opened by the app's start-up worker, so neither is on the way to the first screen. Every
-expected failure is one line on stderr with a non-zero exit.
+opened and counted in a thread started before Textual is imported (tui.opening), so neither
+is on the way to the first screen. Every expected failure is one line on stderr with a
+non-zero exit.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
-
-from store.errors import GlossError
-from store.sanitize import clean_line
 
 BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 
 
 def fail(message: str, code: int = 1) -> None:
     """One line on stderr, then exit (without loading click, as tui.cli_base.fail would)."""
+    from store.sanitize import clean_line
+
     print(f"gloss: {clean_line(message)}", file=sys.stderr, flush=True)
     sys.exit(code)
 
@@ -49,14 +50,25 @@ def run_app(db_path: Path) -> None:
     """Open the TUI on the library at db_path; a new library first imports the bundled
     articles (in the app's worker). A library that cannot be opened ends the app with its
     error, as one line."""
-    from tui.app import GlossApp
+    from tui.opening import prefetch
 
     first_run = not db_path.exists()
     imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []
-    app = GlossApp(db_path, imports, quit_on_open_error=True)
+    first_screen = prefetch(db_path)  # while Textual is imported and the app starts
+
+    from tui.app import GlossApp
+
+    app = GlossApp(db_path, imports, quit_on_open_error=True, prefetched=first_screen)
     app.run()
-    if app.open_error is not None:
-        fail(f"error: {app.open_error}")
+    if (error := app.open_error) is not None:
+        if isinstance(error, sqlite3.DatabaseError):  # found past the open's own checks
+            from store.errors import LibraryError
+            from tui.cli_base import damaged
+
+            if isinstance(error, sqlite3.OperationalError):  # busy, locked, I/O
+                raise LibraryError(f"library {db_path}: {error}")
+            raise LibraryError(damaged(db_path, error))
+        raise error
     if app.return_code:
         sys.exit(app.return_code)
 
@@ -71,13 +83,15 @@ def main() -> None:
             from tui.cli_commands import run
 
             run()
-    except GlossError as exc:
-        fail(f"error: {exc}")
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except BrokenPipeError:
         sys.exit(0)
-    except Exception as exc:  # a bug: still one line, with a way to see the traceback
-        if os.environ.get("GLOSS_DEBUG"):
+    except Exception as exc:
+        from store.errors import GlossError
+
+        if isinstance(exc, GlossError):
+            fail(f"error: {exc}")
+        if os.environ.get("GLOSS_DEBUG"):  # a bug: still one line, with a way to see it
             raise
         fail(f"internal error ({type(exc).__name__}: {exc}); set GLOSS_DEBUG=1 for details", 70)

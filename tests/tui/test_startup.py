@@ -46,23 +46,36 @@ async def test_the_first_frame_is_the_complete_screen(lib_path: Path, monkeypatc
     assert all(title in lines[1 + i] for i, title in enumerate(titles))
 
 
-def test_gloss_alone_loads_no_command_tree_and_opens_nothing_first(tmp_path: Path) -> None:
-    """Up to the app's start, `gloss --db LIB` has imported neither click nor the store's
-    write side, and has not touched the library (the app's worker opens it)."""
+def test_gloss_alone_loads_no_command_tree_and_does_not_wait_for_the_library(
+    tmp_path: Path,
+) -> None:
+    """`gloss --db LIB` starts the app without importing click or the store's write side,
+    and the library is opened and read beside the app's start, not before it: here the
+    open waits until the app runs (the old synchronous open waited in vain, 10 s)."""
     path = tmp_path / "new.db"
     script = (
-        "import sys\n"
+        "import sys, threading\n"
+        "from store import Library\n"
         "from tui.app import GlossApp\n"
+        "app_runs = threading.Event()\n"
+        "real_open = Library.open.__func__\n"
+        "def open_when_the_app_runs(cls, *args, **kwargs):\n"
+        "    print('the app ran first:', app_runs.wait(10))\n"
+        "    return real_open(cls, *args, **kwargs)\n"
+        "Library.open = classmethod(open_when_the_app_runs)\n"
         "def run(self):\n"
-        "    names = ('click', 'store.importer', 'store.feeds', 'store.fetch', 'store.sync')\n"
-        "    print(sorted(n for n in names if n in sys.modules), self.db_path.exists())\n"
+        "    names = ('click', 'store.importer', 'store.parse', 'store.sync', 'store.export')\n"
+        "    print('loaded:', [n for n in names if n in sys.modules])\n"
+        "    app_runs.set()\n"
+        "    print('articles:', self.library_screen.prefetched.result(timeout=20).count)\n"
         "GlossApp.run = run\n"
         f"sys.argv = ['gloss', '--db', {str(path)!r}]\n"
         "from tui.cli import main\n"
         "main()\n"
     )
     r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
-    assert (r.returncode, r.stdout, r.stderr) == (0, "[] False\n", "")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout == "loaded: []\nthe app ran first: True\narticles: 0\n"
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Container, Horizontal
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -20,9 +21,9 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerError, WorkerState
 
 from store import Library
-from store.models import ArticleSummary
 from tui.messages import LibraryChanged
-from tui.widgets.article_list import FIRST_ROWS, ArticleList
+from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
 from tui.widgets.jobs import JobBar, plural
@@ -77,35 +78,19 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     ]
 
     class Side(Message):
-        def __init__(
-            self,
-            stats: dict[str, int],
-            tags: list[tuple[str, int]],
-            feeds: list[tuple[str, str, int]],
-        ) -> None:
+        """Fresh counts, tags and feeds for the header and the sidebar."""
+
+        def __init__(self, counts: Counts) -> None:
             super().__init__()
-            self.stats = stats
-            self.tags = tags
-            self.feeds = feeds  # (id, title, unread)
+            self.counts = counts
 
     class Opened(Message):
         """The library is open, with what the first screen shows: the list's count and first
         rows, and the counts, tags and feeds of the header and the sidebar."""
 
-        def __init__(
-            self,
-            lib: Library,
-            filters: dict[str, Any],
-            count: int,
-            rows: list[ArticleSummary],
-            side: LibraryScreen.Side,
-        ) -> None:
+        def __init__(self, first: FirstScreen) -> None:
             super().__init__()
-            self.lib = lib
-            self.filters = filters
-            self.count = count
-            self.rows = rows
-            self.side = side
+            self.first = first
 
     class OpenFailed(Message):
         """The library could not be opened: nothing can be shown (the app may quit)."""
@@ -119,9 +104,16 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             super().__init__()
             self.index = index
 
-    def __init__(self, db_path: Path, import_paths: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        import_paths: list[Path] | None = None,
+        prefetched: Future[FirstScreen] | None = None,
+    ) -> None:
         super().__init__()
         self.db_path = db_path
+        self.prefetched = prefetched
+        """The first screen, being read already (by `gloss`, before the app started)."""
         self.pending_imports = list(import_paths or [])
         self.lib: Library | None = None
         self.view_name = "All"
@@ -136,8 +128,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatsBar(id="stats")
         with Horizontal(id="library-main"):
-            with Container(id="side"):
-                yield Sidebar(id="sidebar")  # filled in with its counts
+            yield Sidebar(id="sidebar")  # filled in when the counts arrive
             yield ArticleList(id="articles")
         yield JobBar(id="progress")
         yield KeyBar()
@@ -193,24 +184,20 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
     def _open(self, path: Path, filters: dict[str, Any]) -> Opened:
-        """Open the library and fetch what the first screen shows, in one worker."""
+        """Open the library and read what the first screen shows (or wait for the reading
+        started before the app), in one worker: its failure is the app's to report."""
+        if self.prefetched is not None and not filters:
+            return self.Opened(self.prefetched.result())
         with urgent():
-            lib = Library.open(path)
-            try:
-                count = lib.count(**filters)
-                rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
-                side = self._fetch_side(lib)
-            except BaseException:
-                lib.close()
-                raise
-        return self.Opened(lib, filters, count, rows, side)
+            return self.Opened(read_first_screen(path, filters))
 
     @on(Opened)
     def _opened(self, event: Opened) -> None:
-        self.lib = event.lib
+        first = event.first
+        self.lib = first.lib
         # (no other view can have been chosen: the sidebar is empty until this)
-        self.articles.show_first(event.lib, event.filters, event.count, event.rows)
-        self._side_loaded(event.side)
+        self.articles.show_first(first.lib, first.filters, first.count, first.rows)
+        self._side_loaded(self.Side(first.counts))
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []
@@ -226,20 +213,13 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="side", exit_on_error=False)
     def _load_side(self, lib: Library) -> None:
-        self.post_message(self._fetch_side(lib))
-
-    def _fetch_side(self, lib: Library) -> Side:
-        stats = lib.stats()
-        stats["annotated"] = lib.count(annotated=True)
-        from store.feeds import list_feeds
-
-        feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
-        return self.Side(stats, lib.tags(), feeds)
+        self.post_message(self.Side(read_counts(lib)))
 
     @on(Side)
     def _side_loaded(self, event: Side) -> None:
-        self.stats, self.tag_names = event.stats, [t for t, _ in event.tags]
-        self.sidebar.show(event.stats, event.tags, event.feeds)
+        counts = event.counts
+        self.stats, self.tag_names = counts.stats, [t for t, _ in counts.tags]
+        self.sidebar.show(counts.stats, counts.tags, counts.feeds)
         self._show_stats()
 
     def _show_stats(self) -> None:

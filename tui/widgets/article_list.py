@@ -20,13 +20,17 @@ from textual.strip import Strip
 
 from store import Library
 from store.models import ArticleSummary
-from tui.widgets.article_header import article_date
+from tui.opening import FIRST_ROWS as FIRST_ROWS  # (read with the library at start-up)
 from tui.widgets.failures import ReportsFailures
 
 PAGE = 200
 PAGES_KEPT = 32
-FIRST_ROWS = 100
-"""Rows fetched with the library at start-up: a screenful, the rest of the page comes later."""
+
+
+def _date(s: ArticleSummary) -> str:
+    """The published date, else the import date, as the reader's header shows it (defined
+    here so that start-up does not import the reader's widgets)."""
+    return (s.published or s.imported_at or "")[:10]
 
 
 def _fit(text: str, width: int) -> str:
@@ -259,7 +263,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         ]
         if byline_w:
             row.append(Segment(_fit(" " + (s.byline or ""), byline_w), muted))
-        row.append(Segment(" " + article_date(s).ljust(10) + " ", muted))
+        row.append(Segment(" " + _date(s).ljust(10) + " ", muted))
         if tags_w:
             row.append(Segment(_fit(" ".join(s.tags), tags_w), tags_style))
         row.append(Segment(f" ✎{notes:<3}" if notes else "     ", muted))

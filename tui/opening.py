@@ -1,0 +1,90 @@
+"""What the first screen shows (the list's count and first rows, the header's and sidebar's
+counts), read from the library in one go.
+
+`gloss` starts this reading in a thread of its own before Textual is imported, so that
+opening the library and counting overlap the app's own start-up instead of following it.
+Nothing here imports Textual, and the store only when the thread runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from store import Library
+    from store.models import ArticleSummary
+
+FIRST_ROWS = 100
+"""Rows read with the library at start-up: a screenful, the rest of the page comes later."""
+
+SWITCH_INTERVAL = 0.0005
+"""The GIL switch interval while the thread reads (see tui.widgets.failures.urgent: each row
+waits for the interpreter, which the importing main thread holds up to 5 ms by default)."""
+
+
+class Counts(NamedTuple):
+    """The header's and the sidebar's: counts by view, tags, feeds (id, title, unread)."""
+
+    stats: dict[str, int]
+    tags: list[tuple[str, int]]
+    feeds: list[tuple[str, str, int]]
+
+
+class FirstScreen(NamedTuple):
+    lib: Library
+    filters: dict[str, Any]
+    count: int
+    rows: list[ArticleSummary]
+    counts: Counts
+
+
+def read_counts(lib: Library) -> Counts:
+    stats = lib.stats()
+    stats["annotated"] = lib.count(annotated=True)
+    feeds: list[tuple[str, str, int]] = []
+    # store.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
+    # article library to read: imported only for a library that has feeds
+    if lib.conn.execute("SELECT EXISTS (SELECT 1 FROM feeds)").fetchone()[0]:
+        from store.feeds import list_feeds
+
+        feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
+    return Counts(stats, lib.tags(), feeds)
+
+
+def read_first_screen(path: Path, filters: dict[str, Any]) -> FirstScreen:
+    """Open the library at `path` and read what the first screen shows with `filters`."""
+    from store import Library
+
+    lib = Library.open(path)
+    try:
+        count = lib.count(**filters)
+        rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
+        return FirstScreen(lib, dict(filters), count, rows, read_counts(lib))
+    except BaseException:
+        lib.close()
+        raise
+
+
+def prefetch(path: Path) -> Future[FirstScreen]:
+    """Start reading the first screen (all articles) of the library at `path` in a thread;
+    the future holds it, or the error that opening or reading raised."""
+    future: Future[FirstScreen] = Future()
+
+    def run() -> None:
+        future.set_running_or_notify_cancel()
+        # the only thread but the main one at this point: nothing else sets the interval
+        normal = sys.getswitchinterval()
+        sys.setswitchinterval(min(normal, SWITCH_INTERVAL))
+        try:
+            future.set_result(read_first_screen(path, {}))
+        except BaseException as exc:  # handed to the app, which reports it
+            future.set_exception(exc)
+        finally:
+            sys.setswitchinterval(normal)
+
+    threading.Thread(target=run, name="gloss-open", daemon=True).start()
+    return future
