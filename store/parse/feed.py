@@ -18,7 +18,6 @@ from urllib.parse import urljoin
 
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
-from store.parse.markdown import parse_body
 from store.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
@@ -278,29 +277,17 @@ def made_title(text: str, feed: str, published: str | None) -> str:
 
 
 def html_fragment(html: str, title: str) -> Parsed:
-    """Plain, sanitised text of an HTML fragment (an entry's content), keeping headings.
-    Titled UNTITLED when neither `title` nor a heading gives a title."""
-    import trafilatura
+    """Plain, sanitised text of an HTML fragment (an entry's content), laid out as an HTML
+    page is (store.parse.html). Titled UNTITLED when neither `title` nor a heading gives one."""
+    from store.parse.html import lay_out_fragment
 
     title = clean_line(title)
     if len(html) > MAX_TEXT_CHARS * 4:
         raise ImportFailed("entry text too long")
     builder = TextBuilder()
     if html.strip():
-        page = f"<html><body><article>{html}</article></body></html>"
-        try:
-            body = trafilatura.extract(
-                page, output_format="markdown", include_formatting=True, include_tables=True,
-                include_links=False, include_comments=False, favor_recall=True,
-            )  # fmt: skip
-        except Exception:  # lxml and trafilatura raise many kinds on broken markup
-            body = None
-        if body:
-            h1 = parse_body(builder, body, take_title=not title)
-            title = title or h1 or ""
-        else:
-            for para in re.split(r"\n\s*\n|\n", trafilatura.html2txt(page) or ""):
-                builder.paragraph(para)
+        builder, headline = lay_out_fragment(html, title)
+        title = title or headline or ""
     if not builder.paragraphs and title:
         builder.paragraph(title)  # a title-only entry (a link post): the title is its text
     return builder.build(title or UNTITLED)

@@ -109,9 +109,10 @@ def _extract(raw: str, url: str | None, recall: bool = False) -> Any:
             with_metadata=True,
             include_comments=False,
             include_tables=True,
-            # Off: with <hi> elements, trafilatura drops the spaces between them in list items
-            # ("<b>a</b> <i>b</i>" gives "ab"); without, formatting is only text, as wanted.
-            include_formatting=False,
+            # On: <hi> elements are walked as inline text. Off, a page too short for the
+            # main-text pass falls back to a baseline that breaks a paragraph at each inline
+            # element ("The\ncouncil\nvoted").
+            include_formatting=True,
             include_links=False,
             favor_recall=recall,
         )

@@ -370,3 +370,22 @@ def test_opml_with_too_many_feeds_is_one_line(gloss, tmp_path: Path) -> None:
     path.write_text("<opml><body><outline" + ' a="1"' * 5)
     code, out, err = gloss("feed", "import", str(path))
     assert code == 1 and err.count("\n") == 1 and err.startswith("gloss: error: not valid OPML")
+
+
+def test_entry_html_is_laid_out_without_markup_debris() -> None:
+    """An entry's HTML goes through the page layout: no Markdown or HTML syntax is stored."""
+    from store.parse.feed import html_fragment
+
+    html = (
+        "<h2>Results</h2><p>Turnout rose<sup>1</sup> to <b>61%</b>, the <em>highest</em>"
+        " since 1998.</p><table><tr><th>Party</th><th>Seats</th></tr>"
+        "<tr><td>Greens</td><td>12</td></tr></table><ul><li>first</li><li>second</li></ul>"
+    )
+    parsed = html_fragment(html, "Election night")
+    assert parsed.title == "Election night"
+    for debris in ("<", ">", "**", "|", "##", "_highest_", "*highest*"):
+        assert debris not in parsed.text
+    assert "Turnout rose1 to 61%, the highest since 1998." in parsed.text
+    assert "Greens · 12" in parsed.text
+    assert "• first" in parsed.text
+    assert [s.title for s in parsed.sections] == ["Results"]

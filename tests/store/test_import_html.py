@@ -79,7 +79,7 @@ def test_numeric_character_references_arrive_as_characters() -> None:
     for kept in [
         "called the fee “a tax on happiness”, but",  # &#147; &#148;: cp1252, as browsers read
         "costs €40,000 a year",
-        "at Pont‑y‑Felin, at a cost of £2.1 million",
+        "at Pont‑y‑Felin, at a cost of £2.1\xa0million",  # &#160; is kept as U+00A0
         "Residents' groups",
         'had been "the first time our names were in print"',
         "lower than the $25 charged by the regional paper & that notices",
@@ -331,3 +331,17 @@ def test_feed_entry_fragment_is_laid_out_like_a_page() -> None:
     )
     builder, headline = lay_out_fragment(entry, "Another title")
     assert headline is None and builder.text.startswith("Entry head\n\nWords of")
+
+
+def test_short_page_with_inline_formatting_keeps_its_paragraphs() -> None:
+    """A page too short for trafilatura's main-text pass falls back to its baseline; with
+    formatting off that fallback broke every paragraph at each inline element."""
+    page = (
+        "<html><head><title>Bridge</title></head><body><article><p>The <b>council</b> voted"
+        " <em>7 to 2</em> on <a href=x>Tuesday</a> to close the <i>old</i> bridge.</p>"
+        "<p>Works start in <b>May</b>.</p></article></body></html>"
+    )
+    p = parse_html(page)
+    assert p.text == (
+        "The council voted 7 to 2 on Tuesday to close the old bridge.\n\nWorks start in May."
+    )
