@@ -149,6 +149,9 @@ def store_new(
     for i in range(0, len(new), BATCH):
         batch = new[i : i + BATCH]
         analyses = list(islice(stream, len(batch))) if stream else [None] * len(batch)
+        # Re-anchoring a new version's notes takes time: done before the write lock, and
+        # used under it only if the version it was planned against is still the current one.
+        plans = [_plan(lib, r.article_id, p, src) for r, p, src in batch]  # type: ignore[arg-type]
         with lib.write() as conn:
             for n, ((result, parsed, source), analysis) in enumerate(
                 zip(batch, analyses, strict=True), start=i
@@ -161,12 +164,14 @@ def store_new(
                 result.status = "imported"
                 old = versions.previous_version(conn, source, result.article_id)  # type: ignore[arg-type]
                 if old is not None:
+                    planned_old, places = plans[n - i]
                     moved = versions.supersede(
                         conn,
                         old,
                         result.article_id,
                         lib.stamp(conn),
                         lib.device_id,  # type: ignore[arg-type]
+                        places=places if planned_old == old else None,
                     )
                     result.reason = (
                         f"new version of {old[:8]}: {moved['reanchored']} notes re-anchored,"
@@ -180,6 +185,15 @@ def store_new(
         done += len(batch)
         if progress:
             progress(done, len(new))
+
+
+def _plan(
+    lib: Library, aid: str, parsed: Parsed, source: str
+) -> tuple[str | None, versions.Places | None]:
+    """(the version this article supersedes, where its notes go in the new text), read
+    outside any write transaction."""
+    old = versions.previous_version(lib.conn, source, aid)
+    return old, (versions.plan_places(lib.conn, old, parsed.text) if old else None)
 
 
 def enqueue(

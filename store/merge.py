@@ -331,8 +331,7 @@ def _observe(lib: Library, w: sqlite3.Connection, present: set[str]) -> None:
         remote = hlc.Stamp.parse(newest)
     except ValueError:
         return
-    last = lib.meta("hlc")
-    stamp = hlc.observe(hlc.Stamp.parse(last) if last else None, remote, lib.device_id)
+    stamp = hlc.observe(lib.clock(), remote, lib.device_id)
     lib._set_meta(w, "hlc", str(stamp))
 
 

@@ -87,3 +87,24 @@ def test_an_unreadable_stored_stamp_is_a_library_error(gloss, tmp_path: Path) ->
     assert code not in (0, 70)
     assert str(path) in errout and "unreadable clock stamp" in errout
     assert len(errout.strip().splitlines()) == 1
+
+
+def test_sync_with_an_unreadable_stored_stamp_is_one_line(gloss, tmp_path: Path) -> None:
+    """Merging a peer adopts its clock: an unreadable local stamp is the library's error,
+    in the sync report's line for that peer, naming the library."""
+    src = tmp_path / "a.txt"
+    src.write_text("A title\n\nSome text about the council.\n", encoding="utf-8")
+    peer_path, path = tmp_path / "peer.db", tmp_path / "library.db"
+    with Library.open(peer_path) as peer:
+        aid = peer.import_paths([src]).results[0].article_id
+        assert aid is not None
+        peer.add_note(aid, "a note from the peer")
+    with Library.open(path) as lib:
+        lib.import_paths([src])
+        with lib.write() as conn:
+            lib._set_meta(conn, "hlc", "1700000000000.100000.dev")
+    code, out, errout = gloss("sync", str(peer_path), db=path)
+    assert code == 1  # the peer is reported as not merged, with the library's reason
+    assert out.startswith("skipped  peer.db: library ")
+    assert "unreadable clock stamp" in out and str(path) in out
+    assert len(out.strip().splitlines()) == 1 and errout == ""

@@ -257,3 +257,51 @@ def test_places_planned_before_the_write_lock_are_used(
     [after] = lib.notes(new)
     assert after.id == note.id and after.anchor is not None
     assert (after.anchor.start, after.anchor.end, after.anchor.exact) == (101, 155, QUOTE)
+
+
+def test_reimport_anchors_before_taking_the_write_lock(
+    fresh_lib: Library, tmp_path: Path, no_model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-imported new version's notes are placed with no write lock held: another writer
+    gets in while they are anchored, and nothing is anchored again under the lock."""
+    import sqlite3
+
+    from store import versions
+
+    lib = fresh_lib
+    src = tmp_path / "budget.txt"
+    src.write_text(f"Budget Items\n\n{LONG_TEXT}\n", encoding="utf-8")
+    [first] = lib.import_paths([src]).results
+    old = first.article_id
+    assert old is not None
+    lib.highlight(old, *lib.find_quote(old, LONG_TEXT[LONG_START:LONG_END]))
+    planned, real_reanchor = versions.plan_places, versions.reanchor
+    writes: list[int] = []
+    planning = [False]
+
+    def plan_while_another_writes(conn: object, old_id: str, text: str) -> versions.Places:
+        other = sqlite3.connect(lib.path, timeout=0.1)
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the import held the lock
+        writes.append(1)
+        other.rollback()
+        other.close()
+        planning[0] = True
+        try:
+            return planned(conn, old_id, text)  # type: ignore[arg-type]
+        finally:
+            planning[0] = False
+
+    def no_anchoring(*args: object) -> object:
+        if not planning[0]:
+            raise AssertionError("anchored under the write lock")
+        return real_reanchor(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(versions, "plan_places", plan_while_another_writes)
+    monkeypatch.setattr(versions, "reanchor", no_anchoring)
+    _, text, _ = _long_case()
+    src.write_text(f"Budget Items\n\n{text}\n", encoding="utf-8")
+    [second] = lib.import_paths([src]).results
+    assert writes == [1]
+    assert second.reason == f"new version of {old[:8]}: 1 notes re-anchored, 0 orphaned"
+    [moved] = lib.notes(second.article_id)
+    assert (moved.anchor.start, moved.anchor.end) == (10064, 12527)  # type: ignore[union-attr]
