@@ -181,3 +181,22 @@ def test_search_json_and_bad_query(gloss, tmp_path: Path, analyzer) -> None:
     assert (code, out) == (2, "")
     assert err == "gloss: bad query: unclosed quote at position 1\n"
     assert len(json.loads(gloss("list", "--json")[1])) == 5
+
+
+def test_show_to_a_pipe_is_whole_lines_without_trailing_spaces(gloss, tmp_path: Path) -> None:
+    """Piped or redirected, `gloss show` is not hard-wrapped (a paragraph is one line) and no
+    line ends in spaces; a note's text is printed as it is, quote and body."""
+    src = tmp_path / "council.txt"
+    para = " ".join(f"Item {i} was decided by the council after a long debate." for i in range(30))
+    src.write_text(f"Council Decisions\n\n{para}\n", encoding="utf-8")
+    code, out, err = gloss("import", str(src), "--json")
+    assert code == 0, err
+    aid = json.loads(out)["files"][0]["article_id"]
+    assert gloss("note", aid, "why so long?", "--quote", "Item 3 was decided")[0] == 0
+    code, out, _ = gloss("show", aid)
+    assert code == 0
+    lines = out.splitlines()
+    assert para in lines
+    assert not [line for line in lines if line != line.rstrip()]
+    i = lines.index("> Item 3 was decided")
+    assert lines[i - 1].startswith("note ") and lines[i + 1] == "why so long?"
