@@ -28,7 +28,6 @@ from tui.cli_base import (
     out,
     summary_line,
 )
-from tui.render import print_article, print_hits
 
 
 @click.group(invoke_without_command=True)
@@ -150,6 +149,8 @@ def show(ctx: click.Context, article: str, as_json: bool) -> None:
     if as_json:
         emit(a.to_json())
     else:
+        from tui.render import print_article  # (Rich, for this command only)
+
         print_article(a)
 
 
@@ -189,6 +190,8 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool
     if as_json:
         emit([h.to_json() for h in hits])
     else:
+        from tui.render import print_hits
+
         print_hits(hits)
 
 
