@@ -106,7 +106,7 @@ def run(pairs: int = PAIRS, articles: int = ARTICLES, path: Path | None = None) 
     print(f"  ratio of medians {wall['ratio']:.2f}x (budget 1.3x); per pair "
           f"{wall['pair_ratios']['median']:.2f}x, IQR {wall['pair_ratios']['q1']:.2f}–"
           f"{wall['pair_ratios']['q3']:.2f}x")  # fmt: skip
-    print(f"  CPU time by then: bare {cpu_time['bare']['median'] * 1000:.0f} ms, gloss "
+    print(f"  main thread CPU by then: bare {cpu_time['bare']['median'] * 1000:.0f} ms, gloss "
           f"{cpu_time['gloss']['median'] * 1000:.0f} ms, {cpu_time['ratio']:.2f}x")  # fmt: skip
     if unclean:
         print(f"  {unclean} runs did not quit cleanly on ctrl+q")
