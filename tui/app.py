@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -56,6 +57,10 @@ class GlossApp(App[None]):
         # every rendered line passes through TerminalSafe (which applies Textual's own
         # filters first) before it reaches the terminal
         return [self._terminal_safe]
+
+    def on_ready(self) -> None:
+        """The first frame is up: the garbage collector `gloss` held back runs again."""
+        gc.enable()
 
     def on_load(self) -> None:
         self.library_screen.open_library()  # read the library while the screens are built

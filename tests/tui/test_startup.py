@@ -168,3 +168,20 @@ def test_the_command_shows_the_library_and_quits_on_ctrl_q(lib_path: Path) -> No
     code, out, after = run_in_terminal("--db", str(lib_path), db=lib_path, until="5 articles")
     assert (code, after) == (0, "")
     assert "European Central Bank Holds Rates" in out
+
+
+async def test_the_collector_held_back_for_start_up_runs_again_once_the_app_is_up(
+    lib_path: Path,
+) -> None:
+    """`gloss` starts with the cyclic garbage collector off (start-up frees little and it
+    ran a hundred times before the first frame); the app turns it on when that frame is up."""
+    import gc
+
+    gc.disable()
+    try:
+        app = GlossApp(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
