@@ -251,10 +251,12 @@ def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
         if fmt == "markdown":
             docs = [(ex.slug(a), ex.to_markdown(a)) for a in map(lib.get_article, ids)]
             if output is not None and output.suffix.lower() != ".md":
-                output.mkdir(parents=True, exist_ok=True)
-                for name, text in docs:
-                    (output / f"{name}.md").write_text(text, encoding="utf-8")
-                out(f"wrote {len(docs)} files to {output}")
+                done = ex.write_folder(output, docs)
+                out(f"wrote {len(done.files)} files to {output}")
+                for why in done.refused:
+                    out(f"  not written: {why}")
+                if done.refused:
+                    sys.exit(1)
                 return
             text = "\n".join(doc for _, doc in docs)
         elif fmt == "csv":
@@ -265,10 +267,7 @@ def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
     if output is None:
         click.echo(text, nl=False)
     else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror or exc}")
+        ex.write_file(output, text)
         out(f"wrote {output}")
 
 

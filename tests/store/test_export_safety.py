@@ -121,12 +121,9 @@ def test_write_errors_name_the_path(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [folder] and list(folder.iterdir()) == []
 
 
-# The export command writes files itself until it calls write_file/write_folder (tui/ is the
-# CLI engineer's): these pass then, and strict=True makes the lead drop the mark.
-NEEDS_CLI = pytest.mark.xfail(strict=True, reason="tui export command must call ex.write_*")
+# Through the command: the export command writes with write_file / write_folder.
 
 
-@NEEDS_CLI
 def test_cli_export_onto_an_existing_file_is_one_line(gloss, tmp_path: Path, hostile) -> None:
     existing = tmp_path / "notes"
     existing.write_text("keep")
@@ -138,7 +135,6 @@ def test_cli_export_onto_an_existing_file_is_one_line(gloss, tmp_path: Path, hos
     )
 
 
-@NEEDS_CLI
 def test_cli_vault_export_skips_a_planted_symlink(gloss, tmp_path: Path, no_model) -> None:
     src = tmp_path / "a.md"
     src.write_text(HOSTILE)
