@@ -223,10 +223,17 @@ class Library(Reading, Annotations):
     def reanalyze(
         self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None
     ) -> tuple[int, str | None]:
-        """Compute entities for articles that lack them; (count, warning if no model)."""
+        """Compute entities for articles that lack them: (count, the model's notice if any;
+        with no model at all, the count is 0 and the notice says why)."""
         from store.importer import reanalyze
 
         return reanalyze(self, all_articles, progress)
+
+    def can_analyse(self) -> bool:
+        """True when a spaCy model loads (it is loaded, once, to find out)."""
+        from store import entities
+
+        return entities.analyzer()[0] is not None
 
 
 def _check_header(path: Path) -> None:

@@ -105,9 +105,11 @@ def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
     from tui.progress import progress_bar
 
     with library(ctx) as lib, progress_bar("Analysing", enabled=not as_json) as progress:
-        count, warning = lib.reanalyze(all_articles, progress)
-    if warning:
-        fail(warning)
+        count, notice = lib.reanalyze(all_articles, progress)
+    if notice and not lib.can_analyse():
+        fail(notice)
+    if notice:  # a model was used, not the one asked for: say so, and carry on
+        click.echo(f"gloss: warning: {clean_line(notice)}", err=True)
     if as_json:
         emit({"analysed": count})
     else:

@@ -64,3 +64,25 @@ def test_import_report_carries_the_notice(model_env, analyzer, tmp_path: Path) -
     assert report.warnings == [
         f"GLOSS_MODEL=/nonexistent {NOT_FOUND}; using {analyzer.name} instead"
     ]
+
+
+def test_reanalyze_with_a_fallback_model_warns_and_succeeds(model_env, analyzer, gloss) -> None:
+    """`gloss reanalyze` analyses with the model used instead, says so on stderr, exits 0;
+    only with no model at all does it fail."""
+    model_env.setenv("GLOSS_MODEL", "none")
+    entities.reset()
+    assert gloss("import", str(SAMPLE))[0] == 0
+    model_env.setenv("GLOSS_MODEL", "/nonexistent")
+    entities.reset()
+    code, out, err = gloss("reanalyze")
+    assert code == 0
+    assert out == "1 articles analysed\n"
+    assert (
+        err
+        == f"gloss: warning: GLOSS_MODEL=/nonexistent {NOT_FOUND}; using {analyzer.name} instead\n"
+    )
+    model_env.setenv("GLOSS_MODEL", "none")
+    entities.reset()
+    code, out, err = gloss("reanalyze", "--all")
+    assert (code, out) == (1, "")
+    assert err == "gloss: entity analysis is off (GLOSS_MODEL=none)\n"

@@ -117,12 +117,12 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
     def _reanalyse(self, lib: Library) -> None:
-        count, warning = lib.reanalyze(
+        count, notice = lib.reanalyze(
             progress=lambda d, t: self.post_message(ImportProgress(d, t))
         )
-        if warning:
-            self.post_message(Notice(warning, "warning"))
-        else:
+        if notice:
+            self.post_message(Notice(notice, "warning"))
+        if not notice or lib.can_analyse():
             self.post_message(Notice(f"Re-analysed {plural(count, 'article')}."))
         self.post_message(LibraryChanged())
 
