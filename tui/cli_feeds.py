@@ -199,9 +199,11 @@ def refresh_lines(r) -> list[str]:
         return [head + r.status.replace("-", " ")]
     extra = [f"{r.full_text} with full text fetched"] if r.full_text else []
     extra += [f"{r.kept_summary} with the feed's own text"] if r.kept_summary else []
-    extra += [f"{r.skipped} skipped"] if r.skipped else []
+    extra += [f"{r.untitled} untitled"] if r.untitled else []
+    extra += [f"{r.unlinked} without a link"] if r.unlinked else []
     line = head + f"{r.new} new" + (f" ({', '.join(extra)})" if extra else "")
-    lines = [line + f", {r.present} already present"]
+    line += f", {r.present} already present"
+    lines = [line + (f", {r.skipped} skipped" if r.skipped else "")]
     lines += [f"          {m}" for m in r.messages[:5]]
     if len(r.messages) > 5:
         lines.append(f"          ... and {len(r.messages) - 5} more")
@@ -230,10 +232,12 @@ def refresh_cmd(ctx: click.Context, feed_refs: tuple[str, ...], timeout: float,
             for line in refresh_lines(r):
                 out(line)
         if report.feeds:
+            skipped = report.total("skipped")
             out(
                 f"{report.total('new')} new articles, {report.total('present')} already"
-                f" present, {report.failed} feeds failed"
-            )
+                f" present, " + (f"{skipped} entries skipped, " if skipped else "")
+                + f"{report.failed} feeds failed"
+            )  # fmt: skip
     if report.failed:
         sys.exit(1)
 

@@ -389,3 +389,18 @@ def test_entry_html_is_laid_out_without_markup_debris() -> None:
     assert "Greens · 12" in parsed.text
     assert "• first" in parsed.text
     assert [s.title for s in parsed.sections] == ["Results"]
+
+
+def test_refresh_line_counts_skipped_entries_apart_from_the_new_ones() -> None:
+    """A skipped entry was printed inside the new articles' parentheses, as if it were one."""
+    from store.refresh import FeedResult
+    from tui.cli_feeds import refresh_lines
+
+    r = FeedResult("f" * 32, "http://127.0.0.1/feed", "Local News", new=2, present=3,
+                    kept_summary=1, skipped=1, untitled=1, unlinked=1)  # fmt: skip
+    r.messages = ["skipped an entry of 2026-03-08: it has no title, link or text"]
+    assert refresh_lines(r) == [
+        "ffffffff  Local News: 2 new (1 with the feed's own text, 1 untitled, 1 without a link),"
+        " 3 already present, 1 skipped",
+        "          skipped an entry of 2026-03-08: it has no title, link or text",
+    ]
