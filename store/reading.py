@@ -203,6 +203,10 @@ class Reading:
         ).fetchone()
         return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
 
+    def has_feeds(self) -> bool:
+        """True when the library has ever subscribed to a feed (one indexed row read)."""
+        return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM feeds)").fetchone()[0])
+
     def tags(self) -> list[tuple[str, int]]:
         """Every tag in use with its article count, sorted by name."""
         sql = "SELECT tag, count(*) FROM article_tags"

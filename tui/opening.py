@@ -48,7 +48,7 @@ def read_counts(lib: Library) -> Counts:
     feeds: list[tuple[str, str, int]] = []
     # store.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
     # article library to read: imported only for a library that has feeds
-    if lib.conn.execute("SELECT EXISTS (SELECT 1 FROM feeds)").fetchone()[0]:
+    if lib.has_feeds():
         from store.feeds import list_feeds
 
         feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
