@@ -117,9 +117,7 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
     def _reanalyse(self, lib: Library) -> None:
-        count, notice = lib.reanalyze(
-            progress=lambda d, t: self.post_message(ImportProgress(d, t))
-        )
+        count, notice = lib.reanalyze(progress=lambda d, t: self.post_message(ImportProgress(d, t)))
         if notice:
             self.post_message(Notice(notice, "warning"))
         if not notice or lib.can_analyse():
