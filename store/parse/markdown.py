@@ -1,22 +1,151 @@
-"""Markdown articles: optional YAML front matter, `#` headings as sections, plain text body."""
+"""Markdown articles: optional YAML front matter, `#` headings as sections, plain text body.
+
+markdown-it-py costs up to 45 µs per character on hostile shapes (`![` or `[a](` repeated,
+`>` or `#` lines), so a 10 MB file took minutes; real articles cost about 0.2 µs (0.7 with a
+link every few words). Each body gets a budget of CPU time, read by a rule at the head of the
+block and inline rulers; once it is spent, those rules take the rest as written (plain
+paragraphs, with a warning). The few costs no rule sees are bounded apart: the body goes to
+markdown-it in pieces of PIECE_LINES lines, long `*`/`_` runs are text, and thematic breaks
+are pre-checked. Figures: bench/markdown_shapes.py.
+"""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock, hr
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from store.errors import ImportFailed
 from store.parse.common import Parsed, TextBuilder, clean_meta
-from store.sanitize import clean, clean_line
+from store.sanitize import MAX_TEXT_CHARS, clean, clean_line
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_md = MarkdownIt("commonmark")
 MAX_FRONT_BYTES = 64 * 1024
 MAX_FRONT_DEPTH = 20
+# Thread CPU time (not wall time: load and other threads do not spend it) from the start of a
+# body's parse: the block pass stops at the first, the inline pass at the second, so text
+# before a hostile block still has its inline markup read. A real article at the text limit
+# takes about 0.3 s, one with a link on every sixth word about 1.5 s (bench/markdown_shapes).
+BLOCK_SECONDS, TOTAL_SECONDS = 1.5, 3.0
+_CHECK_EVERY = 64  # rule calls between clock reads (a read costs 1.5 µs, a call about 0.3)
+# markdown-it's set-up costs about 1 µs per line before any rule can check the budget, so the
+# body is parsed in pieces of this many lines (a real article has well under 50,000).
+PIECE_LINES = 100_000
+_LINES = re.compile(rf"(?:[^\n]*\n){{{PIECE_LINES}}}")
+MAX_RUN = 64  # a longer run of `*` or `_` is text: markdown-it makes a token of each character
+_RUNS = {c: re.compile(rf"{re.escape(c)}{{{MAX_RUN + 1},}}") for c in "*_"}
+_HR_CHARS = re.compile(r"[-*_ \t]*")
+_PLAIN = "gloss_plain"  # the token type of text taken as written once the budget is spent
+_BLANK = re.compile(r"\n[ \t]*\n")
+_PARAGRAPH = re.compile(r"^[ \t]*\S.*(?:\n[ \t]*\S.*)*", re.MULTILINE)
+
+
+class _Budget:
+    """CPU time up to a deadline, read every _CHECK_EVERY calls; once spent, it stays spent."""
+
+    __slots__ = ("calls", "deadline", "spent")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline, self.calls, self.spent = deadline, 0, False
+
+    def over(self) -> bool:
+        if not self.spent:
+            self.calls += 1
+            if self.calls % _CHECK_EVERY == 0:
+                self.spent = time.thread_time() > self.deadline
+        return self.spent
+
+    def over_now(self) -> bool:
+        self.spent = self.spent or time.thread_time() > self.deadline
+        return self.spent
+
+
+def _block_budget(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Once the block pass is over budget, lines [start, end) are one token of text as written.
+
+    It is also a terminator of paragraphs, lists and quotes, so a long one stops here."""
+    budget = state.env.get("gloss_blocks")
+    if budget is None or not budget.over():
+        return False
+    if silent:
+        return True
+    token = state.push(_PLAIN, "", 0)
+    token.content = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[end - 1]]
+    token.map = [start, end]
+    state.line = end
+    return True
+
+
+def _inline_budget(state: StateInline, silent: bool) -> bool:
+    """Once the inline pass is over budget, the rest of this inline text is kept as written;
+    before, a run of more than MAX_RUN `*` or `_` is text."""
+    budget = state.env.get("gloss_inline")
+    if budget is None:
+        return False
+    run = _RUNS.get(state.src[state.pos])
+    m = run.match(state.src, state.pos, state.posMax) if run else None
+    if m is None and not budget.over():
+        return False
+    end = m.end() if m else state.posMax
+    if not silent:
+        state.append_pending(state.src[state.pos : end])
+        reading = state.env.get("gloss_reading")
+        if m is None and reading is not None and reading.map:  # to say where the cut is
+            state.env.setdefault("gloss_inline_cut", reading.map[0])
+    state.pos = end
+    return True
+
+
+def _hr(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's thematic break, once a C-speed check finds only marks and blanks: its own
+    reads the line in Python at each level, 10 times over a 10 MB `- - - … a` (20 s)."""
+    pos, line_end = state.bMarks[start] + state.tShift[start], state.eMarks[start]
+    if _HR_CHARS.match(state.src, pos, line_end).end() < line_end:  # type: ignore[union-attr]
+        return False
+    return hr(state, start, end, silent)
+
+
+def _inline_pass(state: StateCore) -> None:
+    """markdown-it's core inline rule, saying which block's text is being read."""
+    for token in state.tokens:
+        if token.type == "inline":
+            state.env["gloss_reading"] = token
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
+_md = MarkdownIt("commonmark")
+_md.core.ruler.at("inline", _inline_pass)
+_BREAKS = ["paragraph", "reference", "blockquote", "list"]  # what markdown-it lets hr end
+_md.block.ruler.at("hr", _hr, {"alt": _BREAKS})
+_md.block.ruler.before("table", "gloss_budget", _block_budget, {"alt": _BREAKS})
+_md.inline.ruler.before("text", "gloss_budget", _inline_budget)
+
+
+def _pieces(body: str) -> Iterator[tuple[int, int, str]]:
+    """(first line, offset, text) of pieces of about PIECE_LINES lines, cut after a blank line
+    if there is one in the next PIECE_LINES lines. A body up to PIECE_LINES is one piece."""
+    pos, line = 0, 0
+    while pos < len(body):
+        m = _LINES.match(body, pos)
+        if m is None:
+            yield line, pos, body[pos:]
+            return
+        further = _LINES.match(body, m.end())
+        blank = _BLANK.search(body, m.end() - 1, further.end() if further else len(body))
+        end = blank.end() if blank else m.end()
+        yield line, pos, body[pos:end]
+        line += body.count("\n", pos, end)
+        pos = end
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -177,35 +306,94 @@ def _tags(meta: dict, warnings: list[str]) -> list[str]:
     return []
 
 
-def parse_body(builder: TextBuilder, body: str, take_title: bool = True) -> str | None:
-    """Lay a Markdown body into builder; with take_title, a leading `#` line is the title."""
-    tokens = _md.parse(body)
-    first_h1: str | None = None
-    prefix = ""
-    for i, tok in enumerate(tokens):
-        if tok.type == "bullet_list_open":
-            prefix = "• "
-        elif tok.type == "bullet_list_close":
-            prefix = ""
-        elif tok.type == "inline":
-            opener = tokens[i - 1]
-            text = _inline_text(tok)
-            if opener.type == "heading_open":
-                level = int(opener.tag[1])
-                if take_title and level == 1 and first_h1 is None and not builder.paragraphs:
-                    first_h1 = text
-                    continue
-                builder.heading(text, level)
-            else:
-                builder.paragraph(prefix + text)
-        elif tok.type in ("fence", "code_block"):
-            builder.paragraph(tok.content)
-    return first_h1
+def parse_body(
+    builder: TextBuilder, body: str, take_title: bool = True, *, warnings: list[str] | None = None
+) -> str | None:
+    """Lay a Markdown body into builder; with take_title, a leading `#` line is the title.
+
+    Past the time budget the rest is laid out as written, said in `warnings`; past
+    MAX_TEXT_CHARS of text, ImportFailed (the article could not be imported whole anyway)."""
+    now = time.thread_time()
+    blocks, inline = _Budget(now + BLOCK_SECONDS), _Budget(now + TOTAL_SECONDS)
+    env: dict = {"gloss_blocks": blocks, "gloss_inline": inline}
+    layout = _Layout(builder, take_title)
+    for first, offset, piece in _pieces(body):
+        if blocks.over_now():
+            layout.cut(first)
+            _plain(builder, body[offset:])
+            break
+        layout.tokens(_md.parse(piece, env), first)
+        if (line := env.pop("gloss_inline_cut", None)) is not None:
+            layout.cut(first + line)
+    if warnings is not None and (blocks.spent or inline.spent):
+        where = f"from line {layout.cut_line + 1:,} on " if layout.cut_line is not None else ""
+        warnings.append(
+            f"Markdown too slow to parse within {TOTAL_SECONDS:g} s: the text {where}is kept"
+            " as written"
+        )
+    return layout.first_h1
+
+
+class _Layout:
+    """Lays markdown-it's tokens into a builder, piece after piece."""
+
+    def __init__(self, builder: TextBuilder, take_title: bool) -> None:
+        self.builder, self.take_title = builder, take_title
+        self.first_h1: str | None = None
+        self.cut_line: int | None = None  # the first line kept as written
+        self.prefix = ""
+
+    def cut(self, line: int) -> None:
+        self.cut_line = line if self.cut_line is None else min(line, self.cut_line)
+
+    def tokens(self, tokens: list[Token], first: int) -> None:
+        builder = self.builder
+        for i, tok in enumerate(tokens):
+            if tok.type == "bullet_list_open":
+                self.prefix = "• "
+            elif tok.type == "bullet_list_close":
+                self.prefix = ""
+            elif tok.type == "inline":
+                opener = tokens[i - 1]
+                text = _inline_text(tok)
+                if opener.type == "heading_open":
+                    level = int(opener.tag[1])
+                    first_one = self.first_h1 is None and not builder.paragraphs
+                    if self.take_title and level == 1 and first_one:
+                        self.first_h1 = text
+                        continue
+                    builder.heading(text, level)
+                else:
+                    builder.paragraph(self.prefix + text)
+            elif tok.type in ("fence", "code_block"):
+                builder.paragraph(tok.content)
+            elif tok.type == _PLAIN:
+                self.cut(first + tok.map[0] if tok.map else first)
+                _plain(builder, tok.content)
+            _check_length(builder)
+
+
+def _plain(builder: TextBuilder, text: str) -> None:
+    """Text as written, one paragraph per run of lines that are not blank."""
+    for m in _PARAGRAPH.finditer(text):
+        builder.paragraph(m.group())
+        _check_length(builder)
+
+
+def _check_length(builder: TextBuilder) -> None:
+    """Stop laying out a text that is already longer than an article may be."""
+    end = builder.paragraphs[-1][1] if builder.paragraphs else 0
+    if max(end, builder.sections[-1].end if builder.sections else 0) > MAX_TEXT_CHARS:
+        raise ImportFailed(f"article text too long (over {MAX_TEXT_CHARS:,} characters, the limit)")
 
 
 def parse_markdown(raw: str) -> Parsed:
     """Parse an already-decoded Markdown article; a bad front matter field is a warning."""
-    meta, body = split_front_matter(clean(raw))  # controls go before YAML sees them
+    raw = clean(raw)  # controls go before YAML sees them
+    meta, body = split_front_matter(raw)
+    # The front matter's lines become blank lines (which Markdown skips), so a line number
+    # in a warning is the file's.
+    body = "\n" * raw.count("\n", 0, len(raw) - len(body)) + body
     warnings: list[str] = []
     builder = TextBuilder()
     title = _text(meta, warnings, "title")
@@ -213,7 +401,7 @@ def parse_markdown(raw: str) -> Parsed:
     published = _date(meta, warnings)
     url = _text(meta, warnings, "url", "source")
     tags = _tags(meta, warnings)
-    h1 = parse_body(builder, body, take_title=title is None)
+    h1 = parse_body(builder, body, take_title=title is None, warnings=warnings)
     title = title or h1
     if title is None and builder.sections:
         title = builder.sections[0].title
