@@ -107,7 +107,7 @@ def one(shape: str, size: int, impl: str) -> dict:
             outcome = f"{len(md.parse(raw))} tokens"
         else:
             p = parse_markdown(raw)
-            warned = f", warned: {p.warnings[-1]}" if p.warnings else ""
+            warned = "".join(f"; warned: {w}" for w in p.warnings)
             outcome = f"{len(p.text):,} chars{warned}"
     except ImportFailed as exc:
         outcome = f"ImportFailed: {exc}"
