@@ -44,7 +44,7 @@ def article_id(title: str, text: str) -> str:
     on every machine, and articles whose text alone is the same (one paywall notice, one
     cookie wall) stay apart. The separator is a control character, which sanitised text
     never holds, so no (title, text) pair hashes the same input as a legacy id's text."""
-    key = f"{_title_key(title)}\x1f{text}"
+    key = f"{title_key(title)}\x1f{text}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
@@ -53,19 +53,24 @@ def legacy_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _title_key(title: str) -> str:
+def title_key(title: str) -> str:
     return unicodedata.normalize("NFC", clean_line(title)).casefold()
 
 
-def known_id(lib: Library, title: str, text: str) -> str:
-    """The id this article has in the library: its legacy id when the library holds that
-    with the same (normalised) title — it was imported, or synced, before ids hashed the
-    title, and keeps its id for ever — else `article_id(title, text)`."""
-    legacy = legacy_id(text)
-    row = lib.conn.execute("SELECT title FROM articles WHERE id = ?", (legacy,)).fetchone()
-    if row is not None and _title_key(row[0] or "") == _title_key(title):
-        return legacy
-    return article_id(title, text)
+def known_id(lib: Library, title: str, text: str, seen: dict[str, str] | None = None) -> str:
+    """The id an article gets: the hash of its text (as every article had before, and every
+    machine of any version gives it), unless that id is taken, in the library or in `seen`
+    (id -> title key of articles queued in this import), by an article with another title:
+    then one text is shared by different articles (a paywall notice, a cookie wall) and this
+    one is told apart by `article_id(title, text)`. So the same article gets one id on every
+    machine and in every sync file, old or new, while a shared text does not collapse
+    different articles into one."""
+    legacy, key = legacy_id(text), title_key(title)
+    holder = seen.get(legacy) if seen and legacy in seen else None
+    if holder is None:
+        row = lib.conn.execute("SELECT title FROM articles WHERE id = ?", (legacy,)).fetchone()
+        holder = title_key(row[0] or "") if row is not None else None
+    return legacy if holder is None or holder == key else article_id(title, text)
 
 
 def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
@@ -96,7 +101,7 @@ def import_paths(
     report = ImportReport()
     files = collect(paths, report)
     new: list[Pending] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for path in files:
         result = FileResult(str(path), "failed")
         report.results.append(result)
@@ -197,16 +202,17 @@ def _plan(
 
 
 def enqueue(
-    lib: Library, result: FileResult, parsed: Parsed, source: str, seen: set[str],
+    lib: Library, result: FileResult, parsed: Parsed, source: str, seen: dict[str, str],
     pending: list[Pending],
 ) -> None:  # fmt: skip
-    """Give a parsed article its id and queue it, unless it is here already (or queued)."""
-    aid = known_id(lib, parsed.title, parsed.text)
+    """Give a parsed article its id and queue it, unless it is here already (or queued);
+    `seen` maps the ids queued so far to their title keys."""
+    aid = known_id(lib, parsed.title, parsed.text, seen)
     result.article_id, result.title = aid, parsed.title
     if aid in seen or exists(lib, aid):
         result.status, result.reason = "present", "already in library"
         return
-    seen.add(aid)
+    seen[aid] = title_key(parsed.title)
     pending.append((result, parsed, source))
 
 

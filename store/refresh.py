@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from store import feeds as subs
 from store.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
 from store.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
-from store.importer import Pending, enqueue, exists, known_id, store_new
+from store.importer import Pending, enqueue, exists, known_id, store_new, title_key
 from store.models import FileResult, ImportReport
 
 if TYPE_CHECKING:
@@ -333,18 +333,18 @@ def _store(
     pending: list[Pending] = []
     owners: list[tuple[_Outcome, _Item]] = []
     linked: list[tuple[_Outcome, _Item, str]] = []  # entries whose article is already here
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # id -> title key, as importer.enqueue keeps it
     for out in outcomes:
         for item in out.items:
             if item.parsed is None:
                 out.result.skipped += 1
                 continue
-            aid = known_id(lib, item.parsed.title, item.parsed.text)
+            aid = known_id(lib, item.parsed.title, item.parsed.text, seen)
             if aid in seen or exists(lib, aid):
                 out.result.present += 1
                 linked.append((out, item, aid))
                 continue
-            seen.add(aid)
+            seen[aid] = title_key(item.parsed.title)
             source = item.entry.link or f"{out.result.url}#{item.entry.guid}"
             result = FileResult(source, "failed", aid, item.parsed.title)
             pending.append((result, item.parsed, source))
@@ -415,7 +415,7 @@ def import_urls(
         except InvalidInput as exc:
             result.reason = str(exc)
     pending: list[Pending] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     with client(limits) as http, ThreadPoolExecutor(limits.parallel) as pool:
         jobs = [(r, pool.submit(fetch_page, http, u, limits)) for r, u in checked]
         for result, job in jobs:

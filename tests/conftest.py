@@ -54,7 +54,7 @@ def lib(sample_library: Path, tmp_path: Path) -> Iterator[Library]:
 
 @pytest.fixture
 def sample_id(lib: Library) -> str:
-    return lib.resolve("ca0e5dbc")
+    return lib.resolve("6055eddc")
 
 
 @pytest.fixture

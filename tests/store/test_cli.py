@@ -86,10 +86,10 @@ def test_annotation_commands(gloss, tmp_path: Path, analyzer) -> None:
     [
         (("show", "ffffffff"), "gloss: error: no article with id 'ffffffff'\n"),
         (("show", "'; DROP TABLE articles"), "gloss: error: no article with id"),
-        (("note", "ca0e", "   "), "gloss: error: a note on the whole article needs some text\n"),
-        (("note", "ca0e", "x", "--quote", "not there"), "the quote is not in the article"),
-        (("tag", "ca0e", "+[bold]"), "gloss: error: invalid tag '[bold]'"),
-        (("tag", "ca0e", "-"), "gloss: error: empty tag name\n"),
+        (("note", "6055", "   "), "gloss: error: a note on the whole article needs some text\n"),
+        (("note", "6055", "x", "--quote", "not there"), "the quote is not in the article"),
+        (("tag", "6055", "+[bold]"), "gloss: error: invalid tag '[bold]'"),
+        (("tag", "6055", "-"), "gloss: error: empty tag name\n"),
         (("import", "/nonexistent/x.txt"), "failed             /nonexistent/x.txt: no such file"),
     ],
 )

@@ -118,7 +118,7 @@ def test_damaged_page_is_reported_and_nothing_is_overwritten(gloss, lib: Library
     assert code == 1
     assert f"library {path} is damaged" in err and ".recover" in err
     assert "Traceback" not in err
-    for args in (["list"], ["search", "putin"], ["show", "ca0e"], ["entities"]):
+    for args in (["list"], ["search", "putin"], ["show", "6055"], ["entities"]):
         code, out, err = gloss(*args, db=path)
         assert code in (0, 1) and "Traceback" not in err
         if code:
@@ -158,11 +158,11 @@ def test_library_on_a_readonly_filesystem(lib: Library, sample_id: str, tmp_path
         shutil.copy(lib.path, mnt / "library.db")
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
         env = {"GLOSS_DB": str(mnt / "library.db")}
-        r = subprocess.run([Path(sys.executable).with_name("gloss"), "show", "ca0e", "--json"],
+        r = subprocess.run([Path(sys.executable).with_name("gloss"), "show", "6055", "--json"],
                            capture_output=True, text=True, env=env)  # fmt: skip
         assert r.returncode == 0, r.stderr
         assert r.stderr.startswith("gloss: notice: ") and "read-only" in r.stderr
-        r = subprocess.run([Path(sys.executable).with_name("gloss"), "star", "ca0e"],
+        r = subprocess.run([Path(sys.executable).with_name("gloss"), "star", "6055"],
                            capture_output=True, text=True, env=env)  # fmt: skip
         assert r.returncode == 1 and "read-only; changes cannot be saved" in r.stderr
     finally:

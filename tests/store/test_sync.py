@@ -53,7 +53,7 @@ def quote(lib: Library, aid: str, text: str) -> tuple[int, int]:
 @pytest.mark.parametrize("first", ["a", "b"])
 def test_offline_edits_converge_in_either_order(pair, folder: Path, first: str) -> None:
     a, b = pair
-    aid = a.resolve("ca0e")
+    aid = a.resolve("6055")
     shared = a.add_note(aid, "shared thought", *quote(a, aid, "Samarkand"))
     a.sync(folder)
     b.sync(folder)
@@ -83,7 +83,7 @@ def test_offline_edits_converge_in_either_order(pair, folder: Path, first: str) 
 
 def test_edit_concurrent_with_delete_keeps_the_edit(pair, folder: Path) -> None:
     a, b = pair
-    aid = a.resolve("ca0e")
+    aid = a.resolve("6055")
     n = a.add_note(aid, "original")
     a.sync(folder)
     b.sync(folder)
@@ -98,8 +98,8 @@ def test_edit_concurrent_with_delete_keeps_the_edit(pair, folder: Path) -> None:
 
 def test_tags_and_reading_state(pair, folder: Path) -> None:
     a, b = pair
-    aid = a.resolve("ca0e")
-    other = a.resolve("3ae0")
+    aid = a.resolve("6055")
+    other = a.resolve("339b")
     a.tag(aid, add=["politics", "world/asia"])
     a.sync(folder)
     b.sync(folder)
@@ -118,7 +118,7 @@ def test_tags_and_reading_state(pair, folder: Path) -> None:
 
 def test_sync_twice_changes_nothing(pair, folder: Path) -> None:
     a, b = pair
-    a.add_note(a.resolve("ca0e"), "n")
+    a.add_note(a.resolve("6055"), "n")
     a.sync(folder)
     b.sync(folder)
     before = snapshot(b)
@@ -129,7 +129,7 @@ def test_sync_twice_changes_nothing(pair, folder: Path) -> None:
 
 def test_single_file_two_way(pair, tmp_path: Path) -> None:
     a, b = pair
-    aid = a.resolve("ca0e")
+    aid = a.resolve("6055")
     a.add_note(aid, "note from a")
     b.add_note(aid, "note from b")
     b_device, b_path = b.device_id, b.path
@@ -154,7 +154,7 @@ def test_single_file_created_when_missing(pair, tmp_path: Path) -> None:
 
 def test_conflict_copies_are_merged(pair, folder: Path) -> None:
     a, b = pair
-    aid = a.resolve("ca0e")
+    aid = a.resolve("6055")
     b.add_note(aid, "in a conflicted copy")
     b.sync(folder)
     published = folder / f"{b.device_id}.gloss"
@@ -223,7 +223,7 @@ def bad_peer(kind: str, folder: Path, good: Path) -> Path:
 )
 def test_bad_peers_change_nothing(pair, folder: Path, tmp_path: Path, kind, reason) -> None:
     a, b = pair
-    b.add_note(b.resolve("ca0e"), "b's note")
+    b.add_note(b.resolve("6055"), "b's note")
     good = tmp_path / "good.gloss"
     b.sync(good)
     a.sync(folder)
@@ -241,7 +241,7 @@ def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
     import store.merge as sync_mod
 
     a, b = pair
-    b.add_note(b.resolve("ca0e"), "b's note")
+    b.add_note(b.resolve("6055"), "b's note")
     b.sync(folder)
     before = snapshot(a)
     real = sync_mod.shutil.copyfile
@@ -262,7 +262,7 @@ def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
 
 def test_hostile_peer_text_is_refused(pair, folder: Path) -> None:
     a, b = pair
-    aid = b.resolve("ca0e")
+    aid = b.resolve("6055")
     n = b.add_note(aid, "fine")
     b.sync(folder)
     peer = folder / f"{b.device_id}.gloss"
@@ -280,7 +280,7 @@ def test_hostile_peer_text_is_refused(pair, folder: Path) -> None:
 
 def test_far_future_peer_stamp_is_not_adopted(pair, folder: Path) -> None:
     a, b = pair
-    n = b.add_note(b.resolve("ca0e"), "from the future")
+    n = b.add_note(b.resolve("6055"), "from the future")
     future = hlc.Stamp(hlc.now_ms() + 10 * hlc.MAX_DRIFT_MS, 0, b.device_id)
     with b.write() as conn:
         conn.execute("UPDATE note_revisions SET hlc = ? WHERE note_id = ?", (str(future), n.id))

@@ -148,7 +148,7 @@ import sys, json
 from pathlib import Path
 from store import Library
 lib = Library.open(sys.argv[1])
-aid = lib.resolve("ca0e")
+aid = lib.resolve("6055")
 print("ready", flush=True)
 i = 0
 while True:
@@ -167,7 +167,7 @@ def test_sigkill_during_sync_loses_nothing(sample_library: Path, tmp_path: Path)
     a = fork(sample_library, tmp_path / "a.db")
     peer = fork(sample_library, tmp_path / "peer.db")
     for i in range(30):
-        peer.add_note(peer.resolve("3ae0"), f"peer note {i}")
+        peer.add_note(peer.resolve("339b"), f"peer note {i}")
     peer.sync(folder)
     a.close()
     rng = random.Random(20261129)
@@ -208,7 +208,7 @@ WRITER = """
 import sys
 from store import Library
 lib = Library.open(sys.argv[1])
-aid = lib.resolve("ca0e")
+aid = lib.resolve("6055")
 for i in range(int(sys.argv[2])):
     lib.add_note(aid, f"{sys.argv[3]} {i}")
 """

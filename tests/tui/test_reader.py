@@ -23,8 +23,8 @@ from tui.widgets.entities_panel import EntitiesPanel
 from tui.widgets.notes_panel import NotesPanel
 
 SIZE = (120, 40)
-ECB = "e82b5539f2b1713e3deccbec5e6ec253"  # European Central Bank Holds Rates (has a URL)
-PUTIN = "ca0e5dbc5b9ffa687146c96ddcbebe05"  # Putin Meets Xi Jinping
+ECB = "e11fcf365aca9ed2af11d0fd558b7af9"  # European Central Bank Holds Rates (has a URL)
+PUTIN = "6055eddc2a39266b2e8e6b209d45e3e7"  # Putin Meets Xi Jinping
 ORG_BG = "#7aecec"
 
 
