@@ -100,7 +100,7 @@ def load(path: Path) -> Any:
     if _depth(text) > MAX_DEPTH:
         raise ImportFailed(f"nested more than {MAX_DEPTH} levels deep")
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_constant=lambda _: _NAN,
             parse_int=lambda s: int(s) if len(s) <= 20 else _NAN,
@@ -109,6 +109,29 @@ def load(path: Path) -> Any:
         raise ImportFailed(f"not JSON (line {exc.lineno}, column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
         raise ImportFailed(f"not JSON ({type(exc).__name__})") from None
+    # JSON may write a lone surrogate (\ud800), which no UTF-8 text can hold and SQLite
+    # refuses to store: a file holding one is refused whole, before any entry is read.
+    if _SURROGATE.search(text) and _holds_surrogate(data):
+        raise ImportFailed("holds an unpaired surrogate (\\ud800-\\udfff), not text")
+    return data
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _holds_surrogate(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= c <= "\udfff" for c in item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def import_file(lib: Library, path: Path) -> AnnotationReport:

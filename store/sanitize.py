@@ -13,7 +13,8 @@ MAX_TEXT_CHARS = 1_000_000  # spaCy's default nlp.max_length
 
 # C0 controls except \t and \n, DEL, C1 controls, and the bidi embedding/override/isolate
 # characters that can make text display in an order other than the one stored.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates too (YAML and JSON escapes can make them): no UTF-8 text holds them.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # An escape sequence is removed whole, not just its ESC byte, so no "[2J" residue is left;
 # an unterminated one stops at the end of its line, so it cannot swallow the article.
 _ESCAPE_SEQ = re.compile(

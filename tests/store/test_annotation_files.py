@@ -163,8 +163,21 @@ def test_a_w3c_annotation_with_infinite_offsets_is_rejected(gloss, exported, tmp
         ('{"format": "gloss-annotations", "version": 1, "articles": {"x": 1}}', "must be a list"),
         ('{"type": "AnnotationPage", "items": 7}', "neither gloss annotations nor W3C"),
         ('{"format": "gloss-annotations", "version": ' + "9" * 5000 + "}", "version a number"),
+        (
+            '{"format": "gloss-annotations", "version": 1, "articles": [{"id": "\\ud800"}]}',
+            "holds an unpaired surrogate",
+        ),
+        ('{"type": "Annotation", "bodyValue": "my \\udfff note"}', "unpaired surrogate"),
     ],
-    ids=["deep lists", "deep objects", "articles an object", "items a number", "long number"],
+    ids=[
+        "deep lists",
+        "deep objects",
+        "articles an object",
+        "items a number",
+        "long number",
+        "surrogate id",
+        "surrogate body",
+    ],  # fmt: skip
 )
 def test_whole_file_refusals_are_one_line(gloss, exported, tmp_path, content, message) -> None:
     db, _ = exported

@@ -138,3 +138,12 @@ def test_hostile_front_matter_fails_the_file(front: str, reason: str) -> None:
     with pytest.raises(ImportFailed) as err:
         parse_markdown(f"---\n{front}\n---\nBody text.\n")
     assert str(err.value) == reason
+
+
+def test_a_lone_surrogate_in_front_matter_is_removed() -> None:
+    """YAML's "\\ud800" escape makes a lone surrogate, which no UTF-8 text (nor SQLite) holds."""
+    from store.parse.markdown import parse_markdown
+
+    p = parse_markdown('---\ntitle: "Bad \\ud800 title"\n---\n\nSome body \\udfff text.\n')
+    assert p.title == "Bad title"
+    assert p.text == "Some body \\udfff text."  # Markdown text is not unescaped: stays literal
