@@ -84,14 +84,31 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*\s+|\n")
 _SPACE = re.compile(r"\s+")
 
 
+# spaCy's memory grows with tokens, not characters. News text runs about 5 characters a
+# token; text of punctuation runs 1, and a chunk of `limit` such characters cost 4x the
+# memory. A chunk holds at most limit / CHARS_PER_TOKEN tokens as well.
+CHARS_PER_TOKEN = 4
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str, start: int, stop: int) -> int:
+    return sum(1 for _ in _TOKEN.finditer(text, start, stop))
+
+
 def chunks(text: str, limit: int) -> list[tuple[int, int]]:
-    """(start, end) spans that cover text in order, each at most `limit` characters long: cut
-    after the last paragraph break that fits; in a longer paragraph after the last sentence
-    end, else the last whitespace, else at the limit (a text without spaces)."""
+    """(start, end) spans that cover text in order, each at most `limit` characters and
+    limit / CHARS_PER_TOKEN tokens long: cut after the last paragraph break that fits; in a
+    longer paragraph after the last sentence end, else the last whitespace, else at the
+    limit (a text without spaces)."""
     spans: list[tuple[int, int]] = []
-    start = 0
-    while len(text) - start > limit:
-        stop = start + limit
+    start, max_tokens = 0, max(1, limit // CHARS_PER_TOKEN)
+    while True:
+        stop = min(len(text), start + limit)
+        tokens = _tokens(text, start, stop)
+        if tokens > max_tokens:  # dense text: a window that holds about max_tokens
+            stop = start + max(1, (stop - start) * max_tokens // tokens)
+        elif stop == len(text):
+            break
         cut = text.rfind("\n\n", start, stop)
         end = cut + 2 if cut > start else _last(_SENTENCE_END, text, start, stop)
         end = end or _last(_SPACE, text, start, stop) or stop

@@ -99,3 +99,15 @@ def test_stream_keeps_order_and_batches(analyzer) -> None:
     assert list(analyzer.analyse(iter(texts), batch_size=2)) == expected
     assert list(analyzer.analyse(texts, n_process=2)) == expected
     assert [e.text for e in expected[3].entities] == ["Angela Merkel", "Emmanuel Macron", "Paris"]
+
+
+def test_token_dense_text_is_cut_by_tokens_too() -> None:
+    """spaCy's memory grows with tokens: a text of punctuation (a token a character) is cut
+    into chunks of at most limit / CHARS_PER_TOKEN tokens, not of `limit` characters."""
+    text = "[" * 30_000 + "x" + "]" * 30_000
+    spans = entities.chunks(text, 8_000)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in pairwise(spans))
+    assert max(end - start for start, end in spans) == 8_000 // entities.CHARS_PER_TOKEN
+    prose = " ".join(["The council met on Tuesday to vote on the budget."] * 150)  # 7,650 chars
+    assert entities.chunks(prose, 8_000) == [(0, len(prose))]
