@@ -153,7 +153,12 @@ def _refine(anchor: Anchor, text: str, start: int, end: int) -> tuple[int, int]:
     if len(exact) <= SHORT:
         start, end = _ends_by_pairs(exact, text, start, end)
     else:
-        start, end = _ends_by_edges(exact, text, start, end)
+        s, e = _ends_by_edges(exact, text, start, end)
+        # An LCS alignment of a long quote with scattered edits can slide an end hundreds of
+        # characters (a wider span ranks as well): refined ends that change the place's
+        # length by more than that much are not trusted, the place found stands.
+        if abs((e - s) - (end - start)) <= max(EDGE, len(exact) // 100):
+            start, end = s, e
     while start > 0 and text[start - 1].isalnum() and exact[:1].isalnum():
         start -= 1
     while end < len(text) and text[end].isalnum() and exact[-1:].isalnum():
