@@ -11,6 +11,9 @@ from store.sanitize import check_length, clean, clean_line
 MAX_FALLBACK_TITLE = 120  # characters of the first line kept when it has to be the title
 
 
+MAX_TITLE_CHARS = 500  # a title is one line of a list: a longer one is cut, with a warning
+
+
 @dataclass
 class Parsed:
     """An article as read from a file, before it has an id or entities."""
@@ -81,6 +84,9 @@ class TextBuilder:
         if not title:
             title = self.first_line() or "(untitled)"
             warnings.append("no title found; the first line of the text is the title")
+        elif len(title) > MAX_TITLE_CHARS:
+            warnings.append(f"title cut to {MAX_TITLE_CHARS} characters (it had {len(title):,})")
+            title = title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
         check_length(text)
         return Parsed(title, text, self.sections, self.paragraphs, warnings=warnings, **meta)  # type: ignore[arg-type]
 

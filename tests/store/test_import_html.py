@@ -345,3 +345,19 @@ def test_short_page_with_inline_formatting_keeps_its_paragraphs() -> None:
     assert p.text == (
         "The council voted 7 to 2 on Tuesday to close the old bridge.\n\nWorks start in May."
     )
+
+
+def test_a_page_of_too_many_tags_is_refused_in_one_line() -> None:
+    page = "<html><body>" + "<p>x</p>" * 50_001 + "</body></html>"  # an open and a close tag each
+    with pytest.raises(
+        ImportFailed, match=r"^page too complex \(100,006 tags; the limit is 100,000\)$"
+    ):
+        parse_html(page)
+
+
+def test_an_over_long_title_is_cut_with_a_warning() -> None:
+    body = " ".join(["Words of a long enough paragraph for the extractor to keep."] * 8)
+    page = f"<html><head><title>{'Long ' * 200}</title></head><body><p>{body}</p></body></html>"
+    p = parse_html(page)
+    assert len(p.title) == 500 and p.title.endswith("…")
+    assert "title cut to 500 characters (it had 999)" in p.warnings
