@@ -284,6 +284,10 @@ def html_fragment(html: str, title: str) -> Parsed:
     title = clean_line(title)
     if len(html) > MAX_TEXT_CHARS * 4:
         raise ImportFailed("entry text too long")
+    from store.parse.html import MAX_TAGS
+
+    if html.count("<") > MAX_TAGS:  # as for a page: trafilatura's time grows faster than that
+        raise ImportFailed(f"entry too complex (over {MAX_TAGS:,} tags)")
     builder = TextBuilder()
     if html.strip():
         builder, headline = lay_out_fragment(html, title)

@@ -404,3 +404,11 @@ def test_refresh_line_counts_skipped_entries_apart_from_the_new_ones() -> None:
         " 3 already present, 1 skipped",
         "          skipped an entry of 2026-03-08: it has no title, link or text",
     ]
+
+
+def test_an_entry_of_too_many_tags_is_refused_like_a_page() -> None:
+    from store.errors import ImportFailed
+    from store.parse.feed import html_fragment
+
+    with pytest.raises(ImportFailed, match=r"^entry too complex \(over 100,000 tags\)$"):
+        html_fragment("<p>x</p>" * 50_001, "A title")
