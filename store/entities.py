@@ -91,8 +91,9 @@ CHARS_PER_TOKEN = 4
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def _tokens(text: str, start: int, stop: int) -> int:
-    return sum(1 for _ in _TOKEN.finditer(text, start, stop))
+def _tokens(text: str, start: int, stop: int, cap: int) -> int:
+    """Tokens in text[start:stop], or 0 when it is too short to hold more than cap."""
+    return len(_TOKEN.findall(text, start, stop)) if stop - start > cap else 0
 
 
 def chunks(text: str, limit: int) -> list[tuple[int, int]]:
@@ -104,7 +105,7 @@ def chunks(text: str, limit: int) -> list[tuple[int, int]]:
     start, max_tokens = 0, max(1, limit // CHARS_PER_TOKEN)
     while True:
         stop = min(len(text), start + limit)
-        tokens = _tokens(text, start, stop)
+        tokens = _tokens(text, start, stop, max_tokens)
         if tokens > max_tokens:  # dense text: a window that holds about max_tokens
             stop = start + max(1, (stop - start) * max_tokens // tokens)
         elif stop == len(text):
