@@ -16,9 +16,7 @@ included, with no lock held; the plan is then written in one short transaction.
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -29,7 +27,8 @@ from store.anchoring import reanchor
 from store.annotations import MAX_NOTE_CHARS
 from store.errors import GlossError, ImportFailed
 from store.models import Anchor
-from store.sanitize import MAX_FILE_BYTES, MAX_TEXT_CHARS, clean, decode, normalise_tag
+from store.parse import read_bounded
+from store.sanitize import MAX_TEXT_CHARS, clean, decode, normalise_tag
 from store.versions import derived_id
 
 if TYPE_CHECKING:
@@ -72,21 +71,14 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def _read(path: Path) -> bytes:
-    """The file's bytes: a regular file only (never a FIFO or a device), at most the limit."""
+    """The file's bytes: a regular file only (never a FIFO or a device), at most the limit,
+    read as every imported file is (store.parse.read_bounded)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ImportFailed(f"{path} is not a regular file")
-        try:
-            data = f.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFailed(f"too large (over {MAX_FILE_BYTES:,} bytes, the limit)")
-    return data
+        return read_bounded(path)
+    except ImportFailed as exc:
+        if str(exc).startswith("not a regular file"):
+            raise ImportFailed(f"{path} is not a regular file") from None
+        raise ImportFailed(f"cannot read {path}: {exc}") from None
 
 
 def _depth(text: str) -> int:

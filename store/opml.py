@@ -118,14 +118,12 @@ def _as_tag(name: str, warnings: list[str]) -> str:
 def import_opml(lib: Library, path: Path) -> OpmlReport:
     """Subscribe to every feed of an OPML file (without fetching; refresh fetches)."""
     from store.feeds import add_feeds
+    from store.parse import read_bounded
 
-    try:
-        if path.is_dir() or (path.exists() and not path.is_file()):
-            raise ImportFailed(f"cannot read {path}: not a regular file")
-        with path.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:  # a regular file only, bounded (MAX_FILE_BYTES), as every imported file is read
+        data = read_bounded(path)
+    except ImportFailed as exc:
+        raise ImportFailed(f"cannot read {path}: {exc}") from None
     outlines, warnings = read_opml(data)
     report = OpmlReport(skipped=warnings)
     done = add_feeds(lib, [(o.url, o.title, o.tags) for o in outlines])
