@@ -1,4 +1,4 @@
-"""Re-anchoring a long, edited quote in a long article (store.anchoring.reanchor).
+"""Re-anchoring a long, edited quote in a long article (store.notes.anchoring.reanchor).
 
 A 2,000-character quote edited in several places, in a 300 KB article made from the shipped
 samples: near its old place, moved far from it (the article reordered), and gone (an orphan,
@@ -17,8 +17,8 @@ from collections.abc import Callable
 from rapidfuzz import fuzz
 
 from bench.corpus import paragraphs
-from store.anchoring import reanchor
-from store.models import Anchor
+from store.core.models import Anchor
+from store.notes.anchoring import reanchor
 
 ARTICLE_CHARS, QUOTE_CHARS, REPEATS = 300_000, 2_000, 21
 BUDGET_MS = 50.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from store.parse import parse_file
+from store.ingest.parse import parse_file
 
 ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 

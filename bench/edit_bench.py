@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from store import Library, state
+from store import Library
+from store.core import state
 
 NOTES, REVISIONS, REPEATS = 50_000, 200_000, 21
 BUDGET_MS = 20.0

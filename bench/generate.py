@@ -19,10 +19,11 @@ from pathlib import Path
 from ulid import ULID
 
 from bench.corpus import ARTICLES
-from store import Library, entities
-from store.importer import article_id
-from store.models import Anchor
-from store.parse import parse_file
+from store import Library
+from store.core.models import Anchor
+from store.ingest import entities
+from store.ingest.importer import article_id
+from store.ingest.parse import parse_file
 
 TAGS = ["politics", "economy", "world/asia", "world/europe", "world/europe/uk", "science",
         "climate", "long-read", "to-check", "culture"]  # fmt: skip
@@ -131,7 +132,7 @@ def generate(path: Path, n_articles: int, n_notes: int, seed: int = 1, size: int
             conn.executemany(
                 "INSERT INTO note_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", revs
             )
-            from store import state
+            from store.core import state
 
             state.rebuild(conn, states)
             state.rebuild_entities(conn, states)

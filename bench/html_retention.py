@@ -24,9 +24,9 @@ from pathlib import Path
 
 import trafilatura
 
-from store.errors import ImportFailed
-from store.parse.html import parse_html
-from store.sanitize import clean, decode
+from store.core.errors import ImportFailed
+from store.core.sanitize import clean, decode
+from store.ingest.parse.html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "tests" / "fixtures" / "html").glob("*.html")) + sorted(

@@ -26,7 +26,7 @@ from pathlib import Path
 from bench.corpus import texts, write_files
 from bench.results import ROOT, save, show, spread
 from store import Library
-from store.parse import parse_file
+from store.ingest.parse import parse_file
 
 GLOSS = ROOT / ".venv" / "bin" / "gloss"
 ARTICLES = 400

@@ -1,4 +1,4 @@
-"""Markdown import on pathological shapes and on real articles, by size (store.parse.markdown).
+"""Markdown import on pathological shapes and on real articles, by size.
 
 Each shape is a generator of n characters: inline runs that keep markdown-it's inline rules
 busy (`[a](`, `![`, `[`, `*_`, `_`, `*`, backticks, `<`, `&`, `\\`, long link destinations,
@@ -34,7 +34,7 @@ def _rep(unit: str, n: int) -> str:
 
 
 def _real(n: int) -> str:
-    from store.parse.markdown import split_front_matter
+    from store.ingest.parse.markdown import split_front_matter
 
     bodies = [split_front_matter((ROOT / "articles" / name).read_text())[1] for name in REAL]
     return "---\ntitle: Real articles, repeated\n---\n" + _rep("\n\n".join(bodies) + "\n\n", n)
@@ -96,8 +96,8 @@ def one(shape: str, size: int, impl: str) -> dict:
     """Time one parse in this process; the outcome is the text length or the one-line error."""
     from markdown_it import MarkdownIt
 
-    from store.errors import ImportFailed
-    from store.parse.markdown import parse_markdown
+    from store.core.errors import ImportFailed
+    from store.ingest.parse.markdown import parse_markdown
 
     raw = SHAPES[shape](size)
     md = MarkdownIt("commonmark")

@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from store import entities
+from store.ingest import entities
 
-BATCH_SIZE = 32  # store.entities.Analyzer.analyse's default, which the importer uses
+BATCH_SIZE = 32  # store.ingest.entities.Analyzer.analyse's default, which the importer uses
 
 
 def main() -> None:

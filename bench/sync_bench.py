@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.generate import generate
 from store import Library
-from store.sync import SyncReport, check_device
+from store.sync.folder import SyncReport, check_device
 
 DATA = Path(__file__).resolve().parent / "data"
 N, NOTES = 10_000, 50_000

@@ -5,7 +5,7 @@ Nothing here imports Textual or Rich; the terminal lives in `tui`.
 
 from __future__ import annotations
 
-from store.errors import GlossError
+from store.core.errors import GlossError
 from store.library import Library
 
 __all__ = ["GlossError", "Library"]

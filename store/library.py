@@ -15,16 +15,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import db
-from store.annotations import Annotations
-from store.errors import AmbiguousId, LibraryError, NotFound
-from store.models import ImportReport
-from store.paths import default_db_path
-from store.reading import Reading
+from store.core import db
+from store.core.errors import AmbiguousId, LibraryError, NotFound
+from store.core.models import ImportReport
+from store.core.paths import default_db_path
+from store.find.reading import Reading
+from store.notes.annotations import Annotations
 
 if TYPE_CHECKING:  # search and the clock are imported when first used: a faster start
-    from store.hlc import Stamp
-    from store.search import Hit
+    from store.core.hlc import Stamp
+    from store.find.search import Hit
 
 
 class Library(Reading, Annotations):
@@ -68,7 +68,7 @@ class Library(Reading, Annotations):
             lib.close()
             raise
         if lib.meta("device_home") is None:
-            from store.sync import record_home
+            from store.sync.folder import record_home
 
             record_home(lib)
         return lib
@@ -150,7 +150,7 @@ class Library(Reading, Annotations):
 
     def stamp(self, conn: sqlite3.Connection) -> str:
         """The next clock stamp, persisted in the same transaction as the write using it."""
-        from store import hlc  # imported with the first write: a faster start
+        from store.core import hlc  # imported with the first write: a faster start
 
         stamp = hlc.tick(self.clock(), self.device_id)
         self._set_meta(conn, "hlc", str(stamp))
@@ -159,7 +159,7 @@ class Library(Reading, Annotations):
     def clock(self) -> Stamp | None:
         """The last stamp this library issued (None before its first write); LibraryError
         when the stored one cannot be read."""
-        from store.hlc import Stamp
+        from store.core.hlc import Stamp
 
         last = self.meta("hlc")
         try:
@@ -196,14 +196,14 @@ class Library(Reading, Annotations):
     # -- sync, search and import (the reading methods are in store/reading.py) ---------
 
     def sync(self, target: Path | str, progress: Callable[[int, int, str], None] | None = None):
-        """Sync with a folder or a library file; see store.sync. Returns a SyncReport."""
-        from store.sync import sync
+        """Sync with a folder or a library file; see store.sync.folder. Returns a SyncReport."""
+        from store.sync.folder import sync
 
         return sync(self, Path(target), progress)
 
     def search(self, query: str, limit: int = 50) -> list[Hit]:
-        """Search articles, notes, quotes, tags and entities; see store.query for the language."""
-        from store import search
+        """Search articles, notes, quotes, tags and entities (the language: store.find.query)."""
+        from store.find import search
 
         return search.search(self.conn, query, limit)
 
@@ -216,7 +216,7 @@ class Library(Reading, Annotations):
         jobs: int = 0,
     ) -> ImportReport:
         """Import files and folders (recursively); jobs=0 picks processes by size."""
-        from store.importer import import_paths
+        from store.ingest.importer import import_paths
 
         return import_paths(self, [Path(p) for p in paths], progress, jobs)
 
@@ -225,13 +225,13 @@ class Library(Reading, Annotations):
     ) -> tuple[int, str | None]:
         """Compute entities for articles that lack them: (count, the model's notice if any;
         with no model at all, the count is 0 and the notice says why)."""
-        from store.importer import reanalyze
+        from store.ingest.importer import reanalyze
 
         return reanalyze(self, all_articles, progress)
 
     def can_analyse(self) -> bool:
         """True when a spaCy model loads (it is loaded, once, to find out)."""
-        from store import entities
+        from store.ingest import entities
 
         return entities.analyzer()[0] is not None
 

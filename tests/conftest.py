@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, entities
+from store import Library
+from store.ingest import entities
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "articles"

@@ -20,7 +20,7 @@ BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 
 def fail(message: str, code: int = 1) -> None:
     """One line on stderr, then exit (without loading click, as tui.cli_base.fail would)."""
-    from store.sanitize import clean_line
+    from store.core.sanitize import clean_line
 
     print(f"gloss: {clean_line(message)}", file=sys.stderr, flush=True)
     sys.exit(code)
@@ -42,7 +42,7 @@ def app_only(argv: list[str]) -> Path | None:
     value = value or os.environ.get("GLOSS_DB")  # (click ignores an empty variable too)
     if value:
         return Path(value)
-    from store.paths import default_db_path
+    from store.core.paths import default_db_path
 
     return default_db_path()
 
@@ -66,7 +66,7 @@ def run_app(db_path: Path) -> None:
     app.run()
     if (error := app.open_error) is not None:
         if isinstance(error, sqlite3.DatabaseError):  # found past the open's own checks
-            from store.errors import LibraryError
+            from store.core.errors import LibraryError
             from tui.cli_base import damaged
 
             if isinstance(error, sqlite3.OperationalError):  # busy, locked, I/O
@@ -92,7 +92,7 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
-        from store.errors import GlossError
+        from store.core.errors import GlossError
 
         if isinstance(exc, GlossError):
             fail(f"error: {exc}")

@@ -14,9 +14,9 @@ from typing import Any
 import click
 
 from store import Library
-from store.errors import LibraryError
-from store.models import ArticleSummary
-from store.sanitize import clean, clean_line
+from store.core.errors import LibraryError
+from store.core.models import ArticleSummary
+from store.core.sanitize import clean, clean_line
 
 
 def fail(message: str, code: int = 1) -> None:

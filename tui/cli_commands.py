@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from store.errors import QueryError
-from store.models import Article
-from store.paths import default_db_path
-from store.sanitize import clean_line
+from store.core.errors import QueryError
+from store.core.models import Article
+from store.core.paths import default_db_path
+from store.core.sanitize import clean_line
 from tui.cli import run_app
 from tui.cli_base import (
     article_arg,
@@ -59,7 +59,7 @@ def cli(ctx: click.Context, db_path: Path | None) -> None:
 @click.pass_context
 def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: bool) -> None:
     """Import article files (.txt, .md, .html), folders of them, and web pages (URLs)."""
-    from store.fetch import is_url
+    from store.ingest.fetch import is_url
     from tui.progress import progress_bar
 
     urls = [p for p in paths if is_url(p)]
@@ -67,7 +67,7 @@ def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: b
     with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
         report = lib.import_paths(files, progress=progress, jobs=max(0, jobs))
         if urls:
-            from store.feeds import import_urls
+            from store.ingest.feeds import import_urls
 
             pages = import_urls(lib, urls, progress=progress)
             report.results += pages.results
@@ -243,7 +243,7 @@ def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
 def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
            output: Path | None) -> None:  # fmt: skip
     """Export notes and highlights: Markdown, gloss JSON, W3C Web Annotation, or CSV."""
-    from store import export as ex
+    from store.notes import export as ex
 
     with library(ctx) as lib:
         try:
@@ -279,7 +279,7 @@ def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
 @click.pass_context
 def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Import notes from gloss JSON or W3C Web Annotation JSON-LD."""
-    from store.annotations_io import import_file
+    from store.notes.exchange import import_file
 
     with library(ctx) as lib:
         report = import_file(lib, path)

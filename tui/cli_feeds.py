@@ -1,4 +1,4 @@
-"""`gloss feed ...` and `gloss refresh`: thin click commands over store.feeds and store.opml.
+"""`gloss feed ...` and `gloss refresh`: thin click commands over the store's feeds and OPML.
 
 Registered on the main group by `register(cli)`; the helpers are tui.cli_base's.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import click
 
-from store import feeds
-from store.fetch import Limits
-from store.sanitize import clean_line
+from store.core.sanitize import clean_line
+from store.ingest import feeds
+from store.ingest.fetch import Limits
 from tui.cli_base import emit, fail, json_option, library, out, summary_line
 
 
@@ -130,7 +130,7 @@ def articles(ctx: click.Context, feed: str, limit: int | None, as_json: bool) ->
 @click.pass_context
 def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Subscribe to every feed of an OPML file (feeds are fetched by `gloss refresh`)."""
-    from store.opml import import_opml
+    from store.ingest.opml import import_opml
 
     with library(ctx) as lib:
         report = import_opml(lib, path)
@@ -155,7 +155,7 @@ def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
 @click.pass_context
 def export_cmd(ctx: click.Context, output: Path | None) -> None:
     """Write subscriptions as OPML, for another feed reader or another gloss."""
-    from store.opml import export_opml
+    from store.ingest.opml import export_opml
 
     with library(ctx) as lib:
         text = export_opml(lib)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import click
 
-from store.errors import InvalidInput
-from store.models import Note
+from store.core.errors import InvalidInput
+from store.core.models import Note
 from tui.cli_base import article_arg, emit, json_option, library, out
 
 COMMANDS: list[click.Command] = []

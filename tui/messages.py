@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from store.models import Article, ImportReport
+from store.core.models import Article, ImportReport
 
 if TYPE_CHECKING:
-    from store.refresh import RefreshReport
-    from store.sync import SyncReport
+    from store.ingest.refresh import RefreshReport
+    from store.sync.folder import SyncReport
 
 
 class OpenArticle(Message):

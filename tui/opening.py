@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from store import Library
-    from store.models import ArticleSummary
+    from store.core.models import ArticleSummary
 
 FIRST_ROWS = 100
 """Rows read with the library at start-up: a screenful, the rest of the page comes later."""
@@ -46,10 +46,10 @@ def read_counts(lib: Library) -> Counts:
     stats = lib.stats()
     stats["annotated"] = lib.count(annotated=True)
     feeds: list[tuple[str, str, int]] = []
-    # store.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
+    # store.ingest.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
     # article library to read: imported only for a library that has feeds
     if lib.has_feeds():
-        from store.feeds import list_feeds
+        from store.ingest.feeds import list_feeds
 
         feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
     return Counts(stats, lib.tags(), feeds)

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from store.models import Article, Entity
-from store.sanitize import clean
+from store.core.models import Article, Entity
+from store.core.sanitize import clean
 
 if TYPE_CHECKING:
-    from store.search import Hit
+    from store.find.search import Hit
 
 # displaCy's palette; black text on these light backgrounds reads on dark and light themes.
 ENTITY_COLOURS: dict[str, str] = {

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, hlc
-from store.annotations_io import import_file
+from store import Library
+from store.core import hlc
+from store.notes.exchange import import_file
 
 ARTICLE = """---
 title: Harbour Cranes Return
@@ -216,7 +217,7 @@ def test_only_regular_files_are_read(gloss, exported, tmp_path: Path) -> None:
 def test_anchoring_runs_before_the_write_lock(exported, tmp_path, monkeypatch) -> None:
     """Another writer is not kept waiting while quotes are re-anchored (before: anchoring
     ran inside the import's transaction, and a writer failed "busy" after 5 s)."""
-    from store import annotations_io
+    from store.notes import exchange as annotations_io
 
     db, _ = exported
     path = tmp_path / "hypothesis.json"
@@ -266,7 +267,7 @@ def test_a_stamp_within_a_day_ahead_is_kept(gloss, exported, tmp_path: Path) -> 
 def test_a_library_changed_while_planning_is_planned_again(exported, tmp_path, monkeypatch):
     """An article imported while the file was being planned (no lock held yet): the plan is
     made again under the lock, and the report counts each entry once."""
-    from store import annotations_io
+    from store.notes import exchange as annotations_io
 
     db, _ = exported
     path = tmp_path / "hypothesis.json"

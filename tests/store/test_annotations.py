@@ -7,8 +7,8 @@ import json
 import pytest
 
 from store import Library
-from store.errors import InvalidInput, NotFound
-from store.models import Anchor
+from store.core.errors import InvalidInput, NotFound
+from store.core.models import Anchor
 
 
 def test_passage_note_round_trip(lib: Library, sample_id: str) -> None:
@@ -122,7 +122,7 @@ def test_read_and_starred(lib: Library, sample_id: str) -> None:
 
 
 def test_state_is_rebuildable_from_facts(lib: Library, sample_id: str) -> None:
-    from store import state
+    from store.core import state
 
     lib.tag(sample_id, add=["x"])
     lib.set_starred(sample_id)

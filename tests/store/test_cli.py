@@ -138,7 +138,7 @@ def test_no_model_imports_without_entities_then_reanalyze(gloss, tmp_path: Path,
 
 
 def test_reanalyze_fills_in_entities(gloss, tmp_path: Path, no_model, monkeypatch) -> None:
-    from store import entities
+    from store.ingest import entities
 
     gloss("import", str(SAMPLE))
     monkeypatch.delenv("GLOSS_MODEL")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store import entities
-from store.entities import Analysis, chunks
-from store.parse import parse_file
+from store.ingest import entities
+from store.ingest.entities import Analysis, chunks
+from store.ingest.parse import parse_file
 from tests.conftest import SAMPLE
 
 

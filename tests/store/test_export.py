@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store import export as ex
-from store.annotations_io import import_file
-from store.errors import ImportFailed
+from store.core.errors import ImportFailed
+from store.notes import export as ex
+from store.notes.exchange import import_file
 
 ARTICLE = """---
 title: Harbour Cranes Return

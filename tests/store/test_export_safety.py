@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store import export as ex
-from store.errors import InvalidInput
+from store.core.errors import InvalidInput
+from store.notes import export as ex
 
 HOSTILE = """---
 title: "!!! ???"

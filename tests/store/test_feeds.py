@@ -26,11 +26,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from store import Library, feeds
-from store.errors import ImportFailed, InvalidInput
-from store.fetch import Limits, check_url
-from store.opml import export_opml, import_opml
-from store.sanitize import has_unsafe
+from store import Library
+from store.core.errors import ImportFailed, InvalidInput
+from store.core.sanitize import has_unsafe
+from store.ingest import feeds
+from store.ingest.fetch import Limits, check_url
+from store.ingest.opml import export_opml, import_opml
 from tests.conftest import FIXTURES
 
 FEEDS = FIXTURES / "feeds"

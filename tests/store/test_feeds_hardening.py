@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, feeds
-from store.fetch import Limits
+from store import Library
+from store.ingest import feeds
+from store.ingest.fetch import Limits
 from tests.store import test_feeds as served
 from tests.store.test_feeds import FAST, FEEDS, FeedServer, add
 
@@ -374,7 +375,7 @@ def test_opml_with_too_many_feeds_is_one_line(gloss, tmp_path: Path) -> None:
 
 def test_entry_html_is_laid_out_without_markup_debris() -> None:
     """An entry's HTML goes through the page layout: no Markdown or HTML syntax is stored."""
-    from store.parse.feed import html_fragment
+    from store.ingest.parse.feed import html_fragment
 
     html = (
         "<h2>Results</h2><p>Turnout rose<sup>1</sup> to <b>61%</b>, the <em>highest</em>"
@@ -393,7 +394,7 @@ def test_entry_html_is_laid_out_without_markup_debris() -> None:
 
 def test_refresh_line_counts_skipped_entries_apart_from_the_new_ones() -> None:
     """A skipped entry was printed inside the new articles' parentheses, as if it were one."""
-    from store.refresh import FeedResult
+    from store.ingest.refresh import FeedResult
     from tui.cli_feeds import refresh_lines
 
     r = FeedResult("f" * 32, "http://127.0.0.1/feed", "Local News", new=2, present=3,
@@ -407,8 +408,8 @@ def test_refresh_line_counts_skipped_entries_apart_from_the_new_ones() -> None:
 
 
 def test_an_entry_of_too_many_tags_is_refused_like_a_page() -> None:
-    from store.errors import ImportFailed
-    from store.parse.feed import html_fragment
+    from store.core.errors import ImportFailed
+    from store.ingest.parse.feed import html_fragment
 
     with pytest.raises(ImportFailed, match=r"^entry too complex \(over 100,000 tags\)$"):
         html_fragment("<p>x</p>" * 50_001, "A title")

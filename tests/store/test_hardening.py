@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library
-from store.anchoring import reanchor
-from store.errors import ImportFailed, LibraryError
-from store.models import Anchor
-from store.parse.html import parse_html
-from store.parse.markdown import parse_markdown
-from store.parse.text import parse_text
+from store.core.errors import ImportFailed, LibraryError
+from store.core.models import Anchor
+from store.ingest.parse.html import parse_html
+from store.ingest.parse.markdown import parse_markdown
+from store.ingest.parse.text import parse_text
+from store.notes.anchoring import reanchor
 from tests.conftest import ROOT
 
 HOSTILE_CHARS = st.sampled_from(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, hlc
-from store.errors import LibraryError
-from store.hlc import Stamp
+from store import Library
+from store.core import hlc
+from store.core.errors import LibraryError
+from store.core.hlc import Stamp
 
 WALL = 1_700_000_000_000
 

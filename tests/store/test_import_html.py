@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from store import Library
-from store.errors import ImportFailed
-from store.parse import parse_file
-from store.parse.html import TABLE_SEP, lay_out_fragment, parse_html
+from store.core.errors import ImportFailed
+from store.ingest.parse import parse_file
+from store.ingest.parse.html import TABLE_SEP, lay_out_fragment, parse_html
 from tests.conftest import ARTICLES, FIXTURES, ROOT
 
 HTML = FIXTURES / "html"
@@ -303,12 +303,13 @@ def test_keeps_all_of_trafilaturas_main_text(page) -> None:
 def test_trafilatura_is_imported_only_to_parse_html() -> None:
     code = (
         "import sys\n"
-        "import store, store.parse, store.parse.html, store.refresh, store.fetch\n"
-        "import store.feeds, store.importer, store.library\n"
-        "from store.parse import parse_bytes\n"
+        "import store, store.ingest.parse, store.ingest.parse.html\n"
+        "import store.ingest.refresh, store.ingest.fetch\n"
+        "import store.ingest.feeds, store.ingest.importer, store.library\n"
+        "from store.ingest.parse import parse_bytes\n"
         "parse_bytes(b'Title\\n\\nSome text.', 'text')\n"
         "assert 'trafilatura' not in sys.modules, 'loaded before any HTML'\n"
-        "from store.parse.html import parse_html\n"
+        "from store.ingest.parse.html import parse_html\n"
         "parse_html('<html><body><p>Some text of a page.</p></body></html>')\n"
         "assert 'trafilatura' in sys.modules\n"
     )

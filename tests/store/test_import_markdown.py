@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store.errors import ImportFailed
-from store.parse.markdown import parse_markdown
+from store.core.errors import ImportFailed
+from store.ingest.parse.markdown import parse_markdown
 
 
 def test_shipped_markdown_article(lib: Library) -> None:
@@ -143,7 +143,7 @@ def test_hostile_front_matter_fails_the_file(front: str, reason: str) -> None:
 
 def test_a_lone_surrogate_in_front_matter_is_removed() -> None:
     """YAML's "\\ud800" escape makes a lone surrogate, which no UTF-8 text (nor SQLite) holds."""
-    from store.parse.markdown import parse_markdown
+    from store.ingest.parse.markdown import parse_markdown
 
     p = parse_markdown('---\ntitle: "Bad \\ud800 title"\n---\n\nSome body \\udfff text.\n')
     assert p.title == "Bad title"

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, importer
-from store.parse import parse_file
+from store import Library
+from store.ingest import importer
+from store.ingest.parse import parse_file
 from tests.conftest import ARTICLES, ROOT
 
 GOOD = "Good Article\n\nA paragraph of text that is fine.\n"
@@ -92,8 +93,8 @@ def test_fifo_and_device_in_a_folder_fail_alone(tmp_path: Path) -> None:
 
 
 def test_regular_file_over_the_limit(tmp_path: Path) -> None:
-    from store.errors import ImportFailed
-    from store.sanitize import MAX_FILE_BYTES
+    from store.core.errors import ImportFailed
+    from store.core.sanitize import MAX_FILE_BYTES
 
     big = tmp_path / "big.txt"
     with big.open("wb") as f:
@@ -107,9 +108,9 @@ def test_parsing_text_never_loads_trafilatura(tmp_path: Path) -> None:
     src = tmp_path / "a.txt"
     src.write_text(GOOD)
     code = (
-        "import sys\nfrom pathlib import Path\nimport store.parse\n"
-        "p = store.parse.parse_file(Path(sys.argv[1]))\n"
-        "print(p.title, 'trafilatura' in sys.modules, 'store.parse.html' in sys.modules)\n"
+        "import sys\nfrom pathlib import Path\nimport store.ingest.parse\n"
+        "p = store.ingest.parse.parse_file(Path(sys.argv[1]))\n"
+        "print(p.title, 'trafilatura' in sys.modules, 'store.ingest.parse.html' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(src)], cwd=ROOT, capture_output=True, text=True,
@@ -174,7 +175,7 @@ def test_an_old_and_a_new_machine_give_the_shipped_articles_one_id(
 
 def legacy_library(path: Path, src: Path) -> str:
     """A library as gloss wrote it before ids hashed the title: the id is the text's hash."""
-    from store import state
+    from store.core import state
 
     parsed = parse_file(src)
     legacy = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:32]
@@ -235,7 +236,7 @@ def test_model_notice_is_reported_even_when_a_model_was_found(
     fresh_lib: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, analyzer
 ) -> None:
     """GLOSS_MODEL names a model that cannot load: another is used, and the report says so."""
-    from store import entities
+    from store.ingest import entities
 
     src = tmp_path / "a.txt"
     src.write_text("Putin Visits Samarkand\n\nVladimir Putin met Xi Jinping in Samarkand.\n")

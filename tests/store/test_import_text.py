@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from store import Library
-from store.parse.text import parse_text
+from store.ingest.parse.text import parse_text
 
 
 def test_sample_article_fields(lib: Library, sample_id: str) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, state
-from store.annotations_io import import_file
-from store.hlc import Stamp
+from store import Library
+from store.core import state
+from store.core.hlc import Stamp
+from store.notes.exchange import import_file
 
 TEXT = " ".join(f"Sentence {i} tells of the harbour and its cranes." for i in range(300))
 DERIVED = ("notes", "article_state", "article_tags", "article_tagtext")

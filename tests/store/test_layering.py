@@ -17,7 +17,7 @@ def modules_after(statement: str) -> set[str]:
 
 
 def test_store_imports_no_textual_rich_or_spacy() -> None:
-    loaded = modules_after("import store, store.library, store.importer, store.parse")
+    loaded = modules_after("import store, store.library, store.ingest.importer, store.ingest.parse")
     assert "store.library" in loaded
     assert not {"textual", "rich", "tui", "spacy"} & loaded
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, db, hlc
-from store.errors import LibraryError
+from store import Library
+from store.core import db, hlc
+from store.core.errors import LibraryError
 from tests.conftest import ROOT
 
 
@@ -37,7 +38,7 @@ def test_reopen_keeps_device_id(tmp_path: Path) -> None:
 
 
 def test_default_path_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from store.paths import default_db_path
+    from store.core.paths import default_db_path
 
     monkeypatch.setenv("GLOSS_DB", str(tmp_path / "env.db"))
     assert default_db_path() == tmp_path / "env.db"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from store.parse.markdown import parse_markdown
+from store.ingest.parse.markdown import parse_markdown
 from tests.conftest import ARTICLES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,8 @@ SLOW = re.compile(
 
 _IMPORT = """
 import json, sys
-from store.errors import ImportFailed
-from store.parse import parse_file
+from store.core.errors import ImportFailed
+from store.ingest.parse import parse_file
 try:
     p = parse_file(__import__("pathlib").Path(sys.argv[1]))
 except ImportFailed as exc:

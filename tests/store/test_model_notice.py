@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, entities
+from store import Library
+from store.ingest import entities
 from tests.conftest import SAMPLE
 
 NOT_FOUND = "could not be loaded (not an installed package or a model folder)"

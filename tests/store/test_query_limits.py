@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store.errors import QueryError
-from store.query import parse
+from store.core.errors import QueryError
+from store.find.query import parse
 
 DOCS = {
     "harbour.txt": "Harbour Cranes Return\n\nThe cranes at the harbour in Lisbon were repaired.",
@@ -102,7 +102,7 @@ def test_cli_deep_query_is_one_line(gloss, tmp_path: Path, no_model) -> None:
 
 
 def test_a_search_past_its_time_is_stopped(corpus: Library, monkeypatch) -> None:
-    from store import search
+    from store.find import search
 
     monkeypatch.setattr(search, "MAX_SECONDS", -1.0)  # already past: the first check stops it
     monkeypatch.setattr(search, "CHECK_EVERY", 1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store.anchoring import reanchor
-from store.models import Anchor
+from store.core.models import Anchor
+from store.notes.anchoring import reanchor
 
 TITLE = "Council Budget Row"
 P1 = "The council met on Tuesday to debate the annual budget."
@@ -200,7 +200,7 @@ def test_a_long_quote_costs_a_few_alignments(monkeypatch: pytest.MonkeyPatch) ->
     each as costly as the quote squared: minutes for a 2,500-character quote."""
     from rapidfuzz.distance import Indel
 
-    from store import anchoring
+    from store.notes import anchoring
 
     anchor, text, edited = _long_case()
     limit = 40 * len(anchor.exact) ** 2
@@ -234,7 +234,7 @@ def test_places_planned_before_the_write_lock_are_used(
 ) -> None:
     """versions.plan_places anchors a new version's notes with no lock held; supersede then
     writes them without anchoring again."""
-    from store import versions
+    from store.notes import versions
 
     lib = fresh_lib
     first, second = tmp_path / "v1.txt", tmp_path / "v2.txt"
@@ -266,7 +266,7 @@ def test_reimport_anchors_before_taking_the_write_lock(
     gets in while they are anchored, and nothing is anchored again under the lock."""
     import sqlite3
 
-    from store import versions
+    from store.notes import versions
 
     lib = fresh_lib
     src = tmp_path / "budget.txt"

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import Library
-from store.errors import ImportFailed, InvalidInput
-from store.sanitize import MAX_FILE_BYTES, clean, clean_markup, decode, normalise_tag
+from store.core.errors import ImportFailed, InvalidInput
+from store.core.sanitize import MAX_FILE_BYTES, clean, clean_markup, decode, normalise_tag
 
 HOSTILE = (
     "Hostile \x1b]52;c;ZXZpbA==\x07headline\n\n"
@@ -91,7 +91,7 @@ def test_bad_files_leave_library_intact(lib: Library, tmp_path: Path) -> None:
 
 
 def test_too_long_text_is_refused(tmp_path: Path) -> None:
-    from store.parse import parse_file
+    from store.ingest.parse import parse_file
 
     f = tmp_path / "long.txt"
     f.write_text("Title\n\n" + ("word " * 210_000))

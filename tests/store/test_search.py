@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library
-from store.errors import QueryError
-from store.query import parse
+from store.core.errors import QueryError
+from store.find.query import parse
 
 DOCS = {
     "harbour.txt": "Harbour Cranes Return\n\nThe cranes at the harbour in Lisbon were repaired.",

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from store import Library, db, hlc
-from store.sync import SyncReport, check_device
+from store import Library
+from store.core import db, hlc
+from store.sync.folder import SyncReport, check_device
 
 
 def fork(template: Path, dest: Path) -> Library:
@@ -238,7 +239,7 @@ def test_bad_peers_change_nothing(pair, folder: Path, tmp_path: Path, kind, reas
 
 
 def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
-    import store.merge as sync_mod
+    import store.sync.merge as sync_mod
 
     a, b = pair
     b.add_note(b.resolve("6055"), "b's note")

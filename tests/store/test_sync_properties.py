@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library
-from store.merge import check_peer
-from store.sync import SyncReport, check_device, merge_peer, publish
+from store.sync.folder import SyncReport, check_device, merge_peer, publish
+from store.sync.merge import check_peer
 from tests.conftest import ROOT
 from tests.store.test_sync import fork, snapshot
 

@@ -16,9 +16,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
-from store import Library, entities
-from store.importer import legacy_id
-from store.sync import SyncReport, check_device
+from store import Library
+from store.ingest import entities
+from store.ingest.importer import legacy_id
+from store.sync.folder import SyncReport, check_device
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = ROOT / "articles"

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Label, Static, TextArea
 
 from store import Library
-from store.sync import SyncReport, check_device
+from store.sync.folder import SyncReport, check_device
 from tests.tui.conftest import fork, make_conflict, opened, settle
 from tests.tui.test_reader import ECB, open_article
 from tui.app import GlossApp

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from store import feeds
+from store.ingest import feeds
 from tests.tui.conftest import no_model, opened, screen_text, settle
 from tui.app import GlossApp
 from tui.widgets.article_list import ArticleList

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Label, Static, TextArea
 
-from store.annotations import MAX_NOTE_CHARS
+from store.notes.annotations import MAX_NOTE_CHARS
 from tests.tui.conftest import opened, settle
 from tests.tui.test_reader import open_article
 from tui.app import GlossApp

@@ -14,8 +14,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 
-from store.errors import InvalidInput, LibraryError
-from store.models import Entity
+from store.core.errors import InvalidInput, LibraryError
+from store.core.models import Entity
 from tests.tui.conftest import insert_articles, opened
 from tui.screens.modals import TagSuggester, parse_tags
 from tui.widgets.article_header import label_counts

@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from store.search import Hit
+from store.find.search import Hit
 from tests.tui.conftest import MARKUP_TITLE, opened, screen_text, settle
 from tests.tui.test_reader import ECB, view_of
 from tui.app import GlossApp

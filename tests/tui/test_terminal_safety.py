@@ -12,7 +12,7 @@ import pytest
 from textual.app import App
 
 from store import Library
-from store.errors import InvalidInput
+from store.core.errors import InvalidInput
 from tests.tui.conftest import screen_text, settle
 from tests.tui.test_reader import open_article, view_of
 from tui.app import GlossApp

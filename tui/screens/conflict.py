@@ -15,7 +15,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Label, Static, TextArea
 
-from store.models import Note
+from store.core.models import Note
 from tui.screens import DIALOGS_CSS
 from tui.screens.modals import QUOTE_CHARS, SaveNote, SavingDialog
 

@@ -19,8 +19,8 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Label, Static, TextArea
 from textual.worker import Worker, WorkerState
 
-from store.errors import InvalidInput
-from store.sanitize import normalise_tag
+from store.core.errors import InvalidInput
+from store.core.sanitize import normalise_tag
 from tui.screens import DIALOGS_CSS
 from tui.widgets.failures import describe
 

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from store import Library
-from store.models import Article
+from store.core.models import Article
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_notes import Annotating, Change

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from store import Library
-from store.models import Article, Note
+from store.core.models import Article, Note
 from tui.widgets.notes_panel import NotesPanel
 
 if TYPE_CHECKING:

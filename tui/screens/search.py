@@ -20,9 +20,9 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from store import Library
-from store.errors import GlossError
-from store.sanitize import clean_line
-from store.search import Hit
+from store.core.errors import GlossError
+from store.core.sanitize import clean_line
+from store.find.search import Hit
 from tui.screens import SEARCH_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar

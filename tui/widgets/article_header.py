@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from textual.content import Content
 from textual.widgets import Static
 
-from store.models import ArticleSummary, Entity
+from store.core.models import ArticleSummary, Entity
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 
 NBSP = "\u00a0"  # keeps a legend entry on one line when the legend wraps

@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store import Library
-from store.models import ArticleSummary
+from store.core.models import ArticleSummary
 from tui.opening import FIRST_ROWS as FIRST_ROWS  # (read with the library at start-up)
 from tui.widgets.failures import ReportsFailures
 

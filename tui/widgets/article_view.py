@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.models import Article, Entity, Note, Sentence
+from store.core.models import Article, Entity, Note, Sentence
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 from tui.widgets.layout import Row, layout, row_at, spans_by_row
 

@@ -12,7 +12,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import UnknownNodeID
 
 from store import Library
-from store.models import ArticleSummary, EntityCount
+from store.core.models import ArticleSummary, EntityCount
 from tui.messages import OpenArticle
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 from tui.widgets.failures import ReportsFailures

@@ -12,8 +12,8 @@ from contextlib import contextmanager, suppress
 
 from textual.worker import Worker, WorkerState
 
-from store.errors import GlossError
-from store.sanitize import clean_line
+from store.core.errors import GlossError
+from store.core.sanitize import clean_line
 
 
 def describe(error: BaseException | None) -> str:

@@ -16,7 +16,7 @@ from textual.visual import Padding, RenderOptions, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from store.search import Hit
+from store.find.search import Hit
 
 NOTE_MARK = "✎"
 ARTICLE_MARK = "≡"

@@ -19,7 +19,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from store import Library
-from store.errors import GlossError
+from store.core.errors import GlossError
 from tui.messages import (
     ImportFinished,
     ImportProgress,
@@ -34,7 +34,7 @@ from tui.widgets.failures import ReportsFailures, describe
 if TYPE_CHECKING:
     from textual.widgets import ProgressBar
 
-    from store.sync import SyncReport
+    from store.sync.folder import SyncReport
 
 JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
 
@@ -204,7 +204,7 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _refresh(self, lib: Library) -> None:
-        from store import feeds
+        from store.ingest import feeds
 
         def progress(done: int, total: int, name: str) -> None:
             self.post_message(SyncProgress(done, total, f"feed:{name}"))

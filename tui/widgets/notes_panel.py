@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from store.models import Note
+from store.core.models import Note
 from tui.widgets.keys import VIM_CURSOR
 
 QUOTE_CHARS = 160

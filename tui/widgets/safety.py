@@ -1,6 +1,6 @@
 """The last line of defence between stored text and the terminal.
 
-The store sanitises text once, at import (`store.sanitize`), and gloss never parses stored
+The store sanitises text once, at import (`store.core.sanitize`), and gloss never parses stored
 text as markup. But a library file is input too (an old one, a damaged one, somebody else's),
 and text also reaches the screen from elsewhere: file names in import and sync messages,
 error messages. Neither Rich nor Textual drops escape characters from text they are given, so

@@ -23,9 +23,9 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from store.errors import ImportFailed
-from store.parse.common import Parsed, TextBuilder, clean_meta
-from store.sanitize import MAX_TEXT_CHARS, clean, clean_line
+from store.core.errors import ImportFailed
+from store.core.sanitize import MAX_TEXT_CHARS, clean, clean_line
+from store.ingest.parse.common import Parsed, TextBuilder, clean_meta
 
 _FRONT = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 MAX_FRONT_BYTES = 64 * 1024

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import db, hlc, state
-from store.errors import GlossError, LibraryError
-from store.sanitize import has_unsafe, normalise_tag
+from store.core import db, hlc, state
+from store.core.errors import GlossError, LibraryError
+from store.core.sanitize import has_unsafe, normalise_tag
 
 if TYPE_CHECKING:
     from store.library import Library
@@ -117,7 +117,7 @@ def _is_field(value: object) -> int:
 
 
 def _feed_id(value: object) -> str | None:
-    from store.fetch import url_id
+    from store.ingest.fetch import url_id
 
     try:
         return url_id(value) if isinstance(value, str) and len(value) <= 4000 else None
@@ -234,7 +234,7 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
             _observe(lib, w, present)
             state.rebuild(w, touched)
             if entry_keys:  # one entry fetched as different texts on two machines
-                from store.feeds import converge_entries
+                from store.ingest.feeds import converge_entries
 
                 converge_entries(w, entry_keys)
             state.rebuild_entities(w, {aid for aid, _ in analysed})

@@ -3,7 +3,7 @@
 Annotations attach to articles already in the library, by content-hash id, then by source
 (URL or path). On the same article (same text), gloss JSON facts are inserted as they are:
 lossless, and importing twice adds nothing. On another version of the article (other text),
-each note is anchored by its quote (store.anchoring) and written with ids derived from the
+each note is anchored by its quote (store.notes.anchoring) and written with ids derived from the
 original, so importing twice still adds nothing; a quote that cannot be found is kept as an
 orphan.
 
@@ -22,14 +22,14 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import hlc, state
-from store.anchoring import reanchor
-from store.annotations import MAX_NOTE_CHARS
-from store.errors import GlossError, ImportFailed
-from store.models import Anchor
-from store.parse import read_bounded
-from store.sanitize import MAX_TEXT_CHARS, clean, decode, normalise_tag
-from store.versions import derived_id
+from store.core import hlc, state
+from store.core.errors import GlossError, ImportFailed
+from store.core.files import read_bounded
+from store.core.models import Anchor
+from store.core.sanitize import MAX_TEXT_CHARS, clean, decode, normalise_tag
+from store.notes.anchoring import reanchor
+from store.notes.annotations import MAX_NOTE_CHARS
+from store.notes.versions import derived_id
 
 if TYPE_CHECKING:
     import sqlite3
@@ -72,7 +72,7 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 def _read(path: Path) -> bytes:
     """The file's bytes: a regular file only (never a FIFO or a device), at most the limit,
-    read as every imported file is (store.parse.read_bounded)."""
+    read as every imported file is (store.core.files.read_bounded)."""
     try:
         return read_bounded(path)
     except ImportFailed as exc:

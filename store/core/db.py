@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.errors import LibraryError
+from store.core.errors import LibraryError
 
 if TYPE_CHECKING:  # sqlite-utils (and the numpy it imports) load only to migrate
     import sqlite_utils
@@ -174,7 +174,7 @@ def _search(db: sqlite_utils.Database) -> None:
         CREATE INDEX entity_index_article ON entity_index (article);
         """
     )
-    from store.state import rebuild_entities
+    from store.core.state import rebuild_entities
 
     rebuild_entities(db.conn, [r[0] for r in db.execute("SELECT id FROM articles")])
 

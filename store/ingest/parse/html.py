@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from store.errors import ImportFailed
-from store.parse.common import Parsed, TextBuilder, clean_meta
-from store.sanitize import clean_markup
+from store.core.errors import ImportFailed
+from store.core.sanitize import clean_markup
+from store.ingest.parse.common import Parsed, TextBuilder, clean_meta
 
 if TYPE_CHECKING:
     from lxml import etree

@@ -6,7 +6,7 @@
     is:unread|read|starred|unstarred   has:note|highlight|conflict   in:notes|articles
 
 Every malformed query raises QueryError with a one-line message; nothing reaches SQL text.
-Size is bounded here (length, nesting, prefix length) and in store.search (term counts).
+Size is bounded here (length, nesting, prefix length) and in store.find.search (term counts).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from store.errors import QueryError
-from store.sanitize import clean
+from store.core.errors import QueryError
+from store.core.sanitize import clean
 
 MAX_QUERY = 1000
 # Levels of '(' and '-' together: real queries nest two or three; the bound keeps the parser,

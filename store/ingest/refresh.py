@@ -1,4 +1,4 @@
-"""Refreshing feeds and saving web pages: fetch in parallel, import through store.importer.
+"""Refreshing feeds and saving web pages: fetch in parallel, import through store.ingest.importer.
 
 Feeds are fetched by a bounded pool of threads (conditional GET; a feed that fails is
 reported and never stops the others). An entry whose own text is short has its page
@@ -21,18 +21,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from store import feeds as subs
-from store.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
-from store.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
-from store.importer import Pending, enqueue, exists, known_id, store_new, title_key
-from store.models import FileResult, ImportReport
+from store.core.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
+from store.core.models import FileResult, ImportReport
+from store.ingest import feeds as subs
+from store.ingest.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
+from store.ingest.importer import Pending, enqueue, exists, known_id, store_new, title_key
 
 if TYPE_CHECKING:
     import httpx
 
+    from store.ingest.parse.common import Parsed
+    from store.ingest.parse.feed import Entry
     from store.library import Library
-    from store.parse.common import Parsed
-    from store.parse.feed import Entry
 
 # An entry with at least this many words of its own is the whole article; a shorter one
 # is a summary, and its page is fetched for the full text.
@@ -117,7 +117,7 @@ class _Outcome:
 def probe(url: str, limits: Limits) -> tuple[str, str, str | None]:
     """(feed URL, feed title, page it was discovered on or None) for a feed or a page
     announcing one; FetchFailed / ImportFailed say why not."""
-    from store.parse.feed import discover, parse_feed
+    from store.ingest.parse.feed import discover, parse_feed
 
     with client(limits) as http:
         got = fetch(http, url, limits)
@@ -230,7 +230,7 @@ def _fetch_feed(
     deadline: float,
     out: _Outcome,
 ) -> None:
-    from store.parse.feed import parse_feed
+    from store.ingest.parse.feed import parse_feed
 
     got = fetch(http, feed.url, limits, etag=etag, last_modified=modified, deadline=deadline)
     out.etag, out.last_modified = got.etag or etag, got.last_modified or modified
@@ -262,7 +262,7 @@ def _item(
 ) -> _Item:
     """An entry's article: its own text when long enough (or when it has no link), else
     its page's main text, fetched unless the feed's time is up or the site went silent."""
-    from store.parse.feed import entry_article
+    from store.ingest.parse.feed import entry_article
 
     item = _Item(entry)
     if entry.words >= FULL_TEXT_WORDS or not entry.link:
@@ -295,7 +295,7 @@ def _item(
 
 def _own_text(item: _Item, page_failed: str | None = None) -> Parsed | None:
     """The entry's own text as an article, or None with the reason in item.note."""
-    from store.parse.feed import entry_article
+    from store.ingest.parse.feed import entry_article
 
     entry = item.entry
     try:
@@ -314,7 +314,7 @@ def fetch_page(
     http: httpx.Client, url: str, limits: Limits, deadline: float | None = None
 ) -> Parsed:
     """A web page's main text and metadata (trafilatura); FetchFailed / ImportFailed."""
-    from store.parse.html import parse_html
+    from store.ingest.parse.html import parse_html
 
     got = fetch(http, check_url(url), limits, accept=PAGE_ACCEPT, deadline=deadline)
     kind = got.content_type.split(";")[0].strip().lower()

@@ -16,11 +16,11 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.errors import GlossError, ImportFailed
-from store.sanitize import MAX_FILE_BYTES, clean_line, normalise_tag
+from store.core.errors import GlossError, ImportFailed
+from store.core.sanitize import MAX_FILE_BYTES, clean_line, normalise_tag
 
 if TYPE_CHECKING:
-    from store.feeds import Feed
+    from store.ingest.feeds import Feed
     from store.library import Library
 
 # No reader nests folders this deep; a deeper path is a broken or hostile file, and its
@@ -117,8 +117,8 @@ def _as_tag(name: str, warnings: list[str]) -> str:
 
 def import_opml(lib: Library, path: Path) -> OpmlReport:
     """Subscribe to every feed of an OPML file (without fetching; refresh fetches)."""
-    from store.feeds import add_feeds
-    from store.parse import read_bounded
+    from store.core.files import read_bounded
+    from store.ingest.feeds import add_feeds
 
     try:  # a regular file only, bounded (MAX_FILE_BYTES), as every imported file is read
         data = read_bounded(path)
@@ -137,7 +137,7 @@ def import_opml(lib: Library, path: Path) -> OpmlReport:
 
 def export_opml(lib: Library) -> str:
     """Every subscribed feed as OPML 2.0, in folders by first tag."""
-    from store.feeds import list_feeds
+    from store.ingest.feeds import list_feeds
 
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")

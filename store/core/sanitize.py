@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 
-from store.errors import ImportFailed, InvalidInput
+from store.core.errors import ImportFailed, InvalidInput
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000  # spaCy's default nlp.max_length

@@ -3,7 +3,7 @@
 feedparser reads the bytes as served (never a URL: it would fetch it itself) and decides
 their encoding; gloss cleans the strings it returns. An entry's HTML (its content, else
 its summary) becomes plain text through trafilatura and the same sanitising as every
-import. Full pages for short entries are fetched elsewhere (store.refresh).
+import. Full pages for short entries are fetched elsewhere (store.ingest.refresh).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-from store.errors import ImportFailed
-from store.parse.common import Parsed, TextBuilder, clean_meta
-from store.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup
+from store.core.errors import ImportFailed
+from store.core.sanitize import MAX_TEXT_CHARS, clean_line, clean_markup
+from store.ingest.parse.common import Parsed, TextBuilder, clean_meta
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 UNTITLED = "(untitled)"
@@ -278,13 +278,14 @@ def made_title(text: str, feed: str, published: str | None) -> str:
 
 def html_fragment(html: str, title: str) -> Parsed:
     """Plain, sanitised text of an HTML fragment (an entry's content), laid out as an HTML
-    page is (store.parse.html). Titled UNTITLED when neither `title` nor a heading gives one."""
-    from store.parse.html import lay_out_fragment
+    page is (store.ingest.parse.html). Titled UNTITLED when neither `title` nor a heading
+    gives one."""
+    from store.ingest.parse.html import lay_out_fragment
 
     title = clean_line(title)
     if len(html) > MAX_TEXT_CHARS * 4:
         raise ImportFailed("entry text too long")
-    from store.parse.html import MAX_TAGS
+    from store.ingest.parse.html import MAX_TAGS
 
     if html.count("<") > MAX_TAGS:  # as for a page: trafilatura's time grows faster than that
         raise ImportFailed(f"entry too complex (over {MAX_TAGS:,} tags)")

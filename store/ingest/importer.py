@@ -18,12 +18,14 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store import entities, state, versions
-from store.annotations import new_id
-from store.errors import GlossError, ImportFailed
-from store.models import FileResult, ImportReport
-from store.parse import Parsed, kind_of, parse_file
-from store.sanitize import clean_line, normalise_tag
+from store.core import state
+from store.core.errors import GlossError, ImportFailed
+from store.core.ids import new_id
+from store.core.models import FileResult, ImportReport
+from store.core.sanitize import clean_line, normalise_tag
+from store.ingest import entities
+from store.ingest.parse import Parsed, kind_of, parse_file
+from store.notes import versions
 
 if TYPE_CHECKING:
     import sqlite3

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from store.errors import ImportFailed
-from store.models import Section
-from store.sanitize import check_length, clean, clean_line
+from store.core.errors import ImportFailed
+from store.core.models import Section
+from store.core.sanitize import check_length, clean, clean_line
 
 MAX_FALLBACK_TITLE = 120  # characters of the first line kept when it has to be the title
 

@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.errors import GlossError, LibraryError
-from store.merge import (
+from store.core.errors import GlossError, LibraryError
+from store.core.sanitize import clean_line
+from store.sync.merge import (
     COUNTED,
     PeerResult,
     merge_file,
     private_copy,
     skip_reason,
 )
-from store.sanitize import clean_line
 
 if TYPE_CHECKING:
     from store.library import Library

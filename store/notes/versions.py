@@ -2,7 +2,7 @@
 
 The new text is a new article (ids are content hashes); a fact links the versions, the old
 one is hidden, and every note moves to the new version by a revision whose anchor is
-re-anchored (store.anchoring) or, when the passage is gone, orphaned: kept with its quote,
+re-anchored (store.notes.anchoring) or, when the passage is gone, orphaned: kept with its quote,
 never deleted. Tags, read and starred carry over. Everything written here is derived from
 its inputs alone (ids and stamps included), so two machines that import the same new
 version write the same facts and sync converges.
@@ -14,9 +14,9 @@ import hashlib
 import json
 import sqlite3
 
-from store import state
-from store.anchoring import reanchor
-from store.models import Anchor
+from store.core import state
+from store.core.models import Anchor
+from store.notes.anchoring import reanchor
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from store.errors import InvalidInput
-from store.hlc import Stamp
-from store.models import Article, Note
+from store.core.errors import InvalidInput
+from store.core.hlc import Stamp
+from store.core.models import Article, Note
 
 if TYPE_CHECKING:
     from store.library import Library

@@ -22,9 +22,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from store.errors import QueryError
-from store.query import And, Field, Node, Not, Or, Query, Text, parse
-from store.sanitize import normalise_tag
+from store.core.errors import QueryError
+from store.core.sanitize import normalise_tag
+from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters
 SNIPPET = f"'{START}', '{END}', '…', 24"

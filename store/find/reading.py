@@ -9,8 +9,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from store.errors import NotFound
-from store.models import (
+from store.core.errors import NotFound
+from store.core.models import (
     Anchor,
     Article,
     ArticleSummary,
@@ -278,7 +278,7 @@ def _filters(
         clauses.append("s.article_id IN (SELECT article_id FROM feed_entries WHERE feed_id = ?)")
         args.append(feed)
     if tag:
-        from store.sanitize import normalise_tag
+        from store.core.sanitize import normalise_tag
 
         name = normalise_tag(tag)
         clauses.append(

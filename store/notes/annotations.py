@@ -10,22 +10,16 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING
 
-from store import state
-from store.errors import InvalidInput, NotFound
-from store.models import Anchor, Note
-from store.sanitize import clean, normalise_tag
+from store.core import state
+from store.core.errors import InvalidInput, NotFound
+from store.core.ids import new_id
+from store.core.models import Anchor, Note
+from store.core.sanitize import clean, normalise_tag
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
 MAX_NOTE_CHARS = 100_000
-
-
-def new_id() -> str:
-    """A new ULID string (python-ulid is imported on first write, not at start-up)."""
-    from ulid import ULID
-
-    return str(ULID())
 
 
 def _body(text: str) -> str:

@@ -16,17 +16,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from store.annotations import new_id
-from store.errors import GlossError, NotFound
-from store.fetch import Limits, check_url, url_id
-from store.sanitize import clean_line, normalise_tag
+from store.core.errors import GlossError, NotFound
+from store.core.ids import new_id
+from store.core.sanitize import clean_line, normalise_tag
+from store.ingest.fetch import Limits, check_url, url_id
 
 if TYPE_CHECKING:
     import sqlite3
 
+    from store.core.models import ArticleSummary, ImportReport
+    from store.ingest.refresh import RefreshReport
     from store.library import Library
-    from store.models import ArticleSummary, ImportReport
-    from store.refresh import RefreshReport
 
 MAX_TITLE = 500
 
@@ -278,7 +278,7 @@ def subscribe(
 ) -> Subscribed:
     """Fetch url once to check it is a feed (or a page announcing one) and subscribe.
     FetchFailed or ImportFailed (one line each) when it is neither."""
-    from store.refresh import probe
+    from store.ingest.refresh import probe
 
     names = [normalise_tag(t) for t in tags]
     url = check_url(url)
@@ -299,10 +299,10 @@ def refresh(
     limits: Limits | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RefreshReport:
-    """Fetch subscribed feeds (or these) and import their new entries; see store.refresh.
+    """Fetch subscribed feeds (or these) and import their new entries; see store.ingest.refresh.
     Safe to call from a worker thread; `progress(done, total, label)` reports each feed
     fetched, then each batch of articles stored."""
-    from store.refresh import refresh as run
+    from store.ingest.refresh import refresh as run
 
     return run(lib, feed_ids, progress, limits or Limits(), cancelled)
 
@@ -314,7 +314,7 @@ def import_urls(
     limits: Limits | None = None,
 ) -> ImportReport:
     """Save web pages as articles (main text by trafilatura), like `import_paths`."""
-    from store.refresh import import_urls as run
+    from store.ingest.refresh import import_urls as run
 
     return run(lib, urls, progress, limits or Limits())
 
@@ -325,7 +325,7 @@ def converge_entries(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) 
     articles, ordered by (hlc, device, id), are linked as versions, each older one
     superseded by the next, with the stamp of the newer entry fact, so every machine
     writes the same facts whatever the order of syncs. Returns how many links were made."""
-    from store import versions
+    from store.notes import versions
 
     linked = 0
     for fid, guid in sorted(keys):

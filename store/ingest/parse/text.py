@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from store.parse.common import Parsed, TextBuilder
+from store.ingest.parse.common import Parsed, TextBuilder
 
 BOILERPLATE = re.compile(
     r"^(add (a )?comment|click here to (post|add|leave) a comment|leave a (comment|reply)"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from store.errors import FetchFailed, InvalidInput
-from store.sanitize import has_unsafe
+from store.core.errors import FetchFailed, InvalidInput
+from store.core.sanitize import has_unsafe
 
 if TYPE_CHECKING:
     import httpx

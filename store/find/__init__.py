@@ -1,0 +1,1 @@
+"""Finding articles: reading queries (list, count, open), the query language and search."""

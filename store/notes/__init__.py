@@ -1,0 +1,2 @@
+"""What the reader writes: notes and highlights, anchoring, article versions, annotation
+files and export."""
