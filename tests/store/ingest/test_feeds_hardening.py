@@ -16,8 +16,8 @@ import pytest
 from store import Library
 from store.ingest import feeds
 from store.ingest.fetch import Limits
-from tests.store import test_feeds as served
-from tests.store.test_feeds import FAST, FEEDS, FeedServer, add
+from tests.store.ingest import test_feeds as served
+from tests.store.ingest.test_feeds import FAST, FEEDS, FeedServer, add
 
 _server, server = served._server, served.server  # the local HTTP server's fixtures
 

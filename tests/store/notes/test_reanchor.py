@@ -98,7 +98,7 @@ def test_reimport_moves_notes(fresh_lib: Library, tmp_path: Path, no_model, case
 def test_two_machines_importing_the_same_version_converge(
     sample_library: Path, tmp_path: Path, no_model
 ) -> None:
-    from tests.store.test_sync import fork, snapshot
+    from tests.store.sync.test_sync import fork, snapshot
 
     src = tmp_path / "article.txt"
     write(src, BASE)

@@ -3,7 +3,7 @@
 The server serves tests/fixtures/feeds/ with `{{BASE}}` replaced by its own address, sends
 ETag and Last-Modified and answers conditional requests with 304, gzips when asked, and has
 routes for the failures a real feed can have (404, redirect loop, too many redirects, a slow
-answer, an over-size body, a gzip bomb). `python -m tests.store.test_feeds` prints the time
+answer, an over-size body, a gzip bomb). `python -m tests.store.ingest.test_feeds` prints the time
 of a 20 feeds x 50 entries refresh.
 """
 
@@ -684,7 +684,7 @@ def test_cli_feed_commands(fresh_lib: Library, server: FeedServer, gloss, tmp_pa
     assert (code, err) == (1, "gloss: error: no feed with id 'ffffffff'\n")
 
 
-# -- timing (not a test): python -m tests.store.test_feeds ----------------------------------------
+# -- timing (not a test): python -m tests.store.ingest.test_feeds ----------------------------------------
 
 
 def _timing(feed_count: int = 20, entries: int = 50, pages: bool = False, model: bool = False):

@@ -20,7 +20,7 @@ from store import Library
 from store.sync.folder import SyncReport, check_device, merge_peer, publish
 from store.sync.merge import check_peer
 from tests.conftest import ROOT
-from tests.store.test_sync import fork, snapshot
+from tests.store.sync.test_sync import fork, snapshot
 
 OPS = st.lists(
     st.tuples(

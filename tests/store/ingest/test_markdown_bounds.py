@@ -16,7 +16,7 @@ import pytest
 from store.ingest.parse.markdown import parse_markdown
 from tests.conftest import ARTICLES
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 60  # seconds; the bound is a few (bench/markdown_shapes.py), before it minutes
 SIZE = 10_000_000  # MAX_FILE_BYTES is 10 MiB
 TOO_LONG = "article text too long (over 1,000,000 characters, the limit)"
