@@ -33,7 +33,11 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check store tui tests bench
 	$(BIN)/ruff format --check store tui tests bench
 
-test: lint
+# the layers (pyproject.toml [tool.importlinter]): tui -> store.library -> capabilities -> core
+contracts: $(STAMP_TEST)
+	$(BIN)/lint-imports
+
+test: lint contracts
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP_TEST)

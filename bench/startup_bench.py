@@ -27,6 +27,7 @@ from bench.bare_app import TEXT
 from bench.results import ROOT, save, show, spread
 from bench.search_bench import library
 from store import Library
+from store.core.models import Filter
 
 GLOSS = ROOT / ".venv" / "bin" / "gloss"
 PAIRS = 15
@@ -40,7 +41,7 @@ def gloss_complete(path: Path) -> Callable[[list[str]], bool]:
     """The test of a complete first screen for the library at `path` (read here, first)."""
     with Library.open(path) as lib:
         stats = lib.stats()
-        annotated = lib.count(annotated=True)
+        annotated = lib.count(Filter(annotated=True))
         tags = lib.tags()
         rows = lib.list_articles(limit=FIRST_ROWS_CHECKED)
     header = [f"gloss  {stats['articles']:,} articles", f"{stats['unread']:,} unread", "All"]

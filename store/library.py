@@ -1,39 +1,51 @@
-"""The `Library`: one gloss library file and the typed API over it.
+"""The `Library`: one gloss library file and the one typed API over it.
 
-Each thread gets its own connection (the TUI's workers share one Library object). Writes run
-in `BEGIN IMMEDIATE` transactions, so two processes on one library queue instead of failing.
+Every capability is a method here or on a small typed sub-object (`lib.feeds`,
+`lib.export`); the modules below take the library's narrow `Handle` (a per-thread
+connection, write transactions, meta values and the clock), never the `Library`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from store.core import db
-from store.core.errors import AmbiguousId, LibraryError, NotFound
-from store.core.models import ImportReport
+from store.core.errors import LibraryError
+from store.core.handle import Handle
+from store.core.models import (
+    Article,
+    ArticleSummary,
+    EntityCount,
+    Filter,
+    ImportReport,
+    Note,
+)
 from store.core.paths import default_db_path
-from store.find.reading import Reading
-from store.notes.annotations import Annotations
+from store.find import reading
+from store.notes import annotations
 
-if TYPE_CHECKING:  # search and the clock are imported when first used: a faster start
+if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.core.hlc import Stamp
     from store.find.search import Hit
+    from store.ingest.feeds import Feeds
+    from store.notes.exchange import AnnotationReport
+    from store.notes.export import Export
+    from store.sync.folder import SyncReport
+
+ALL = Filter()
 
 
-class Library(Reading, Annotations):
+class Library:
     """A gloss library file. Open with `Library.open(path)`; safe to share across threads."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
-        self.path = path
-        self.readonly = readonly
-        self._local = threading.local()
+        self.handle = Handle(path, readonly)
 
     @classmethod
     def open(
@@ -70,7 +82,7 @@ class Library(Reading, Annotations):
         if lib.meta("device_home") is None:
             from store.sync.folder import record_home
 
-            record_home(lib)
+            record_home(lib.handle)
         return lib
 
     @classmethod
@@ -89,23 +101,24 @@ class Library(Reading, Annotations):
             )
         return lib
 
+    # -- the file, its transactions and its clock (the handle's) -------------------------
+
+    @property
+    def path(self) -> Path:
+        return self.handle.path
+
+    @property
+    def readonly(self) -> bool:
+        return self.handle.readonly
+
     @property
     def conn(self) -> sqlite3.Connection:
         """This thread's connection."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = db.connect(self.path, self.readonly)
-        return conn
+        return self.handle.conn
 
     def close(self) -> None:
-        """Close this thread's connection now. Another thread's connection closes as soon as
-        that thread is done with it: the connections are dropped, never closed from here, as
-        closing a connection while another thread steps a query on it crashes the process."""
-        conn = getattr(self._local, "conn", None)
-        self._local = threading.local()  # the only reference to the other threads' connections
-        if conn is not None:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+        """Close this thread's connection (see Handle.close)."""
+        self.handle.close()
 
     def __enter__(self) -> Library:
         return self
@@ -113,93 +126,105 @@ class Library(Reading, Annotations):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- transactions and the clock ---------------------------------------------------------
-
-    @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taking the write lock up front."""
-        if self.readonly:
-            raise LibraryError(f"library {self.path} is read-only; changes cannot be saved")
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise LibraryError(_describe(exc, self.path)) from None
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise LibraryError(_describe(exc, self.path)) from None
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        return self.handle.write()
 
     def meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def _set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return self.handle.meta(key)
 
     @property
     def device_id(self) -> str:
-        return self.meta("device_id") or ""
+        return self.handle.device_id
 
     def stamp(self, conn: sqlite3.Connection) -> str:
         """The next clock stamp, persisted in the same transaction as the write using it."""
-        from store.core import hlc  # imported with the first write: a faster start
-
-        stamp = hlc.tick(self.clock(), self.device_id)
-        self._set_meta(conn, "hlc", str(stamp))
-        return str(stamp)
+        return self.handle.stamp(conn)
 
     def clock(self) -> Stamp | None:
-        """The last stamp this library issued (None before its first write); LibraryError
-        when the stored one cannot be read."""
-        from store.core.hlc import Stamp
+        """The last stamp this library issued (None before its first write)."""
+        return self.handle.clock()
 
-        last = self.meta("hlc")
-        try:
-            return Stamp.parse(last) if last else None
-        except ValueError:
-            raise LibraryError(
-                f"library {self.path} holds an unreadable clock stamp ({last[:40]!r});"
-                " restore it from a backup or a sync peer"
-            ) from None
+    def check(self, full: bool = False) -> list[str]:
+        """SQLite's quick_check (or the complete integrity_check): ["ok"] or the problems."""
+        return db.check(self.conn, full)
 
-    # -- ids ----------------------------------------------------------------------------------
+    # -- ids ------------------------------------------------------------------------------
 
     def resolve(self, prefix: str) -> str:
         """The full article id for a unique prefix (like git); NotFound or AmbiguousId."""
-        return self._resolve(prefix.strip().lower(), "articles", "id", "article", "[0-9a-f]")
+        return self.handle.resolve(prefix.strip().lower(), "articles", "id", "article", "[0-9a-f]")
 
     def resolve_note(self, prefix: str) -> str:
         """The full note id for a unique prefix."""
-        return self._resolve(prefix.strip().upper(), "notes", "note_id", "note", "[0-9A-Z]")
+        return self.handle.resolve(prefix.strip().upper(), "notes", "note_id", "note", "[0-9A-Z]")
 
-    def _resolve(self, prefix: str, table: str, col: str, what: str, chars: str) -> str:
-        if not re.fullmatch(f"{chars}{{1,64}}", prefix):
-            raise NotFound(f"no {what} with id {prefix!r}")
-        rows = self.conn.execute(
-            f"SELECT {col} FROM {table} WHERE {col} >= ? AND {col} < ? ORDER BY {col} LIMIT 2",
-            (prefix, prefix + "\uffff"),
-        ).fetchall()
-        if not rows:
-            raise NotFound(f"no {what} with id {prefix!r}")
-        if len(rows) > 1:
-            raise AmbiguousId(f"{what} id {prefix!r} is ambiguous; give more characters")
-        return rows[0][0]
+    # -- reading (store.find.reading) -------------------------------------------------------
 
-    # -- sync, search and import (the reading methods are in store/reading.py) ---------
+    def count(self, f: Filter = ALL) -> int:
+        """How many articles the filter takes."""
+        return reading.count(self.handle, f)
 
-    def sync(self, target: Path | str, progress: Callable[[int, int, str], None] | None = None):
-        """Sync with a folder or a library file; see store.sync.folder. Returns a SyncReport."""
-        from store.sync.folder import sync
+    def list_articles(
+        self,
+        f: Filter = ALL,
+        ids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[ArticleSummary]:
+        """Articles the filter takes (among `ids`, when given), newest import first;
+        `limit`/`offset` page through them."""
+        return reading.list_articles(self.handle, f, ids, limit, offset)
 
-        return sync(self, Path(target), progress)
+    def neighbour(self, article_id: str, step: int, f: Filter = ALL) -> str | None:
+        """The next (step > 0) or previous article in list order among those `f` takes."""
+        return reading.neighbour(self.handle, article_id, step, f)
+
+    def position(self, article_id: str, f: Filter = ALL) -> int | None:
+        """The index of `article_id` in the filtered list, or None when it is not in it."""
+        return reading.position(self.handle, article_id, f)
+
+    def summary(self, article_id: str) -> ArticleSummary:
+        return reading.summary(self.handle, article_id)
+
+    def get_article(self, article_id: str) -> Article:
+        """One article with its entities, sentences and notes."""
+        return reading.get_article(self.handle, article_id)
+
+    def notes(self, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
+        """Current notes and highlights, in document order (article-level notes first)."""
+        return reading.notes(self.handle, article_id, conflicts)
+
+    def note(self, note_id: str) -> Note:
+        return reading.note(self.handle, note_id)
+
+    def stats(self) -> dict[str, int]:
+        """Counts for the header: articles, unread, starred, notes, highlights."""
+        return reading.stats(self.handle)
+
+    def has_feeds(self) -> bool:
+        """True when the library has ever subscribed to a feed."""
+        return reading.has_feeds(self.handle)
+
+    def tags(self) -> list[tuple[str, int]]:
+        """Every tag in use with its article count, sorted by name."""
+        return reading.tags(self.handle)
+
+    def entities(
+        self, article_id: str | None = None, label: str | None = None, limit: int | None = None
+    ) -> list[EntityCount]:
+        """Entities with mention counts, for one article or the whole library."""
+        return reading.entities(self.handle, article_id, label, limit)
+
+    def articles_mentioning(
+        self, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
+    ) -> list[ArticleSummary]:
+        """Articles whose entities include `text` (optionally with this label)."""
+        return reading.articles_mentioning(self.handle, text, label, exclude, limit)
+
+    def unanalysed(self, model: str | None = None) -> list[str]:
+        """Ids of articles with no analysis (by `model`, when given)."""
+        return reading.unanalysed(self.handle, model)
 
     def search(self, query: str, limit: int = 50) -> list[Hit]:
         """Search articles, notes, quotes, tags and entities (the language: store.find.query)."""
@@ -207,7 +232,59 @@ class Library(Reading, Annotations):
 
         return search.search(self.conn, query, limit)
 
-    # -- import ------------------------------------------------------------------------------
+    # -- notes, highlights, tags, read and starred (store.notes.annotations) ----------------
+
+    def find_quote(self, article_id: str, quote: str) -> tuple[int, int]:
+        """Where a passage sits in the article; InvalidInput if it is not there."""
+        return annotations.find_quote(self.handle, article_id, quote)
+
+    def add_note(
+        self, article_id: str, body: str, start: int | None = None, end: int | None = None
+    ) -> Note:
+        """A note on text[start:end], or on the whole article when no range is given."""
+        return annotations.add_note(self.handle, article_id, body, start, end)
+
+    def highlight(self, article_id: str, start: int, end: int) -> Note:
+        """Highlight text[start:end] (a note without a body)."""
+        return annotations.highlight(self.handle, article_id, start, end)
+
+    def edit_note(self, note_id: str, body: str) -> Note:
+        """A new revision superseding every current head (this also resolves a conflict)."""
+        return annotations.edit_note(self.handle, note_id, body)
+
+    def delete_note(self, note_id: str) -> None:
+        """A tombstone revision; the note's history stays in the facts."""
+        annotations.delete_note(self.handle, note_id)
+
+    def set_read(self, article_id: str, read: bool = True) -> None:
+        annotations.set_read(self.handle, article_id, read)
+
+    def set_starred(self, article_id: str, starred: bool = True) -> None:
+        annotations.set_starred(self.handle, article_id, starred)
+
+    def tag(
+        self,
+        article_id: str,
+        add: list[str] | tuple[str, ...] = (),
+        remove: list[str] | tuple[str, ...] = (),
+    ) -> tuple[str, ...]:
+        """Add and remove tags (normalised; nested with '/'); returns the article's tags."""
+        return annotations.tag(self.handle, article_id, add, remove)
+
+    def import_annotations(self, path: Path | str) -> AnnotationReport:
+        """Attach the notes of a gloss JSON or W3C annotation file; a per-entry report."""
+        from store.notes.exchange import import_file
+
+        return import_file(self.handle, Path(path))
+
+    @cached_property
+    def export(self) -> Export:
+        """Choosing articles and writing them out (store.notes.export)."""
+        from store.notes.export import Export
+
+        return Export(self.handle)
+
+    # -- import, analysis and feeds (store.ingest) -----------------------------------------
 
     def import_paths(
         self,
@@ -218,7 +295,7 @@ class Library(Reading, Annotations):
         """Import files and folders (recursively); jobs=0 picks processes by size."""
         from store.ingest.importer import import_paths
 
-        return import_paths(self, [Path(p) for p in paths], progress, jobs)
+        return import_paths(self.handle, [Path(p) for p in paths], progress, jobs)
 
     def reanalyze(
         self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None
@@ -227,13 +304,30 @@ class Library(Reading, Annotations):
         with no model at all, the count is 0 and the notice says why)."""
         from store.ingest.importer import reanalyze
 
-        return reanalyze(self, all_articles, progress)
+        return reanalyze(self.handle, all_articles, progress)
 
     def can_analyse(self) -> bool:
         """True when a spaCy model loads (it is loaded, once, to find out)."""
         from store.ingest import entities
 
         return entities.analyzer()[0] is not None
+
+    @cached_property
+    def feeds(self) -> Feeds:
+        """Feed subscriptions, refresh, saved pages and OPML (store.ingest.feeds)."""
+        from store.ingest.feeds import Feeds
+
+        return Feeds(self.handle)
+
+    # -- sync (store.sync) ------------------------------------------------------------------
+
+    def sync(
+        self, target: Path | str, progress: Callable[[int, int, str], None] | None = None
+    ) -> SyncReport:
+        """Sync with a folder or a library file (store.sync.folder)."""
+        from store.sync.folder import sync
+
+        return sync(self.handle, Path(target), progress)
 
 
 def _check_header(path: Path) -> None:
@@ -250,12 +344,3 @@ def _check_header(path: Path) -> None:
             f"{path} is not a readable SQLite database (not a gloss library); nothing was"
             " changed. If it is your library, restore it from a backup or a sync peer"
         )
-
-
-def _describe(exc: sqlite3.OperationalError, path: Path) -> str:
-    msg = str(exc)
-    if "locked" in msg or "busy" in msg:
-        return f"library {path} is busy (another gloss is writing); try again"
-    if "readonly" in msg:
-        return f"library {path} is read-only; changes cannot be saved"
-    return f"library {path}: {msg}"

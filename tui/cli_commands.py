@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from store.core.errors import QueryError
-from store.core.models import Article
+from store.core.models import Article, Filter
 from store.core.paths import default_db_path
 from store.core.sanitize import clean_line
 from tui.cli import run_app
@@ -67,33 +67,12 @@ def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: b
     with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
         report = lib.import_paths(files, progress=progress, jobs=max(0, jobs))
         if urls:
-            from store.ingest.feeds import import_urls
-
-            pages = import_urls(lib, urls, progress=progress)
+            pages = lib.feeds.import_urls(urls, progress=progress)
             report.results += pages.results
             report.warnings += [w for w in pages.warnings if w not in report.warnings]
-    for warning in report.warnings:
-        click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
-    if as_json:
-        emit(report.to_json())
-    else:
-        for r in report.results:
-            what = {"imported": "imported", "present": "already in library", "failed": "failed"}
-            line = f"{what[r.status]:<18} {r.path}"
-            if r.status == "failed":
-                line += f": {r.reason}"
-            elif r.article_id:
-                line += f"  {r.article_id[:8]}  {r.title}"
-                if r.status == "imported" and r.reason:
-                    line += f" ({r.reason})"
-            out(line)
-        out(
-            f"{report.count('imported')} imported, {report.count('present')} already present, "
-            f"{report.count('failed')} failed"
-            + (f", {report.skipped} other files skipped" if report.skipped else "")
-        )
-    if report.count("failed"):
-        sys.exit(1)
+    from tui.reports import import_lines, print_report
+
+    print_report(import_lines(report), report.to_json() if as_json else None)
 
 
 @cli.command()
@@ -131,8 +110,7 @@ def list_cmd(ctx: click.Context, tag: str | None, unread: bool, starred: bool, a
              limit: int | None, as_json: bool) -> None:  # fmt: skip
     """List articles, newest import first."""
     with library(ctx) as lib:
-        rows = lib.list_articles(tag=tag, unread=unread, starred=starred, annotated=annotated,
-                                 limit=limit)  # fmt: skip
+        rows = lib.list_articles(Filter(tag, unread, starred, annotated), limit=limit)
     if as_json:
         emit([a.to_json() for a in rows])
     else:
@@ -205,27 +183,9 @@ def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Sync with a folder (Syncthing, Dropbox, USB stick) or with another library file."""
     with library(ctx) as lib:
         report = lib.sync(path)
-    if as_json:
-        emit(report.to_json())
-    else:
-        for message in report.messages:
-            out(message)
-        for p in report.peers:
-            name = Path(p.path).name
-            if p.skipped:
-                out(f"skipped  {name}: {p.skipped}")
-            elif p.unchanged:
-                out(f"unchanged {name} since the last sync")
-            else:
-                extra = f", {p.refused} unsafe facts refused" if p.refused else ""
-                out(f"merged   {name}: {p.received} facts received, {p.sent} sent{extra}")
-        if report.published:
-            state = "is up to date" if report.up_to_date else "written"
-            out(f"published {report.published} ({state})")
-        if report.conflicts:
-            out(f"{report.conflicts} notes in conflict: see `gloss notes --conflicts`")
-    if any(p.skipped for p in report.peers):
-        sys.exit(1)
+    from tui.reports import print_report, sync_lines
+
+    print_report(sync_lines(report, path), report.to_json() if as_json else None)
 
 
 @cli.command()
@@ -243,33 +203,30 @@ def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
 def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
            output: Path | None) -> None:  # fmt: skip
     """Export notes and highlights: Markdown, gloss JSON, W3C Web Annotation, or CSV."""
-    from store.notes import export as ex
 
     with library(ctx) as lib:
         try:
-            ids = ex.select(lib, query, tag)
+            ids = lib.export.select(query, Filter(tag=tag))
         except QueryError as exc:
             fail(f"bad query: {exc}", 2)
         if fmt == "markdown":
-            docs = [(ex.slug(a), ex.to_markdown(a)) for a in map(lib.get_article, ids)]
+            docs = lib.export.markdown(ids)
             if output is not None and output.suffix.lower() != ".md":
-                done = ex.write_folder(output, docs)
-                out(f"wrote {len(done.files)} files to {output}")
-                for why in done.refused:
-                    out(f"  not written: {why}")
-                if done.refused:
-                    sys.exit(1)
+                done = lib.export.write_folder(output, docs)
+                from tui.reports import print_report, written_lines
+
+                print_report(written_lines(done, output))
                 return
             text = "\n".join(doc for _, doc in docs)
         elif fmt == "csv":
-            text = ex.to_csv(lib, ids)
+            text = lib.export.csv(ids)
         else:
-            data = ex.to_json(lib, ids) if fmt == "json" else ex.to_w3c(lib, ids)
+            data = lib.export.json(ids) if fmt == "json" else lib.export.w3c(ids)
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)
     else:
-        ex.write_file(output, text)
+        lib.export.write_file(output, text)
         out(f"wrote {output}")
 
 
@@ -279,22 +236,12 @@ def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
 @click.pass_context
 def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Import notes from gloss JSON or W3C Web Annotation JSON-LD."""
-    from store.notes.exchange import import_file
 
     with library(ctx) as lib:
-        report = import_file(lib, path)
-    if as_json:
-        emit(report.to_json())
-    else:
-        out(
-            f"{report.attached} attached, {report.present} already present, "
-            f"{report.orphaned} orphaned (quote not found), {len(report.missing)} for articles "
-            f"not in the library, {len(report.rejected)} rejected"
-        )
-        for why in report.rejected[:20]:
-            out(f"  rejected: {why}")
-    if report.rejected:
-        sys.exit(1)
+        report = lib.import_annotations(path)
+    from tui.reports import annotation_lines, print_report
+
+    print_report(annotation_lines(report), report.to_json() if as_json else None)
 
 
 @cli.command()
@@ -303,8 +250,7 @@ def import_annotations(ctx: click.Context, path: Path, as_json: bool) -> None:
 def check(ctx: click.Context, full: bool) -> None:
     """Check the library file for damage (SQLite's quick_check, or integrity_check)."""
     with library(ctx) as lib:
-        pragma = "integrity_check" if full else "quick_check"
-        rows = [r[0] for r in lib.conn.execute(f"PRAGMA {pragma}")]
+        rows = lib.check(full)
     if rows == ["ok"]:
         out(f"{lib.path}: ok")
         return

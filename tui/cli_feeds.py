@@ -9,13 +9,16 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from store.core.sanitize import clean_line
-from store.ingest import feeds
+from store.ingest.feeds import Feed
 from store.ingest.fetch import Limits
 from tui.cli_base import emit, fail, json_option, library, out, summary_line
+
+if TYPE_CHECKING:
+    from store.ingest.refresh import FeedResult
 
 
 def timeout_option(f: Callable) -> Callable:
@@ -39,7 +42,7 @@ def feed_group() -> None:
 def add(ctx: click.Context, url: str, tags: tuple[str, ...], timeout: float, as_json: bool) -> None:
     """Subscribe to a feed (or to the feed a web page names); fetched once to check it."""
     with library(ctx) as lib:
-        done = feeds.subscribe(lib, url, tags, Limits(timeout=timeout))
+        done = lib.feeds.subscribe(url, tags, Limits(timeout=timeout))
     if as_json:
         emit(done.to_json())
         return
@@ -53,7 +56,7 @@ def add(ctx: click.Context, url: str, tags: tuple[str, ...], timeout: float, as_
         out("run `gloss refresh` to fetch its articles")
 
 
-def feed_line(f: feeds.Feed) -> str:
+def feed_line(f: Feed) -> str:
     tags = f"  [{', '.join(f.tags)}]" if f.tags else ""
     if f.last_status is None:
         status = "never refreshed"
@@ -75,7 +78,7 @@ def feed_line(f: feeds.Feed) -> str:
 def list_cmd(ctx: click.Context, include_all: bool, as_json: bool) -> None:
     """List subscribed feeds with unread counts and the last refresh's outcome."""
     with library(ctx) as lib:
-        rows = feeds.list_feeds(lib, include_unsubscribed=include_all)
+        rows = lib.feeds.list(include_unsubscribed=include_all)
     if as_json:
         emit([f.to_json() for f in rows])
         return
@@ -91,7 +94,7 @@ def list_cmd(ctx: click.Context, include_all: bool, as_json: bool) -> None:
 def remove(ctx: click.Context, feed: str) -> None:
     """Unsubscribe (by id prefix or URL); the feed's articles stay in the library."""
     with library(ctx) as lib:
-        f = feeds.unsubscribe(lib, feeds.resolve_feed(lib, feed))
+        f = lib.feeds.unsubscribe(lib.feeds.resolve(feed))
     out(f"unsubscribed from {f.id[:8]}  {f.title}; its {f.articles} articles are kept")
 
 
@@ -104,7 +107,7 @@ def tag(ctx: click.Context, feed: str, changes: tuple[str, ...]) -> None:
     add = [c[1:] if c.startswith("+") else c for c in changes if not c.startswith("-")]
     drop = [c[1:] for c in changes if c.startswith("-")]
     with library(ctx) as lib:
-        f = feeds.tag_feed(lib, feeds.resolve_feed(lib, feed), add, drop)
+        f = lib.feeds.tag(lib.feeds.resolve(feed), add, drop)
     out(" ".join(f.tags) if f.tags else "(no tags)")
 
 
@@ -116,7 +119,7 @@ def tag(ctx: click.Context, feed: str, changes: tuple[str, ...]) -> None:
 def articles(ctx: click.Context, feed: str, limit: int | None, as_json: bool) -> None:
     """List the articles a feed brought, newest import first."""
     with library(ctx) as lib:
-        rows = feeds.feed_articles(lib, feeds.resolve_feed(lib, feed), limit)
+        rows = lib.feeds.articles(lib.feeds.resolve(feed), limit)
     if as_json:
         emit([a.to_json() for a in rows])
     else:
@@ -130,23 +133,12 @@ def articles(ctx: click.Context, feed: str, limit: int | None, as_json: bool) ->
 @click.pass_context
 def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
     """Subscribe to every feed of an OPML file (feeds are fetched by `gloss refresh`)."""
-    from store.ingest.opml import import_opml
 
     with library(ctx) as lib:
-        report = import_opml(lib, path)
-    if as_json:
-        emit(report.to_json())
-    else:
-        for f in report.added:
-            out(f"subscribed   {f.id[:8]}  {f.title}  {f.url}")
-        for why in report.skipped:
-            out(f"skipped      {why}")
-        out(
-            f"{len(report.added)} subscribed, {len(report.present)} already subscribed,"
-            f" {len(report.skipped)} skipped"
-        )
-    if report.skipped:
-        sys.exit(1)
+        report = lib.feeds.import_opml(path)
+    from tui.reports import opml_lines, print_report
+
+    print_report(opml_lines(report), report.to_json() if as_json else None)
 
 
 @feed_group.command("export")
@@ -155,10 +147,9 @@ def import_cmd(ctx: click.Context, path: Path, as_json: bool) -> None:
 @click.pass_context
 def export_cmd(ctx: click.Context, output: Path | None) -> None:
     """Write subscriptions as OPML, for another feed reader or another gloss."""
-    from store.ingest.opml import export_opml
 
     with library(ctx) as lib:
-        text = export_opml(lib)
+        text = lib.feeds.export_opml()
     if output is None:
         click.echo(text, nl=False)
         return
@@ -191,23 +182,11 @@ def _phases(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
         yield update
 
 
-def refresh_lines(r) -> list[str]:
-    head = f"{r.feed_id[:8]}  {r.title}: "
-    if r.status == "failed":
-        return [head + f"failed: {r.error}"]
-    if r.status in ("not-modified", "cancelled"):
-        return [head + r.status.replace("-", " ")]
-    extra = [f"{r.full_text} with full text fetched"] if r.full_text else []
-    extra += [f"{r.kept_summary} with the feed's own text"] if r.kept_summary else []
-    extra += [f"{r.untitled} untitled"] if r.untitled else []
-    extra += [f"{r.unlinked} without a link"] if r.unlinked else []
-    line = head + f"{r.new} new" + (f" ({', '.join(extra)})" if extra else "")
-    line += f", {r.present} already present"
-    lines = [line + (f", {r.skipped} skipped" if r.skipped else "")]
-    lines += [f"          {m}" for m in r.messages[:5]]
-    if len(r.messages) > 5:
-        lines.append(f"          ... and {len(r.messages) - 5} more")
-    return lines
+def refresh_lines(r: FeedResult) -> list[str]:
+    """What one refresh did for one feed (tui.reports.feed_lines, the one wording)."""
+    from tui.reports import feed_lines
+
+    return feed_lines(r)
 
 
 @click.command("refresh")
@@ -219,27 +198,11 @@ def refresh_cmd(ctx: click.Context, feed_refs: tuple[str, ...], timeout: float,
                 as_json: bool) -> None:  # fmt: skip
     """Fetch every subscribed feed (or the given ones) and import new entries."""
     with library(ctx) as lib, _phases(not as_json) as progress:
-        ids = [feeds.resolve_feed(lib, ref) for ref in feed_refs] or None
-        report = feeds.refresh(lib, ids, progress, Limits(timeout=timeout))
-    for warning in report.warnings:
-        click.echo(f"gloss: warning: {clean_line(warning)}", err=True)
-    if as_json:
-        emit(report.to_json())
-    else:
-        if not report.feeds:
-            out("no feeds to refresh: add one with `gloss feed add URL`")
-        for r in report.feeds:
-            for line in refresh_lines(r):
-                out(line)
-        if report.feeds:
-            skipped = report.total("skipped")
-            out(
-                f"{report.total('new')} new articles, {report.total('present')} already"
-                f" present, " + (f"{skipped} entries skipped, " if skipped else "")
-                + f"{report.failed} feeds failed"
-            )  # fmt: skip
-    if report.failed:
-        sys.exit(1)
+        ids = [lib.feeds.resolve(ref) for ref in feed_refs] or None
+        report = lib.feeds.refresh(ids, progress, Limits(timeout=timeout))
+    from tui import reports
+
+    reports.print_report(reports.refresh_lines(report), report.to_json() if as_json else None)
 
 
 def register(cli: click.Group) -> None:

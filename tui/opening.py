@@ -12,11 +12,11 @@ import sys
 import threading
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from store import Library
-    from store.core.models import ArticleSummary
+    from store.core.models import ArticleSummary, Filter
 
 FIRST_ROWS = 100
 """Rows read with the library at start-up: a screenful, the rest of the page comes later."""
@@ -36,34 +36,34 @@ class Counts(NamedTuple):
 
 class FirstScreen(NamedTuple):
     lib: Library
-    filters: dict[str, Any]
+    filters: Filter
     count: int
     rows: list[ArticleSummary]
     counts: Counts
 
 
 def read_counts(lib: Library) -> Counts:
+    from store.core.models import Filter
+
     stats = lib.stats()
-    stats["annotated"] = lib.count(annotated=True)
+    stats["annotated"] = lib.count(Filter(annotated=True))
     feeds: list[tuple[str, str, int]] = []
     # store.ingest.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
     # article library to read: imported only for a library that has feeds
     if lib.has_feeds():
-        from store.ingest.feeds import list_feeds
-
-        feeds = [(f.id, f.title, f.unread) for f in list_feeds(lib)]
+        feeds = [(f.id, f.title, f.unread) for f in lib.feeds.list()]
     return Counts(stats, lib.tags(), feeds)
 
 
-def read_first_screen(path: Path, filters: dict[str, Any]) -> FirstScreen:
+def read_first_screen(path: Path, filters: Filter) -> FirstScreen:
     """Open the library at `path` and read what the first screen shows with `filters`."""
     from store import Library
 
     lib = Library.open(path)
     try:
-        count = lib.count(**filters)
-        rows = lib.list_articles(**filters, limit=FIRST_ROWS) if count else []
-        return FirstScreen(lib, dict(filters), count, rows, read_counts(lib))
+        count = lib.count(filters)
+        rows = lib.list_articles(filters, limit=FIRST_ROWS) if count else []
+        return FirstScreen(lib, filters, count, rows, read_counts(lib))
     except BaseException:
         lib.close()
         raise
@@ -80,7 +80,9 @@ def prefetch(path: Path) -> Future[FirstScreen]:
         normal = sys.getswitchinterval()
         sys.setswitchinterval(min(normal, SWITCH_INTERVAL))
         try:
-            future.set_result(read_first_screen(path, {}))
+            from store.core.models import Filter
+
+            future.set_result(read_first_screen(path, Filter()))
         except BaseException as exc:  # handed to the app, which reports it
             future.set_exception(exc)
         finally:

@@ -342,3 +342,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def check(conn: sqlite3.Connection, full: bool = False) -> list[str]:
+    """SQLite's quick_check (or the complete, slower integrity_check): ["ok"] or problems."""
+    pragma = "integrity_check" if full else "quick_check"
+    return [r[0] for r in conn.execute(f"PRAGMA {pragma}")]

@@ -151,6 +151,22 @@ class Article(NamedTuple):
         }
 
 
+class Filter(NamedTuple):
+    """Which articles: the one filter value of listing, counting, stepping through the list,
+    and export selection (a library view in the TUI is one). The default is every current
+    article; fields combine with AND."""
+
+    tag: str | None = None  # this tag or one nested under it ("world" takes "world/asia")
+    unread: bool = False
+    starred: bool = False
+    annotated: bool = False  # with notes or highlights
+    title: str | None = None  # a substring of the title, ignoring case
+    feed: str | None = None  # a feed id: articles that feed brought
+
+    def __bool__(self) -> bool:
+        return any(self)
+
+
 class EntityCount(NamedTuple):
     """An entity across the library or one article: how often it is mentioned."""
 

@@ -1,21 +1,21 @@
 """Reading the library: the article list and its filters, articles, notes, counts, tags and
-entities. A mixin of `Library`; it relies on `conn`.
+entities, each a function of a library handle.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
-from typing import Any
 
 from store.core.errors import NotFound
+from store.core.handle import Handle
 from store.core.models import (
     Anchor,
     Article,
     ArticleSummary,
     Entity,
     EntityCount,
+    Filter,
     Note,
     Section,
     Sentence,
@@ -48,6 +48,7 @@ def _note(row: Sequence) -> Note:
 
 
 # The list order of list_articles: newest import first, then newest row.
+ALL = Filter()
 _KEY_SQL = "SELECT imported_at, rowid FROM articles WHERE id = ?"
 
 NOTE_COLUMNS = (
@@ -56,245 +57,244 @@ NOTE_COLUMNS = (
 )
 
 
-class Reading:
-    """Read methods over one library file."""
-
-    conn: sqlite3.Connection
-
-    def count(self, **filters: object) -> int:
-        """How many articles match the filters of list_articles."""
-        if filters.get("ids") is None and not any(filters.values()):
-            # the whole library: two b-tree counts, no scan
-            return self.conn.execute(
-                "SELECT (SELECT count(*) FROM article_state)"
-                " - (SELECT count(*) FROM article_state WHERE superseded_by IS NOT NULL)"
-            ).fetchone()[0]
-        where, args = _filters(**filters)  # type: ignore[arg-type]
-        # article_state is narrow: count there unless a filter needs the articles table
-        sql = "SELECT count(*) FROM article_state s"
-        if filters.get("title") or filters.get("ids") is not None:  # they need `a`
-            sql += " JOIN articles a ON a.id = s.article_id"
-        return self.conn.execute(sql + where, args).fetchone()[0]
-
-    def list_articles(
-        self,
-        tag: str | None = None,
-        unread: bool = False,
-        starred: bool = False,
-        annotated: bool = False,
-        title: str | None = None,
-        ids: Sequence[str] | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-        feed: str | None = None,
-    ) -> list[ArticleSummary]:
-        """Articles, newest import first, filtered; `limit`/`offset` page through them."""
-        where, args = _filters(tag, unread, starred, annotated, title, ids, feed)
-        sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.rowid DESC"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            args += [limit, offset]
-        return [_summary(r) for r in self.conn.execute(sql, args)]
-
-    def neighbour(self, article_id: str, step: int, **filters: Any) -> str | None:
-        """The next (step > 0) or previous article after `article_id` in list order among
-        those matching `filters`; keyset-based, so it works even when the current article
-        no longer matches (it was just marked read under an "unread" filter)."""
-        key = self.conn.execute(_KEY_SQL, (article_id,)).fetchone()
-        if key is None:
-            return None
-        where, args = _filters(**filters)
-        if step > 0:
-            cond, order = "(a.imported_at, a.rowid) < (?, ?)", "DESC"
-        else:
-            cond, order = "(a.imported_at, a.rowid) > (?, ?)", "ASC"
-        where = f"{where} AND {cond}" if where else f" WHERE {cond}"
-        row = self.conn.execute(
-            "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
-            f"{where} ORDER BY a.imported_at {order}, a.rowid {order} LIMIT 1",
-            [*args, *key],
-        ).fetchone()
-        return row[0] if row else None
-
-    def position(self, article_id: str, **filters: Any) -> int | None:
-        """The index of `article_id` in the filtered list, or None when it is not in it."""
-        key = self.conn.execute(_KEY_SQL, (article_id,)).fetchone()
-        if key is None:
-            return None
-        base = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
-        where, args = _filters(**filters, ids=[article_id])
-        if not self.conn.execute(base + where, args).fetchone()[0]:
-            return None
-        where, args = _filters(**filters)
-        cond = "(a.imported_at, a.rowid) > (?, ?)"
-        where = f"{where} AND {cond}" if where else f" WHERE {cond}"
-        return self.conn.execute(base + where, [*args, *key]).fetchone()[0]
-
-    def summary(self, article_id: str) -> ArticleSummary:
-        rows = self.list_articles(ids=[article_id])
-        if not rows:
-            raise NotFound(f"no article with id {article_id!r}")
-        return rows[0]
-
-    def get_article(self, article_id: str) -> Article:
-        """One article with its entities, sentences and notes."""
-        summary = self.summary(article_id)
-        text, structure = self.conn.execute(
-            "SELECT text, structure FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        struct = json.loads(structure)
-        model_row = self.conn.execute(
-            "SELECT model FROM analyses WHERE article_id = ? ORDER BY analysed_at DESC LIMIT 1",
-            (article_id,),
-        ).fetchone()
-        model = model_row[0] if model_row else None
-        entities = tuple(
-            Entity(*r)
-            for r in self.conn.execute(
-                "SELECT start, end, label, text FROM entities WHERE article_id = ? AND model = ?"
-                " ORDER BY start, end",
-                (article_id, model),
-            )
-        )
-        sentences = tuple(
-            Sentence(*r)
-            for r in self.conn.execute(
-                "SELECT start, end FROM sentences WHERE article_id = ? AND model = ?"
-                " ORDER BY start",
-                (article_id, model),
-            )
-        )
-        paragraphs = tuple(tuple(p) for p in struct.get("paragraphs", []))
-        sections = tuple(Section(**s) for s in struct.get("sections", []))
-        if not sentences:  # not analysed: each paragraph and heading is one passage
-            spans = sorted([*paragraphs, *((s.start, s.end) for s in sections)])
-            sentences = tuple(Sentence(s, e) for s, e in spans)
-        return Article(summary, text, sections, paragraphs, entities, sentences,  # type: ignore[arg-type]
-                       tuple(self.notes(article_id)), model)  # fmt: skip
-
-    def notes(self, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
-        """Current notes and highlights, in document order (article-level notes first)."""
-        sql = f"SELECT {NOTE_COLUMNS} FROM notes"
-        clauses, args = [], []
-        if article_id is not None:
-            clauses.append("article_id = ?")
-            args.append(article_id)
-        if conflicts:
-            clauses.append("conflict = 1")
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY article_id, pos_start IS NOT NULL, pos_start, created"
-        return [_note(r) for r in self.conn.execute(sql, args)]
-
-    def note(self, note_id: str) -> Note:
-        row = self.conn.execute(
-            f"SELECT {NOTE_COLUMNS} FROM notes WHERE note_id = ?", (note_id,)
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no note with id {note_id!r}")
-        return _note(row)
-
-    def stats(self) -> dict[str, int]:
-        """Counts for the header: articles, unread, starred, notes, highlights."""
-        row = self.conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
-            " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
-            " WHERE superseded_by IS NULL"
-        ).fetchone()
-        return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
-
-    def has_feeds(self) -> bool:
-        """True when the library has ever subscribed to a feed (one indexed row read)."""
-        return bool(self.conn.execute("SELECT EXISTS (SELECT 1 FROM feeds)").fetchone()[0])
-
-    def tags(self) -> list[tuple[str, int]]:
-        """Every tag in use with its article count, sorted by name."""
-        sql = "SELECT tag, count(*) FROM article_tags"
-        superseded = "SELECT article FROM article_state WHERE superseded_by IS NOT NULL"
-        if self.conn.execute(f"SELECT EXISTS ({superseded})").fetchone()[0]:
-            sql += f" WHERE article NOT IN ({superseded})"  # (the usual case needs no filter)
-        return list(self.conn.execute(sql + " GROUP BY tag ORDER BY tag"))
-
-    def entities(
-        self, article_id: str | None = None, label: str | None = None, limit: int | None = None
-    ) -> list[EntityCount]:
-        """Entities with mention counts, for one article or the whole library."""
-        clauses, args = [], []
-        if article_id is not None:
-            clauses.append("article = (SELECT rowid FROM articles WHERE id = ?)")
-            args.append(article_id)
-        if label:
-            clauses.append("label = ?")
-            args.append(label.upper())
-        sql = (
-            "SELECT min(text), label, sum(mentions), count(*) FROM entity_index"
-            + (" WHERE " + " AND ".join(clauses) if clauses else "")
-            + " GROUP BY text, label ORDER BY sum(mentions) DESC, label, min(text)"
-        )
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [EntityCount(*r) for r in self.conn.execute(sql, args)]
-
-    def articles_mentioning(
-        self, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
-    ) -> list[ArticleSummary]:
-        """Articles whose entities include `text` (optionally with this label)."""
-        sql = (
-            "SELECT a.id FROM entity_index e JOIN articles a ON a.rowid = e.article"
-            " WHERE e.text = ?"
-        )
-        args: list[object] = [text]
-        if label:
-            sql += " AND e.label = ?"
-            args.append(label)
-        ids = [r[0] for r in self.conn.execute(sql, args) if r[0] != exclude][:limit]
-        return self.list_articles(ids=ids)
-
-    def unanalysed(self, model: str | None = None) -> list[str]:
-        """Ids of articles with no analysis (by `model`, when given)."""
-        if model is None:
-            sql = "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses)"
-            return [r[0] for r in self.conn.execute(sql)]
-        sql = (
-            "SELECT id FROM articles"
-            " WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
-        )
-        return [r[0] for r in self.conn.execute(sql, (model,))]
+def count(h: Handle, f: Filter = ALL) -> int:
+    """How many articles match the filter."""
+    if not f:
+        # the whole library: two b-tree counts, no scan
+        return h.conn.execute(
+            "SELECT (SELECT count(*) FROM article_state)"
+            " - (SELECT count(*) FROM article_state WHERE superseded_by IS NOT NULL)"
+        ).fetchone()[0]
+    where, args = _filters(f)
+    # article_state is narrow: count there unless a filter needs the articles table
+    sql = "SELECT count(*) FROM article_state s"
+    if f.title:  # it needs `a`
+        sql += " JOIN articles a ON a.id = s.article_id"
+    return h.conn.execute(sql + where, args).fetchone()[0]
 
 
-def _filters(
-    tag: str | None = None,
-    unread: bool = False,
-    starred: bool = False,
-    annotated: bool = False,
-    title: str | None = None,
+def list_articles(
+    h: Handle,
+    f: Filter = ALL,
     ids: Sequence[str] | None = None,
-    feed: str | None = None,
-) -> tuple[str, list[object]]:
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ArticleSummary]:
+    """Articles matching the filter (and among `ids`, when given), newest import first;
+    `limit`/`offset` page through them."""
+    where, args = _filters(f, ids)
+    sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.rowid DESC"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        args += [limit, offset]
+    return [_summary(r) for r in h.conn.execute(sql, args)]
+
+
+def neighbour(h: Handle, article_id: str, step: int, f: Filter = ALL) -> str | None:
+    """The next (step > 0) or previous article after `article_id` in list order among
+    those matching `f`; keyset-based, so it works even when the current article no
+    longer matches (it was just marked read under an "unread" filter)."""
+    key = h.conn.execute(_KEY_SQL, (article_id,)).fetchone()
+    if key is None:
+        return None
+    where, args = _filters(f)
+    if step > 0:
+        cond, order = "(a.imported_at, a.rowid) < (?, ?)", "DESC"
+    else:
+        cond, order = "(a.imported_at, a.rowid) > (?, ?)", "ASC"
+    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    row = h.conn.execute(
+        "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
+        f"{where} ORDER BY a.imported_at {order}, a.rowid {order} LIMIT 1",
+        [*args, *key],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def position(h: Handle, article_id: str, f: Filter = ALL) -> int | None:
+    """The index of `article_id` in the filtered list, or None when it is not in it."""
+    key = h.conn.execute(_KEY_SQL, (article_id,)).fetchone()
+    if key is None:
+        return None
+    base = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
+    where, args = _filters(f, [article_id])
+    if not h.conn.execute(base + where, args).fetchone()[0]:
+        return None
+    where, args = _filters(f)
+    cond = "(a.imported_at, a.rowid) > (?, ?)"
+    where = f"{where} AND {cond}" if where else f" WHERE {cond}"
+    return h.conn.execute(base + where, [*args, *key]).fetchone()[0]
+
+
+def article_text(h: Handle, article_id: str) -> str:
+    """One article's text; NotFound when there is no such article."""
+    row = h.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no article with id {article_id!r}")
+    return row[0]
+
+
+def summary(h: Handle, article_id: str) -> ArticleSummary:
+    rows = list_articles(h, ids=[article_id])
+    if not rows:
+        raise NotFound(f"no article with id {article_id!r}")
+    return rows[0]
+
+
+def get_article(h: Handle, article_id: str) -> Article:
+    """One article with its entities, sentences and notes."""
+    head = summary(h, article_id)
+    text, structure = h.conn.execute(
+        "SELECT text, structure FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    struct = json.loads(structure)
+    model_row = h.conn.execute(
+        "SELECT model FROM analyses WHERE article_id = ? ORDER BY analysed_at DESC LIMIT 1",
+        (article_id,),
+    ).fetchone()
+    model = model_row[0] if model_row else None
+    entities = tuple(
+        Entity(*r)
+        for r in h.conn.execute(
+            "SELECT start, end, label, text FROM entities WHERE article_id = ? AND model = ?"
+            " ORDER BY start, end",
+            (article_id, model),
+        )
+    )
+    sentences = tuple(
+        Sentence(*r)
+        for r in h.conn.execute(
+            "SELECT start, end FROM sentences WHERE article_id = ? AND model = ? ORDER BY start",
+            (article_id, model),
+        )
+    )
+    paragraphs = tuple(tuple(p) for p in struct.get("paragraphs", []))
+    sections = tuple(Section(**s) for s in struct.get("sections", []))
+    if not sentences:  # not analysed: each paragraph and heading is one passage
+        spans = sorted([*paragraphs, *((s.start, s.end) for s in sections)])
+        sentences = tuple(Sentence(s, e) for s, e in spans)
+    return Article(head, text, sections, paragraphs, entities, sentences,  # type: ignore[arg-type]
+                   tuple(notes(h, article_id)), model)  # fmt: skip
+
+
+def notes(h: Handle, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
+    """Current notes and highlights, in document order (article-level notes first)."""
+    sql = f"SELECT {NOTE_COLUMNS} FROM notes"
+    clauses, args = [], []
+    if article_id is not None:
+        clauses.append("article_id = ?")
+        args.append(article_id)
+    if conflicts:
+        clauses.append("conflict = 1")
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY article_id, pos_start IS NOT NULL, pos_start, created"
+    return [_note(r) for r in h.conn.execute(sql, args)]
+
+
+def note(h: Handle, note_id: str) -> Note:
+    row = h.conn.execute(
+        f"SELECT {NOTE_COLUMNS} FROM notes WHERE note_id = ?", (note_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no note with id {note_id!r}")
+    return _note(row)
+
+
+def stats(h: Handle) -> dict[str, int]:
+    """Counts for the header: articles, unread, starred, notes, highlights."""
+    row = h.conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
+        " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
+        " WHERE superseded_by IS NULL"
+    ).fetchone()
+    return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
+
+
+def has_feeds(h: Handle) -> bool:
+    """True when the library has ever subscribed to a feed (one indexed row read)."""
+    return bool(h.conn.execute("SELECT EXISTS (SELECT 1 FROM feeds)").fetchone()[0])
+
+
+def tags(h: Handle) -> list[tuple[str, int]]:
+    """Every tag in use with its article count, sorted by name."""
+    sql = "SELECT tag, count(*) FROM article_tags"
+    superseded = "SELECT article FROM article_state WHERE superseded_by IS NOT NULL"
+    if h.conn.execute(f"SELECT EXISTS ({superseded})").fetchone()[0]:
+        sql += f" WHERE article NOT IN ({superseded})"  # (the usual case needs no filter)
+    return list(h.conn.execute(sql + " GROUP BY tag ORDER BY tag"))
+
+
+def entities(
+    h: Handle, article_id: str | None = None, label: str | None = None, limit: int | None = None
+) -> list[EntityCount]:
+    """Entities with mention counts, for one article or the whole library."""
+    clauses, args = [], []
+    if article_id is not None:
+        clauses.append("article = (SELECT rowid FROM articles WHERE id = ?)")
+        args.append(article_id)
+    if label:
+        clauses.append("label = ?")
+        args.append(label.upper())
+    sql = (
+        "SELECT min(text), label, sum(mentions), count(*) FROM entity_index"
+        + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        + " GROUP BY text, label ORDER BY sum(mentions) DESC, label, min(text)"
+    )
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return [EntityCount(*r) for r in h.conn.execute(sql, args)]
+
+
+def articles_mentioning(
+    h: Handle, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
+) -> list[ArticleSummary]:
+    """Articles whose entities include `text` (optionally with this label)."""
+    sql = "SELECT a.id FROM entity_index e JOIN articles a ON a.rowid = e.article WHERE e.text = ?"
+    args: list[object] = [text]
+    if label:
+        sql += " AND e.label = ?"
+        args.append(label)
+    ids = [r[0] for r in h.conn.execute(sql, args) if r[0] != exclude][:limit]
+    return list_articles(h, ids=ids)
+
+
+def unanalysed(h: Handle, model: str | None = None) -> list[str]:
+    """Ids of articles with no analysis (by `model`, when given)."""
+    if model is None:
+        sql = "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses)"
+        return [r[0] for r in h.conn.execute(sql)]
+    sql = (
+        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
+    )
+    return [r[0] for r in h.conn.execute(sql, (model,))]
+
+
+def _filters(f: Filter, ids: Sequence[str] | None = None) -> tuple[str, list[object]]:
     clauses: list[str] = []
     args: list[object] = []
-    if feed:
+    if f.feed:
         clauses.append("s.article_id IN (SELECT article_id FROM feed_entries WHERE feed_id = ?)")
-        args.append(feed)
-    if tag:
+        args.append(f.feed)
+    if f.tag:
         from store.core.sanitize import normalise_tag
 
-        name = normalise_tag(tag)
+        name = normalise_tag(f.tag)
         clauses.append(
             "s.article_id IN"
             " (SELECT article_id FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
         )
         args += [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]
-    if unread:
+    if f.unread:
         clauses.append("s.read = 0")
-    if starred:
+    if f.starred:
         clauses.append("s.starred = 1")
-    if annotated:
+    if f.annotated:
         clauses.append("(s.notes > 0 OR s.highlights > 0)")
-    if title:
+    if f.title:
         clauses.append("instr(lower(a.title), lower(?)) > 0")
-        args.append(title)
+        args.append(f.title)
     if ids is not None:
         clauses.append(f"a.id IN ({','.join('?' * len(ids))})")
         args += list(ids)

@@ -19,14 +19,17 @@ from typing import TYPE_CHECKING, Any
 from store.core.errors import GlossError, NotFound
 from store.core.ids import new_id
 from store.core.sanitize import clean_line, normalise_tag
+from store.find import reading
 from store.ingest.fetch import Limits, check_url, url_id
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
 
+    from store.core.handle import Handle
     from store.core.models import ArticleSummary, ImportReport
+    from store.ingest.opml import OpmlReport
     from store.ingest.refresh import RefreshReport
-    from store.library import Library
 
 MAX_TITLE = 500
 
@@ -73,9 +76,9 @@ def _current(conn: sqlite3.Connection, ids: Sequence[str] | None = None) -> dict
     return latest
 
 
-def list_feeds(lib: Library, include_unsubscribed: bool = False) -> list[Feed]:
+def list_feeds(h: Handle, include_unsubscribed: bool = False) -> list[Feed]:
     """Feeds sorted by title (subscribed ones only, unless asked), with article counts."""
-    conn = lib.conn
+    conn = h.conn
     latest = _current(conn)
     counts = {
         fid: (n, unread)
@@ -104,58 +107,58 @@ def list_feeds(lib: Library, include_unsubscribed: bool = False) -> list[Feed]:
     return sorted(feeds, key=lambda f: (f.title.casefold(), f.url))
 
 
-def get_feed(lib: Library, fid: str) -> Feed:
-    for feed in list_feeds(lib, include_unsubscribed=True):
+def get_feed(h: Handle, fid: str) -> Feed:
+    for feed in list_feeds(h, include_unsubscribed=True):
         if feed.id == fid:
             return feed
     raise NotFound(f"no feed with id {fid!r}")
 
 
-def resolve_feed(lib: Library, ref: str) -> str:
+def resolve_feed(h: Handle, ref: str) -> str:
     """The full feed id for a unique id prefix, or for a feed's URL."""
     text = ref.strip()
     if "://" in text:
         fid = feed_id(text)
-        if lib.conn.execute("SELECT 1 FROM feeds WHERE feed_id = ?", (fid,)).fetchone():
+        if h.conn.execute("SELECT 1 FROM feeds WHERE feed_id = ?", (fid,)).fetchone():
             return fid
         raise NotFound(f"no feed with URL {text!r}")
-    return lib._resolve(text.lower(), "feeds", "feed_id", "feed", "[0-9a-f]")
+    return h.resolve(text.lower(), "feeds", "feed_id", "feed", "[0-9a-f]")
 
 
-def feed_articles(lib: Library, fid: str, limit: int | None = None) -> list[ArticleSummary]:
+def feed_articles(h: Handle, fid: str, limit: int | None = None) -> list[ArticleSummary]:
     """The current articles a feed brought, newest import first."""
     ids = [
         r[0]
-        for r in lib.conn.execute(
+        for r in h.conn.execute(
             "SELECT DISTINCT fe.article_id FROM feed_entries fe"
             " JOIN article_state s ON s.article_id = fe.article_id"
             " WHERE fe.feed_id = ? AND s.superseded_by IS NULL",
             (fid,),
         )
     ]
-    rows = lib.list_articles(ids=ids)
+    rows = reading.list_articles(h, ids=ids)
     return rows[:limit] if limit is not None else rows
 
 
-def feeds_of(lib: Library, article_id: str) -> list[Feed]:
+def feeds_of(h: Handle, article_id: str) -> list[Feed]:
     """The feeds an article came from (usually one; none for a file or page import)."""
     ids = {
         r[0]
-        for r in lib.conn.execute(
+        for r in h.conn.execute(
             "SELECT feed_id FROM feed_entries WHERE article_id = ?", (article_id,)
         )
     }
-    return [f for f in list_feeds(lib, include_unsubscribed=True) if f.id in ids]
+    return [f for f in list_feeds(h, include_unsubscribed=True) if f.id in ids]
 
 
 # -- writing ------------------------------------------------------------------------------
 
 
-def _event(lib: Library, conn: sqlite3.Connection, fid: str, field: str, value: str) -> None:
+def _event(h: Handle, conn: sqlite3.Connection, fid: str, field: str, value: str) -> None:
     conn.execute(
         "INSERT INTO feed_events (event_id, feed_id, field, value, hlc, device)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        (new_id(), fid, field, value, lib.stamp(conn), lib.device_id),
+        (new_id(), fid, field, value, h.stamp(conn), h.device_id),
     )
 
 
@@ -164,20 +167,20 @@ def clean_title(title: str | None, fallback: str) -> str:
 
 
 def add_feed(
-    lib: Library, url: str, title: str | None = None, tags: Iterable[str] = ()
+    h: Handle, url: str, title: str | None = None, tags: Iterable[str] = ()
 ) -> tuple[Feed, bool]:
     """Subscribe to url without fetching it (OPML import; `subscribe` validates first),
     adding tags. Returns (the feed, True if it was not subscribed before)."""
     url = check_url(url)
     fid = feed_id(url)
     names = [normalise_tag(t) for t in tags]
-    with lib.write() as conn:
-        new = _apply(lib, conn, fid, url, title, names)
-    return get_feed(lib, fid), new
+    with h.write() as conn:
+        new = _apply(h, conn, fid, url, title, names)
+    return get_feed(h, fid), new
 
 
 def add_feeds(
-    lib: Library, items: Sequence[tuple[str, str | None, Iterable[str]]]
+    h: Handle, items: Sequence[tuple[str, str | None, Iterable[str]]]
 ) -> list[tuple[Feed | None, bool, str | None]]:
     """add_feed for many (url, title, tags) in one transaction (an OPML import): for each,
     (the feed, True if newly subscribed, None) or (None, False, why it was refused)."""
@@ -189,10 +192,10 @@ def add_feeds(
         except GlossError as exc:
             checked.append(str(exc))
     news: list[bool] = []
-    with lib.write() as conn:
+    with h.write() as conn:
         for item in checked:
-            news.append(not isinstance(item, str) and _apply(lib, conn, *item))
-    by_id = {f.id: f for f in list_feeds(lib, include_unsubscribed=True)}
+            news.append(not isinstance(item, str) and _apply(h, conn, *item))
+    by_id = {f.id: f for f in list_feeds(h, include_unsubscribed=True)}
     return [
         (None, False, item) if isinstance(item, str) else (by_id[item[0]], new, None)
         for item, new in zip(checked, news, strict=True)
@@ -200,7 +203,7 @@ def add_feeds(
 
 
 def _apply(
-    lib: Library,
+    h: Handle,
     conn: sqlite3.Connection,
     fid: str,
     url: str,
@@ -212,44 +215,44 @@ def _apply(
     first = clean_title(title, url)
     conn.execute(
         "INSERT OR IGNORE INTO feeds (feed_id, url, title, hlc, device) VALUES (?, ?, ?, ?, ?)",
-        (fid, url, first, lib.stamp(conn), lib.device_id),
+        (fid, url, first, h.stamp(conn), h.device_id),
     )
     new = fields.get("subscribed") != "1"
     if new:
-        _event(lib, conn, fid, "subscribed", "1")
+        _event(h, conn, fid, "subscribed", "1")
     if title and fields.get("title") != clean_title(title, url):
-        _event(lib, conn, fid, "title", clean_title(title, url))
+        _event(h, conn, fid, "title", clean_title(title, url))
     for tag in tags:
         if fields.get(f"tag:{tag}") != "1":
-            _event(lib, conn, fid, f"tag:{tag}", "1")
+            _event(h, conn, fid, f"tag:{tag}", "1")
     return new
 
 
-def unsubscribe(lib: Library, fid: str) -> Feed:
+def unsubscribe(h: Handle, fid: str) -> Feed:
     """Stop refreshing a feed; the articles it brought stay in the library."""
-    feed = get_feed(lib, fid)
+    feed = get_feed(h, fid)
     if feed.subscribed:
-        with lib.write() as conn:
-            _event(lib, conn, fid, "subscribed", "0")
-    return get_feed(lib, fid)
+        with h.write() as conn:
+            _event(h, conn, fid, "subscribed", "0")
+    return get_feed(h, fid)
 
 
-def tag_feed(lib: Library, fid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
+def tag_feed(h: Handle, fid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
     """Add and remove a feed's tags (folders in OPML and the sidebar)."""
-    feed = get_feed(lib, fid)
+    feed = get_feed(h, fid)
     adds = [normalise_tag(t) for t in add]
     removes = [normalise_tag(t) for t in remove]
-    with lib.write() as conn:
+    with h.write() as conn:
         for tag in adds:
             if tag not in feed.tags:
-                _event(lib, conn, fid, f"tag:{tag}", "1")
+                _event(h, conn, fid, f"tag:{tag}", "1")
         for tag in removes:
             if tag in feed.tags:
-                _event(lib, conn, fid, f"tag:{tag}", "0")
-    return get_feed(lib, fid)
+                _event(h, conn, fid, f"tag:{tag}", "0")
+    return get_feed(h, fid)
 
 
-def set_title(lib: Library, conn: sqlite3.Connection, fid: str, title: str) -> None:
+def set_title(h: Handle, conn: sqlite3.Connection, fid: str, title: str) -> None:
     """Record a feed's new title (inside a write), unless it already has it."""
     fields = _current(conn, [fid]).get(fid, {})
     current = (
@@ -257,7 +260,7 @@ def set_title(lib: Library, conn: sqlite3.Connection, fid: str, title: str) -> N
         or conn.execute("SELECT title FROM feeds WHERE feed_id = ?", (fid,)).fetchone()[0]
     )
     if title and title != current:
-        _event(lib, conn, fid, "title", title)
+        _event(h, conn, fid, "title", title)
 
 
 # -- the network: subscribe, refresh, pages, OPML -----------------------------------------
@@ -271,52 +274,6 @@ class Subscribed:
 
     def to_json(self) -> dict[str, Any]:
         return {**self.feed.to_json(), "new": self.new, "discovered_from": self.discovered_from}
-
-
-def subscribe(
-    lib: Library, url: str, tags: Iterable[str] = (), limits: Limits | None = None
-) -> Subscribed:
-    """Fetch url once to check it is a feed (or a page announcing one) and subscribe.
-    FetchFailed or ImportFailed (one line each) when it is neither."""
-    from store.ingest.refresh import probe
-
-    names = [normalise_tag(t) for t in tags]
-    url = check_url(url)
-    try:
-        feed_url, title, page = probe(url, limits or Limits())
-    except GlossError as exc:  # FetchFailed or ImportFailed: say what was being done
-        raise type(exc)(f"cannot subscribe to {url}: {exc}") from None
-    fid = feed_id(feed_url)
-    with lib.write() as conn:
-        new = _apply(lib, conn, fid, feed_url, title, names)
-    return Subscribed(get_feed(lib, fid), new, page)
-
-
-def refresh(
-    lib: Library,
-    feed_ids: Sequence[str] | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
-    limits: Limits | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> RefreshReport:
-    """Fetch subscribed feeds (or these) and import their new entries; see store.ingest.refresh.
-    Safe to call from a worker thread; `progress(done, total, label)` reports each feed
-    fetched, then each batch of articles stored."""
-    from store.ingest.refresh import refresh as run
-
-    return run(lib, feed_ids, progress, limits or Limits(), cancelled)
-
-
-def import_urls(
-    lib: Library,
-    urls: Sequence[str],
-    progress: Callable[[int, int], None] | None = None,
-    limits: Limits | None = None,
-) -> ImportReport:
-    """Save web pages as articles (main text by trafilatura), like `import_paths`."""
-    from store.ingest.refresh import import_urls as run
-
-    return run(lib, urls, progress, limits or Limits())
 
 
 def converge_entries(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> int:
@@ -342,3 +299,90 @@ def converge_entries(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) 
                 versions.supersede(conn, old, new, stamp, device)
                 linked += 1
     return linked
+
+
+class Feeds:
+    """The feeds of one library (`lib.feeds`): subscriptions, their articles, refresh,
+    saving pages, and OPML."""
+
+    def __init__(self, h: Handle) -> None:
+        self._h = h
+
+    def list(self, include_unsubscribed: bool = False) -> list[Feed]:
+        return list_feeds(self._h, include_unsubscribed)
+
+    def get(self, fid: str) -> Feed:
+        return get_feed(self._h, fid)
+
+    def resolve(self, ref: str) -> str:
+        """A feed's id from a unique id prefix or its exact URL."""
+        return resolve_feed(self._h, ref)
+
+    def articles(self, fid: str, limit: int | None = None) -> list[ArticleSummary]:
+        return feed_articles(self._h, fid, limit)
+
+    def of(self, article_id: str) -> list[Feed]:
+        """The feeds an article came from."""
+        return feeds_of(self._h, article_id)
+
+    def unsubscribe(self, fid: str) -> Feed:
+        return unsubscribe(self._h, fid)
+
+    def tag(self, fid: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Feed:
+        return tag_feed(self._h, fid, add, remove)
+
+    def subscribe(
+        self, url: str, tags: Iterable[str] = (), limits: Limits | None = None
+    ) -> Subscribed:
+        """Fetch url once to check it is a feed (or a page announcing one) and subscribe.
+        FetchFailed or ImportFailed (one line each) when it is neither."""
+        from store.ingest.refresh import probe
+
+        h = self._h
+        names = [normalise_tag(t) for t in tags]
+        url = check_url(url)
+        try:
+            feed_url, title, page = probe(url, limits or Limits())
+        except GlossError as exc:  # FetchFailed or ImportFailed: say what was being done
+            raise type(exc)(f"cannot subscribe to {url}: {exc}") from None
+        fid = feed_id(feed_url)
+        with h.write() as conn:
+            new = _apply(h, conn, fid, feed_url, title, names)
+        return Subscribed(get_feed(h, fid), new, page)
+
+    def refresh(
+        self,
+        feed_ids: Sequence[str] | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+        limits: Limits | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> RefreshReport:
+        """Fetch subscribed feeds (or these) and import their new entries (store.ingest.
+        refresh). Safe from a worker thread; `progress(done, total, label)` reports each
+        feed fetched, then each batch of articles stored."""
+        from store.ingest.refresh import refresh as run
+
+        return run(self._h, feed_ids, progress, limits or Limits(), cancelled)
+
+    def import_urls(
+        self,
+        urls: Sequence[str],
+        progress: Callable[[int, int], None] | None = None,
+        limits: Limits | None = None,
+    ) -> ImportReport:
+        """Save web pages as articles (main text by trafilatura), like `import_paths`."""
+        from store.ingest.refresh import import_urls as run
+
+        return run(self._h, urls, progress, limits or Limits())
+
+    def import_opml(self, path: Path) -> OpmlReport:
+        """Subscribe to every feed of an OPML file (no fetching); a per-outline report."""
+        from store.ingest.opml import import_opml
+
+        return import_opml(self._h, path)
+
+    def export_opml(self) -> str:
+        """The subscriptions as an OPML document."""
+        from store.ingest.opml import export_opml
+
+        return export_opml(self._h)

@@ -23,6 +23,7 @@ from store.core.errors import GlossError, ImportFailed
 from store.core.ids import new_id
 from store.core.models import FileResult, ImportReport
 from store.core.sanitize import clean_line, normalise_tag
+from store.find import reading
 from store.ingest import entities
 from store.ingest.parse import Parsed, kind_of, parse_file
 from store.notes import versions
@@ -30,7 +31,7 @@ from store.notes import versions
 if TYPE_CHECKING:
     import sqlite3
 
-    from store.library import Library
+    from store.core.handle import Handle
 
 BATCH = 64
 PARALLEL_ABOVE = 200
@@ -59,7 +60,7 @@ def title_key(title: str) -> str:
     return unicodedata.normalize("NFC", clean_line(title)).casefold()
 
 
-def known_id(lib: Library, title: str, text: str, seen: dict[str, str] | None = None) -> str:
+def known_id(h: Handle, title: str, text: str, seen: dict[str, str] | None = None) -> str:
     """The id an article gets: the hash of its text (as every article had before, and every
     machine of any version gives it), unless that id is taken, in the library or in `seen`
     (id -> title key of articles queued in this import), by an article with another title:
@@ -70,7 +71,7 @@ def known_id(lib: Library, title: str, text: str, seen: dict[str, str] | None = 
     legacy, key = legacy_id(text), title_key(title)
     holder = seen.get(legacy) if seen and legacy in seen else None
     if holder is None:
-        row = lib.conn.execute("SELECT title FROM articles WHERE id = ?", (legacy,)).fetchone()
+        row = h.conn.execute("SELECT title FROM articles WHERE id = ?", (legacy,)).fetchone()
         holder = title_key(row[0] or "") if row is not None else None
     return legacy if holder is None or holder == key else article_id(title, text)
 
@@ -98,7 +99,7 @@ def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
 
 
 def import_paths(
-    lib: Library, paths: list[Path], progress: Progress | None = None, jobs: int = 0
+    h: Handle, paths: list[Path], progress: Progress | None = None, jobs: int = 0
 ) -> ImportReport:
     report = ImportReport()
     files = collect(paths, report)
@@ -117,14 +118,14 @@ def import_paths(
             result.reason = f"unexpected error ({type(exc).__name__}: {clean_line(str(exc))[:200]})"
             continue
         report.warnings += [f"{path}: {w}" for w in parsed.warnings]
-        enqueue(lib, result, parsed, source, seen, new)
+        enqueue(h, result, parsed, source, seen, new)
 
-    store_new(lib, new, report, progress, jobs)
+    store_new(h, new, report, progress, jobs)
     return report
 
 
 def store_new(
-    lib: Library,
+    h: Handle,
     new: list[Pending],
     report: ImportReport,
     progress: Progress | None = None,
@@ -158,15 +159,15 @@ def store_new(
         analyses = list(islice(stream, len(batch))) if stream else [None] * len(batch)
         # Re-anchoring a new version's notes takes time: done before the write lock, and
         # used under it only if the version it was planned against is still the current one.
-        plans = [_plan(lib, r.article_id, p, src) for r, p, src in batch]  # type: ignore[arg-type]
-        with lib.write() as conn:
+        plans = [_plan(h, r.article_id, p, src) for r, p, src in batch]  # type: ignore[arg-type]
+        with h.write() as conn:
             for n, ((result, parsed, source), analysis) in enumerate(
                 zip(batch, analyses, strict=True), start=i
             ):
                 _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
                 if analysis is not None and analyzer is not None:
                     _store_analysis(conn, result.article_id, analyzer.name, analysis)  # type: ignore[arg-type]
-                bad_tags = _tag(lib, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
+                bad_tags = _tag(h, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
                 report.warnings += [f"{result.path}: {t}" for t in bad_tags]
                 result.status = "imported"
                 old = versions.previous_version(conn, source, result.article_id)  # type: ignore[arg-type]
@@ -176,8 +177,8 @@ def store_new(
                         conn,
                         old,
                         result.article_id,
-                        lib.stamp(conn),
-                        lib.device_id,  # type: ignore[arg-type]
+                        h.stamp(conn),
+                        h.device_id,  # type: ignore[arg-type]
                         places=places if planned_old == old else None,
                     )
                     result.reason = (
@@ -195,32 +196,32 @@ def store_new(
 
 
 def _plan(
-    lib: Library, aid: str, parsed: Parsed, source: str
+    h: Handle, aid: str, parsed: Parsed, source: str
 ) -> tuple[str | None, versions.Places | None]:
     """(the version this article supersedes, where its notes go in the new text), read
     outside any write transaction."""
-    old = versions.previous_version(lib.conn, source, aid)
-    return old, (versions.plan_places(lib.conn, old, parsed.text) if old else None)
+    old = versions.previous_version(h.conn, source, aid)
+    return old, (versions.plan_places(h.conn, old, parsed.text) if old else None)
 
 
 def enqueue(
-    lib: Library, result: FileResult, parsed: Parsed, source: str, seen: dict[str, str],
+    h: Handle, result: FileResult, parsed: Parsed, source: str, seen: dict[str, str],
     pending: list[Pending],
 ) -> None:  # fmt: skip
     """Give a parsed article its id and queue it, unless it is here already (or queued);
     `seen` maps the ids queued so far to their title keys."""
-    aid = known_id(lib, parsed.title, parsed.text, seen)
+    aid = known_id(h, parsed.title, parsed.text, seen)
     result.article_id, result.title = aid, parsed.title
-    if aid in seen or exists(lib, aid):
+    if aid in seen or exists(h, aid):
         result.status, result.reason = "present", "already in library"
         return
     seen[aid] = title_key(parsed.title)
     pending.append((result, parsed, source))
 
 
-def exists(lib: Library, aid: str) -> bool:
+def exists(h: Handle, aid: str) -> bool:
     """True when the library holds an article with this id."""
-    return lib.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
+    return h.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
 
 
 def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
@@ -248,7 +249,7 @@ def _store_analysis(conn: sqlite3.Connection, aid: str, model: str, a: entities.
     )
 
 
-def _tag(lib: Library, conn: sqlite3.Connection, aid: str, tags: list[str]) -> list[str]:
+def _tag(h: Handle, conn: sqlite3.Connection, aid: str, tags: list[str]) -> list[str]:
     bad: list[str] = []
     for raw in tags:
         try:
@@ -259,13 +260,13 @@ def _tag(lib: Library, conn: sqlite3.Connection, aid: str, tags: list[str]) -> l
         conn.execute(
             "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
             " VALUES (?, ?, ?, 1, ?, ?)",
-            (new_id(), aid, f"tag:{name}", lib.stamp(conn), lib.device_id),
+            (new_id(), aid, f"tag:{name}", h.stamp(conn), h.device_id),
         )
     return bad
 
 
 def reanalyze(
-    lib: Library, all_articles: bool = False, progress: Progress | None = None
+    h: Handle, all_articles: bool = False, progress: Progress | None = None
 ) -> tuple[int, str | None]:
     """Analyse articles lacking entities from the current model: (count, notice).
 
@@ -276,16 +277,16 @@ def reanalyze(
     if analyzer is None:
         return 0, notice
     ids = (
-        [r[0] for r in lib.conn.execute("SELECT id FROM articles")]
+        [r[0] for r in h.conn.execute("SELECT id FROM articles")]
         if all_articles
-        else lib.unanalysed(analyzer.name)
+        else reading.unanalysed(h, analyzer.name)
     )
     done = 0
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
-        texts = [lib._text(a) for a in batch]
+        texts = [reading.article_text(h, a) for a in batch]
         analyses = list(analyzer.analyse(texts))
-        with lib.write() as conn:
+        with h.write() as conn:
             if all_articles:
                 for aid in batch:
                     conn.execute(

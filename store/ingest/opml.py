@@ -20,8 +20,8 @@ from store.core.errors import GlossError, ImportFailed
 from store.core.sanitize import MAX_FILE_BYTES, clean_line, normalise_tag
 
 if TYPE_CHECKING:
+    from store.core.handle import Handle
     from store.ingest.feeds import Feed
-    from store.library import Library
 
 # No reader nests folders this deep; a deeper path is a broken or hostile file, and its
 # feeds are still worth subscribing to.
@@ -115,7 +115,7 @@ def _as_tag(name: str, warnings: list[str]) -> str:
         return ""
 
 
-def import_opml(lib: Library, path: Path) -> OpmlReport:
+def import_opml(h: Handle, path: Path) -> OpmlReport:
     """Subscribe to every feed of an OPML file (without fetching; refresh fetches)."""
     from store.core.files import read_bounded
     from store.ingest.feeds import add_feeds
@@ -126,7 +126,7 @@ def import_opml(lib: Library, path: Path) -> OpmlReport:
         raise ImportFailed(f"cannot read {path}: {exc}") from None
     outlines, warnings = read_opml(data)
     report = OpmlReport(skipped=warnings)
-    done = add_feeds(lib, [(o.url, o.title, o.tags) for o in outlines])
+    done = add_feeds(h, [(o.url, o.title, o.tags) for o in outlines])
     for o, (feed, new, error) in zip(outlines, done, strict=True):
         if feed is None:
             report.skipped.append(f"{clean_line(o.url)[:200]}: {error}")
@@ -135,7 +135,7 @@ def import_opml(lib: Library, path: Path) -> OpmlReport:
     return report
 
 
-def export_opml(lib: Library) -> str:
+def export_opml(h: Handle) -> str:
     """Every subscribed feed as OPML 2.0, in folders by first tag."""
     from store.ingest.feeds import list_feeds
 
@@ -154,7 +154,7 @@ def export_opml(lib: Library) -> str:
             folders[path] = ET.SubElement(folder(parent), "outline", text=name, title=name)
         return folders[path]
 
-    for feed in list_feeds(lib):
+    for feed in list_feeds(h):
         attrs = {"type": "rss", "text": feed.title, "title": feed.title, "xmlUrl": feed.url}
         if feed.tags:
             attrs["category"] = ",".join(f"/{t}" for t in feed.tags)

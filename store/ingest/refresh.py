@@ -30,9 +30,9 @@ from store.ingest.importer import Pending, enqueue, exists, known_id, store_new,
 if TYPE_CHECKING:
     import httpx
 
+    from store.core.handle import Handle
     from store.ingest.parse.common import Parsed
     from store.ingest.parse.feed import Entry
-    from store.library import Library
 
 # An entry with at least this many words of its own is the whole article; a shorter one
 # is a summary, and its page is fetched for the full text.
@@ -141,26 +141,26 @@ def probe(url: str, limits: Limits) -> tuple[str, str, str | None]:
 
 
 def refresh(
-    lib: Library,
+    h: Handle,
     feed_ids: Sequence[str] | None,
     progress: Callable[[int, int, str], None] | None,
     limits: Limits,
     cancelled: Callable[[], bool] | None = None,
 ) -> RefreshReport:
-    if lib.readonly:
-        raise LibraryError(f"library {lib.path} is read-only; feeds cannot be refreshed")
+    if h.readonly:
+        raise LibraryError(f"library {h.path} is read-only; feeds cannot be refreshed")
     report = RefreshReport()
     if feed_ids is None:
-        feeds = subs.list_feeds(lib)
+        feeds = subs.list_feeds(h)
     else:  # named feeds are refreshed even when unsubscribed
-        known_feeds = {f.id: f for f in subs.list_feeds(lib, include_unsubscribed=True)}
+        known_feeds = {f.id: f for f in subs.list_feeds(h, include_unsubscribed=True)}
         missing = [f for f in feed_ids if f not in known_feeds]
         if missing:
             raise NotFound(f"no feed with id {missing[0]!r}")
         feeds = [known_feeds[f] for f in dict.fromkeys(feed_ids)]
     if not feeds:
         return report
-    conn = lib.conn
+    conn = h.conn
     known = {
         (fid, guid) for fid, guid in conn.execute("SELECT DISTINCT feed_id, guid FROM feed_entries")
     }
@@ -193,7 +193,7 @@ def refresh(
             outcomes[feed.id] = _Outcome(
                 FeedResult(feed.id, feed.url, feed.title, "cancelled", error="cancelled")
             )
-    _store(lib, [outcomes[f.id] for f in feeds], report, progress)
+    _store(h, [outcomes[f.id] for f in feeds], report, progress)
     report.feeds = [outcomes[f.id].result for f in feeds]
     return report
 
@@ -324,7 +324,7 @@ def fetch_page(
 
 
 def _store(
-    lib: Library,
+    h: Handle,
     outcomes: list[_Outcome],
     report: RefreshReport,
     progress: Callable[[int, int, str], None] | None,
@@ -339,8 +339,8 @@ def _store(
             if item.parsed is None:
                 out.result.skipped += 1
                 continue
-            aid = known_id(lib, item.parsed.title, item.parsed.text, seen)
-            if aid in seen or exists(lib, aid):
+            aid = known_id(h, item.parsed.title, item.parsed.text, seen)
+            if aid in seen or exists(h, aid):
                 out.result.present += 1
                 linked.append((out, item, aid))
                 continue
@@ -352,7 +352,7 @@ def _store(
 
     def on_insert(conn, n: int, aid: str) -> None:
         out, item = owners[n]
-        _entry_fact(lib, conn, out.result.feed_id, item.entry, aid)
+        _entry_fact(h, conn, out.result.feed_id, item.entry, aid)
         item.stored = True
         out.result.new += 1
         out.result.untitled += not item.entry.title
@@ -365,21 +365,21 @@ def _store(
 
     imported = ImportReport()
     step = (lambda d, t: progress(d, t, "storing articles")) if progress and pending else None
-    store_new(lib, pending, imported, step, 0, on_insert)
+    store_new(h, pending, imported, step, 0, on_insert)
     report.warnings += imported.warnings
     for out in outcomes:  # in entry order; "kept" only for what was stored
         notes = [i.note for i in out.items if i.note and (i.stored or i.parsed is None)]
         out.result.messages += notes
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with lib.write() as conn:
+    with h.write() as conn:
         for out, item, aid in linked:
-            _entry_fact(lib, conn, out.result.feed_id, item.entry, aid)
+            _entry_fact(h, conn, out.result.feed_id, item.entry, aid)
         for out in outcomes:
             r = out.result
             if r.status == "cancelled":
                 continue
             if out.title:
-                subs.set_title(lib, conn, r.feed_id, out.title)
+                subs.set_title(h, conn, r.feed_id, out.title)
             conn.execute(
                 "INSERT OR REPLACE INTO feed_state (feed_id, etag, last_modified, last_fetch,"
                 " last_status, last_error) VALUES (?, ?, ?, ?, ?, ?)",
@@ -387,11 +387,11 @@ def _store(
             )
 
 
-def _entry_fact(lib: Library, conn, fid: str, entry: Entry, aid: str) -> None:
+def _entry_fact(h: Handle, conn, fid: str, entry: Entry, aid: str) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO feed_entries (feed_id, guid, article_id, link, published, hlc,"
         " device) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (fid, entry.guid, aid, entry.link, entry.published, lib.stamp(conn), lib.device_id),
+        (fid, entry.guid, aid, entry.link, entry.published, h.stamp(conn), h.device_id),
     )
 
 
@@ -399,7 +399,7 @@ def _entry_fact(lib: Library, conn, fid: str, entry: Entry, aid: str) -> None:
 
 
 def import_urls(
-    lib: Library,
+    h: Handle,
     urls: Sequence[str],
     progress: Callable[[int, int], None] | None,
     limits: Limits,
@@ -425,6 +425,6 @@ def import_urls(
                 result.reason = str(exc)
                 continue
             parsed.url = check_url(result.path)
-            enqueue(lib, result, parsed, parsed.url, seen, pending)
-    store_new(lib, pending, report, progress, 0)
+            enqueue(h, result, parsed, parsed.url, seen, pending)
+    store_new(h, pending, report, progress, 0)
     return report

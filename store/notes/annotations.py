@@ -1,23 +1,17 @@
-"""Notes, highlights, tags, read and starred: every edit is a new fact with a clock stamp.
-
-A mixin of `Library`; it relies on `conn`, `write()`, `stamp()`, `device_id`, `note()`.
-"""
+"""Notes, highlights, tags, read and starred: every edit is a new fact with a clock stamp."""
 
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from typing import TYPE_CHECKING
 
 from store.core import state
 from store.core.errors import InvalidInput, NotFound
+from store.core.handle import Handle
 from store.core.ids import new_id
 from store.core.models import Anchor, Note
 from store.core.sanitize import clean, normalise_tag
-
-if TYPE_CHECKING:
-    from contextlib import AbstractContextManager
+from store.find import reading
 
 MAX_NOTE_CHARS = 100_000
 
@@ -29,149 +23,140 @@ def _body(text: str) -> str:
     return body
 
 
-class Annotations:
-    """Write methods for annotations and reading state."""
+# -- notes and highlights -----------------------------------------------------------------
 
-    conn: sqlite3.Connection
-    device_id: str
 
-    if TYPE_CHECKING:
+def find_quote(h: Handle, article_id: str, quote: str) -> tuple[int, int]:
+    """Where a passage sits in the article: exact match first, then ignoring case and
+    whitespace differences. InvalidInput if it is not there."""
+    text = reading.article_text(h, article_id)
+    quote = " ".join(clean(quote).split())
+    if not quote:
+        raise InvalidInput("the quote is empty")
+    at = text.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    pattern = r"\s+".join(re.escape(w) for w in quote.split())
+    m = re.search(pattern, text, re.IGNORECASE)
+    if m is None:
+        raise InvalidInput("the quote is not in the article")
+    return m.start(), m.end()
 
-        def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def stamp(self, conn: sqlite3.Connection) -> str: ...
-        def note(self, note_id: str) -> Note: ...
 
-    def _text(self, article_id: str) -> str:
-        row = self.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no article with id {article_id!r}")
-        return row[0]
+def add_note(
+    h: Handle, article_id: str, body: str, start: int | None = None, end: int | None = None
+) -> Note:
+    """A note on text[start:end], or on the whole article when no range is given.
+    An anchored note with an empty body is a highlight."""
+    body = _body(body)
+    text = reading.article_text(h, article_id)
+    anchor = None
+    if start is not None or end is not None:
+        if start is None or end is None or not 0 <= start < end <= len(text):
+            raise InvalidInput(f"passage {start}..{end} is outside the article")
+        anchor = Anchor.from_range(text, start, end)
+    elif not body:
+        raise InvalidInput("a note on the whole article needs some text")
+    note_id = new_id()
+    _revise(h, article_id, note_id, [], anchor, body, deleted=False)
+    return reading.note(h, note_id)
 
-    # -- notes and highlights -----------------------------------------------------------------
 
-    def find_quote(self, article_id: str, quote: str) -> tuple[int, int]:
-        """Where a passage sits in the article: exact match first, then ignoring case and
-        whitespace differences. InvalidInput if it is not there."""
-        text = self._text(article_id)
-        quote = " ".join(clean(quote).split())
-        if not quote:
-            raise InvalidInput("the quote is empty")
-        at = text.find(quote)
-        if at >= 0:
-            return at, at + len(quote)
-        pattern = r"\s+".join(re.escape(w) for w in quote.split())
-        m = re.search(pattern, text, re.IGNORECASE)
-        if m is None:
-            raise InvalidInput("the quote is not in the article")
-        return m.start(), m.end()
+def highlight(h: Handle, article_id: str, start: int, end: int) -> Note:
+    """Highlight text[start:end] (a note without a body)."""
+    return add_note(h, article_id, "", start, end)
 
-    def add_note(
-        self, article_id: str, body: str, start: int | None = None, end: int | None = None
-    ) -> Note:
-        """A note on text[start:end], or on the whole article when no range is given.
-        An anchored note with an empty body is a highlight."""
-        body = _body(body)
-        text = self._text(article_id)
-        anchor = None
-        if start is not None or end is not None:
-            if start is None or end is None or not 0 <= start < end <= len(text):
-                raise InvalidInput(f"passage {start}..{end} is outside the article")
-            anchor = Anchor.from_range(text, start, end)
-        elif not body:
-            raise InvalidInput("a note on the whole article needs some text")
-        note_id = new_id()
-        self._revise(article_id, note_id, [], anchor, body, deleted=False)
-        return self.note(note_id)
 
-    def highlight(self, article_id: str, start: int, end: int) -> Note:
-        """Highlight text[start:end] (a note without a body)."""
-        return self.add_note(article_id, "", start, end)
+def edit_note(h: Handle, note_id: str, body: str) -> Note:
+    """A new revision superseding every current head (this also resolves a conflict)."""
+    current = reading.note(h, note_id)
+    body = _body(body)
+    if not body and current.anchor is None and current.orphan is None:
+        raise InvalidInput("a note on the whole article needs some text")
+    _revise(h, current.article_id, note_id, _heads(h, note_id),
+                 current.anchor or current.orphan, body, deleted=False)  # fmt: skip
+    return reading.note(h, note_id)
 
-    def edit_note(self, note_id: str, body: str) -> Note:
-        """A new revision superseding every current head (this also resolves a conflict)."""
-        current = self.note(note_id)
-        body = _body(body)
-        if not body and current.anchor is None and current.orphan is None:
-            raise InvalidInput("a note on the whole article needs some text")
-        self._revise(current.article_id, note_id, self._heads(note_id),
-                     current.anchor or current.orphan, body, deleted=False)  # fmt: skip
-        return self.note(note_id)
 
-    def delete_note(self, note_id: str) -> None:
-        """A tombstone revision; the note's history stays in the facts."""
-        current = self.note(note_id)
-        self._revise(current.article_id, note_id, self._heads(note_id),
-                     current.anchor or current.orphan, current.body, deleted=True)  # fmt: skip
+def delete_note(h: Handle, note_id: str) -> None:
+    """A tombstone revision; the note's history stays in the facts."""
+    current = reading.note(h, note_id)
+    _revise(h, current.article_id, note_id, _heads(h, note_id),
+                 current.anchor or current.orphan, current.body, deleted=True)  # fmt: skip
 
-    def _heads(self, note_id: str) -> list[str]:
-        row = self.conn.execute("SELECT heads FROM notes WHERE note_id = ?", (note_id,)).fetchone()
-        return [h["rev"] for h in json.loads(row[0])] if row else []
 
-    def _revise(
-        self,
-        article_id: str,
-        note_id: str,
-        parents: list[str],
-        anchor: Anchor | None,
-        body: str,
-        deleted: bool,
-    ) -> None:
-        rev_id = new_id()
-        with self.write() as conn:
-            a = anchor
-            placed = a is not None and a.start >= 0  # an orphan keeps its quote, not a place
+def _heads(h: Handle, note_id: str) -> list[str]:
+    row = h.conn.execute("SELECT heads FROM notes WHERE note_id = ?", (note_id,)).fetchone()
+    return [h["rev"] for h in json.loads(row[0])] if row else []
+
+
+def _revise(
+    h: Handle,
+    article_id: str,
+    note_id: str,
+    parents: list[str],
+    anchor: Anchor | None,
+    body: str,
+    deleted: bool,
+) -> None:
+    rev_id = new_id()
+    with h.write() as conn:
+        a = anchor
+        placed = a is not None and a.start >= 0  # an orphan keeps its quote, not a place
+        conn.execute(
+            "INSERT INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
+            " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rev_id, note_id, json.dumps(sorted(parents)), article_id,
+                a.start if placed else None, a.end if placed else None,  # type: ignore[union-attr]
+                a.exact if a else None,
+                a.prefix if a else None, a.suffix if a else None, body, int(deleted),
+                h.stamp(conn), h.device_id,
+            ),
+        )  # fmt: skip
+        state.note_revised(conn, note_id, rev_id)  # this note only, not the article
+
+
+# -- scalar state: read, starred, tags -----------------------------------------------------
+
+
+def _set(h: Handle, article_id: str, changes: dict[str, int]) -> None:
+    if h.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+        raise NotFound(f"no article with id {article_id!r}")
+    with h.write() as conn:
+        changed = []
+        for field, value in changes.items():
+            if state.field_value(conn, article_id, field) == value:
+                continue  # no event for a change that changes nothing
             conn.execute(
-                "INSERT INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
-                " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    rev_id, note_id, json.dumps(sorted(parents)), article_id,
-                    a.start if placed else None, a.end if placed else None,  # type: ignore[union-attr]
-                    a.exact if a else None,
-                    a.prefix if a else None, a.suffix if a else None, body, int(deleted),
-                    self.stamp(conn), self.device_id,
-                ),
-            )  # fmt: skip
-            state.note_revised(conn, note_id, rev_id)  # this note only, not the article
+                "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (new_id(), article_id, field, value, h.stamp(conn), h.device_id),
+            )
+            changed.append(field)
+        state.fields_changed(conn, article_id, changed)  # these fields only
 
-    # -- scalar state: read, starred, tags -----------------------------------------------------
 
-    def _set(self, article_id: str, changes: dict[str, int]) -> None:
-        if (
-            self.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone()
-            is None
-        ):
-            raise NotFound(f"no article with id {article_id!r}")
-        with self.write() as conn:
-            changed = []
-            for field, value in changes.items():
-                if state.field_value(conn, article_id, field) == value:
-                    continue  # no event for a change that changes nothing
-                conn.execute(
-                    "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (new_id(), article_id, field, value, self.stamp(conn), self.device_id),
-                )
-                changed.append(field)
-            state.fields_changed(conn, article_id, changed)  # these fields only
+def set_read(h: Handle, article_id: str, read: bool = True) -> None:
+    _set(h, article_id, {"read": int(read)})
 
-    def set_read(self, article_id: str, read: bool = True) -> None:
-        self._set(article_id, {"read": int(read)})
 
-    def set_starred(self, article_id: str, starred: bool = True) -> None:
-        self._set(article_id, {"starred": int(starred)})
+def set_starred(h: Handle, article_id: str, starred: bool = True) -> None:
+    _set(h, article_id, {"starred": int(starred)})
 
-    def tag(
-        self,
-        article_id: str,
-        add: list[str] | tuple[str, ...] = (),
-        remove: list[str] | tuple[str, ...] = (),
-    ) -> tuple[str, ...]:
-        """Add and remove tags (normalised; nested with '/'); returns the article's tags."""
-        changes = {f"tag:{normalise_tag(t)}": 0 for t in remove}
-        changes.update({f"tag:{normalise_tag(t)}": 1 for t in add})
-        self._set(article_id, changes)
-        rows = self.conn.execute(
-            "SELECT tag FROM article_tags WHERE article_id = ? ORDER BY tag", (article_id,)
-        )
-        return tuple(r[0] for r in rows)
+
+def tag(
+    h: Handle,
+    article_id: str,
+    add: list[str] | tuple[str, ...] = (),
+    remove: list[str] | tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """Add and remove tags (normalised; nested with '/'); returns the article's tags."""
+    changes = {f"tag:{normalise_tag(t)}": 0 for t in remove}
+    changes.update({f"tag:{normalise_tag(t)}": 1 for t in add})
+    _set(h, article_id, changes)
+    rows = h.conn.execute(
+        "SELECT tag FROM article_tags WHERE article_id = ? ORDER BY tag", (article_id,)
+    )
+    return tuple(r[0] for r in rows)

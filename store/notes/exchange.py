@@ -34,7 +34,7 @@ from store.notes.versions import derived_id
 if TYPE_CHECKING:
     import sqlite3
 
-    from store.library import Library
+    from store.core.handle import Handle
 
 MAX_DEPTH = 64  # gloss JSON nests 5 deep, W3C about 6
 MAX_ID_CHARS = 64
@@ -126,7 +126,7 @@ def _holds_surrogate(data: Any) -> bool:
     return False
 
 
-def import_file(lib: Library, path: Path) -> AnnotationReport:
+def import_file(h: Handle, path: Path) -> AnnotationReport:
     """Import a gloss JSON or W3C annotation file; ImportFailed if it is neither."""
     data = load(path)
     if isinstance(data, dict) and data.get("format") == "gloss-annotations":
@@ -136,14 +136,14 @@ def import_file(lib: Library, path: Path) -> AnnotationReport:
             raise ImportFailed("'articles' must be a list")
     elif not (items := _w3c_items(data)) or not all(isinstance(i, dict) for i in items):
         raise ImportFailed("neither gloss annotations nor W3C Web Annotations")
-    seen = _generation(lib.conn)
+    seen = _generation(h.conn)
     report = AnnotationReport()
-    steps = _plan(lib.conn, data, report)  # anchoring takes time: not under the write lock
-    with lib.write() as conn:
+    steps = _plan(h.conn, data, report)  # anchoring takes time: not under the write lock
+    with h.write() as conn:
         if _generation(conn) != seen:  # articles came or moved meanwhile: plan again
             report = AnnotationReport()
             steps = _plan(conn, data, report)
-        state.rebuild(conn, _apply(lib, conn, steps, report))
+        state.rebuild(conn, _apply(h, conn, steps, report))
     return report
 
 
@@ -388,7 +388,7 @@ def _plan_note(
 
 
 def _apply(
-    lib: Library, conn: sqlite3.Connection, steps: list[Step], report: AnnotationReport
+    h: Handle, conn: sqlite3.Connection, steps: list[Step], report: AnnotationReport
 ) -> set[str]:
     touched: set[str] = set()
     for step in steps:
@@ -406,14 +406,14 @@ def _apply(
                 report.present += 1 - cur.rowcount
             conn.executemany("INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)", step[3])
         elif kind == "note":
-            _write_note(lib, conn, *step[1:], report)
+            _write_note(h, conn, *step[1:], report)
         else:
-            _tag(lib, conn, aid, step[2])
+            _tag(h, conn, aid, step[2])
     return touched
 
 
 def _write_note(
-    lib: Library, conn: sqlite3.Connection, aid: str, note_id: str, body: str,
+    h: Handle, conn: sqlite3.Connection, aid: str, note_id: str, body: str,
     anchor: Anchor | None, place: tuple[int, int] | None, report: AnnotationReport,
 ) -> None:  # fmt: skip
     if _has_note(conn, note_id):
@@ -427,17 +427,17 @@ def _write_note(
         " VALUES (?, ?, '[]', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
         (derived_id("rev", note_id), note_id, aid, *(place or (None, None)),
          a.exact if a else None, a.prefix if a else None, a.suffix if a else None, body,
-         lib.stamp(conn), lib.device_id),
+         h.stamp(conn), h.device_id),
     )  # fmt: skip
     report.attached += 1
 
 
-def _tag(lib: Library, conn: sqlite3.Connection, aid: str, field_name: str) -> None:
+def _tag(h: Handle, conn: sqlite3.Connection, aid: str, field_name: str) -> None:
     if state.field_value(conn, aid, field_name):
         return
     conn.execute(
         "INSERT OR IGNORE INTO events VALUES (?, ?, ?, 1, ?, ?)",
-        (derived_id("tag", aid, field_name), aid, field_name, lib.stamp(conn), lib.device_id),
+        (derived_id("tag", aid, field_name), aid, field_name, h.stamp(conn), h.device_id),
     )
 
 

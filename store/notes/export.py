@@ -18,10 +18,11 @@ import yaml
 
 from store.core.errors import InvalidInput
 from store.core.hlc import Stamp
-from store.core.models import Article, Note
+from store.core.models import Article, Filter, Note
+from store.find import reading, search
 
 if TYPE_CHECKING:
-    from store.library import Library
+    from store.core.handle import Handle
 
 FORMAT = "gloss-annotations"
 VERSION = 1
@@ -31,17 +32,20 @@ REVISION_FIELDS = ("rev_id", "note_id", "parents", "pos_start", "pos_end", "exac
                    "suffix", "body", "deleted", "hlc", "device")  # fmt: skip
 
 
-def select(lib: Library, query: str | None = None, tag: str | None = None) -> list[str]:
-    """Ids of the articles to export: matching the query (search language) and/or tag, in
-    list order; every current article when neither is given."""
+ALL = Filter()
+
+
+def select(h: Handle, query: str | None = None, within: Filter = ALL) -> list[str]:
+    """Ids of the articles to export: matching the query (search language, ranked) among
+    those the filter takes; the filter's articles in list order without a query."""
     if query:
-        hits = lib.search(query, limit=1_000_000)
-        ids = list(dict.fromkeys(h.article_id for h in hits))
-        if tag:
-            tagged = {a.id for a in lib.list_articles(tag=tag)}
-            ids = [i for i in ids if i in tagged]
+        hits = search.search(h.conn, query, limit=1_000_000)
+        ids = list(dict.fromkeys(hit.article_id for hit in hits))
+        if within:
+            taken = {a.id for a in reading.list_articles(h, within)}
+            ids = [i for i in ids if i in taken]
         return ids
-    return [a.id for a in lib.list_articles(tag=tag)]
+    return [a.id for a in reading.list_articles(h, within)]
 
 
 def iso(stamp: str) -> str:
@@ -60,16 +64,16 @@ def iso(stamp: str) -> str:
 # -- gloss JSON -----------------------------------------------------------------------------
 
 
-def to_json(lib: Library, ids: list[str]) -> dict[str, Any]:
+def to_json(h: Handle, ids: list[str]) -> dict[str, Any]:
     """Everything about the articles' annotations: current notes for scripts, and the facts
     (every note revision and state event) so a re-import loses nothing."""
     out = []
     for aid in ids:
-        a = lib.get_article(aid)
+        a = reading.get_article(h, aid)
         s = a.summary
         revisions = [
             dict(zip(REVISION_FIELDS, r, strict=True))
-            for r in lib.conn.execute(
+            for r in h.conn.execute(
                 f"SELECT {', '.join(REVISION_FIELDS)} FROM note_revisions WHERE article_id = ?"
                 " ORDER BY hlc, rev_id",
                 (aid,),
@@ -79,7 +83,7 @@ def to_json(lib: Library, ids: list[str]) -> dict[str, Any]:
             r["parents"] = json.loads(r["parents"])
         events = [
             dict(zip(("event_id", "field", "value", "hlc", "device"), r, strict=True))
-            for r in lib.conn.execute(
+            for r in h.conn.execute(
                 "SELECT event_id, field, value, hlc, device FROM events WHERE article_id = ?"
                 " ORDER BY hlc, event_id",
                 (aid,),
@@ -135,11 +139,11 @@ def annotation(note: Note, source: str, tags: tuple[str, ...]) -> dict[str, Any]
     return data
 
 
-def to_w3c(lib: Library, ids: list[str]) -> dict[str, Any]:
+def to_w3c(h: Handle, ids: list[str]) -> dict[str, Any]:
     """An AnnotationCollection with one annotation per note or highlight."""
     items = []
     for aid in ids:
-        a = lib.get_article(aid)
+        a = reading.get_article(h, aid)
         src = target_source(a.id, a.summary.source)
         items += [annotation(n, src, a.summary.tags) for n in a.notes]
     return {
@@ -214,12 +218,12 @@ def _cell(value: object) -> object:
     return value
 
 
-def to_csv(lib: Library, ids: list[str]) -> str:
+def to_csv(h: Handle, ids: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for aid in ids:
-        a = lib.get_article(aid)
+        a = reading.get_article(h, aid)
         for n in a.notes:
             anchor = n.anchor or n.orphan
             # every cell is guarded: any of them can come from an imported file or a peer
@@ -298,3 +302,30 @@ def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
         write_file(path, text)
         done.files.append(path)
     return done
+
+
+class Export:
+    """Exporting one library (`lib.export`): choose the articles, then write them as gloss
+    JSON, W3C annotations, CSV or Markdown files."""
+
+    def __init__(self, h: Handle) -> None:
+        self._h = h
+
+    def select(self, query: str | None = None, within: Filter = ALL) -> list[str]:
+        return select(self._h, query, within)
+
+    def json(self, ids: list[str]) -> dict[str, Any]:
+        return to_json(self._h, ids)
+
+    def w3c(self, ids: list[str]) -> dict[str, Any]:
+        return to_w3c(self._h, ids)
+
+    def csv(self, ids: list[str]) -> str:
+        return to_csv(self._h, ids)
+
+    def markdown(self, ids: list[str]) -> list[tuple[str, str]]:
+        """(file name, Markdown) for each article, its notes as footnotes."""
+        return [(slug(a), to_markdown(a)) for a in (reading.get_article(self._h, i) for i in ids)]
+
+    write_file = staticmethod(write_file)
+    write_folder = staticmethod(write_folder)

@@ -32,7 +32,7 @@ from store.sync.merge import (
 )
 
 if TYPE_CHECKING:
-    from store.library import Library
+    from store.core.handle import Handle
 
 SUFFIX = ".gloss"
 CONFLICT_COPY = re.compile(r"conflicted copy|\.sync-conflict-|\(conflict", re.IGNORECASE)
@@ -59,38 +59,38 @@ class SyncReport:
 Progress = Callable[[int, int, str], None]
 
 
-def _home(lib: Library) -> str:
+def _home(h: Handle) -> str:
     """Where this library lives: host and path. A copy elsewhere is another device."""
-    return f"{socket.gethostname()}:{lib.path.resolve()}"
+    return f"{socket.gethostname()}:{h.path.resolve()}"
 
 
-def record_home(lib: Library) -> None:
-    with contextlib.suppress(GlossError), lib.write() as conn:
-        lib._set_meta(conn, "device_home", _home(lib))
+def record_home(h: Handle) -> None:
+    with contextlib.suppress(GlossError), h.write() as conn:
+        h.set_meta(conn, "device_home", _home(h))
 
 
-def check_device(lib: Library, report: SyncReport) -> None:
+def check_device(h: Handle, report: SyncReport) -> None:
     """Give a library copied from another machine (or place) a device id of its own."""
-    home = _home(lib)
-    recorded = lib.meta("device_home")
+    home = _home(h)
+    recorded = h.meta("device_home")
     if recorded == home:
         return
-    with lib.write() as conn:
+    with h.write() as conn:
         if recorded is not None:
-            old = lib.device_id
+            old = h.device_id
             new = secrets.token_hex(8)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", (new,))
             report.messages.append(
                 f"this library is a copy of device {old} (made on {recorded.split(':')[0]}"
                 f" or moved); it now syncs as device {new}"
             )
-        lib._set_meta(conn, "device_home", home)
+        h.set_meta(conn, "device_home", home)
 
 
 # -- publishing ---------------------------------------------------------------------------
 
 
-def publish(lib: Library, target: Path, keep_identity_of: Path | None = None) -> None:
+def publish(h: Handle, target: Path, keep_identity_of: Path | None = None) -> None:
     """Write the whole library to `target` atomically: VACUUM INTO a temp file beside it,
     fsync, os.replace. With keep_identity_of, the written file keeps that library's device
     id and home (a library file that is another machine's own library stays its own)."""
@@ -100,7 +100,7 @@ def publish(lib: Library, target: Path, keep_identity_of: Path | None = None) ->
     os.unlink(tmp)  # VACUUM INTO needs a path that does not exist
     tmp_path = Path(tmp)
     try:
-        lib.conn.execute("VACUUM INTO ?", (str(tmp_path),))
+        h.conn.execute("VACUUM INTO ?", (str(tmp_path),))
         if keep_identity_of is not None:
             _restore_identity(tmp_path, keep_identity_of)
         with open(tmp_path, "rb+") as f:
@@ -163,74 +163,72 @@ def _file_sig(path: Path) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
-def _facts_sig(lib: Library) -> str:
+def _facts_sig(h: Handle) -> str:
     """Changes whenever a fact is added (facts are append-only, so counts only grow)."""
-    counts = [lib.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED]
+    counts = [h.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED]
     return ",".join(map(str, counts))
 
 
-def _remember(lib: Library, key: str, value: str | None) -> None:
+def _remember(h: Handle, key: str, value: str | None) -> None:
     if value is not None:
-        with lib.write() as conn:
-            lib._set_meta(conn, key, value)
+        with h.write() as conn:
+            h.set_meta(conn, key, value)
 
 
-def publish_if_changed(lib: Library, target: Path, keep_identity_of: Path | None = None) -> bool:
+def publish_if_changed(h: Handle, target: Path, keep_identity_of: Path | None = None) -> bool:
     """Publish unless the target already holds exactly what we have; True if written."""
     key = f"published:{target.resolve()}"
-    facts = _facts_sig(lib)
-    if lib.meta(key) == f"{facts}|{_file_sig(target)}":
+    facts = _facts_sig(h)
+    if h.meta(key) == f"{facts}|{_file_sig(target)}":
         return False
     try:
-        publish(lib, target, keep_identity_of)
+        publish(h, target, keep_identity_of)
     except (OSError, sqlite3.Error) as exc:
         raise LibraryError(f"cannot write {target}: {exc}") from None
-    _remember(lib, key, f"{facts}|{_file_sig(target)}")
-    _remember(lib, f"peer:{target.resolve()}", _file_sig(target))  # our own bytes
+    _remember(h, key, f"{facts}|{_file_sig(target)}")
+    _remember(h, f"peer:{target.resolve()}", _file_sig(target))  # our own bytes
     return True
 
 
-def sync(lib: Library, target: Path, progress: Progress | None = None) -> SyncReport:
+def sync(h: Handle, target: Path, progress: Progress | None = None) -> SyncReport:
     """Sync with a folder (publish ours, merge theirs) or with one library file (two-way)."""
     report = SyncReport()
-    check_device(lib, report)
-    workdir = lib.path.parent
+    check_device(h, report)
+    workdir = h.path.parent
     if target.is_dir():
-        own = f"{lib.device_id}{SUFFIX}"
+        own = f"{h.device_id}{SUFFIX}"
         peers = peers_in(target, own)
         for n, path in enumerate(peers):
             if progress:
                 progress(n, len(peers) + 1, path.name)
-            report.peers.append(merge_peer(lib, path, workdir))
+            report.peers.append(merge_peer(h, path, workdir))
         if progress:
             progress(len(peers), len(peers) + 1, own)
         _clean_stale_temps(target, own)
-        report.up_to_date = not publish_if_changed(lib, target / own)
+        report.up_to_date = not publish_if_changed(h, target / own)
         report.published = str(target / own)
     else:
         if target.exists():
-            result = merge_peer(lib, target, workdir)
+            result = merge_peer(h, target, workdir)
             report.peers.append(result)
             if result.skipped:
-                return _finish(lib, report)
+                return _finish(h, report)
         elif not target.parent.is_dir():
             raise LibraryError(f"no folder {target.parent} to write {target.name} into")
         keep = target if target.exists() else None
-        report.up_to_date = not publish_if_changed(lib, target, keep_identity_of=keep)
+        report.up_to_date = not publish_if_changed(h, target, keep_identity_of=keep)
         report.published = str(target)
     if progress:
         progress(1, 1, "done")
-    return _finish(lib, report)
+    return _finish(h, report)
 
 
-def _finish(lib: Library, report: SyncReport) -> SyncReport:
-    report.conflicts = lib.conn.execute("SELECT count(*) FROM notes WHERE conflict = 1").fetchone()[
-        0
-    ]
+def _finish(h: Handle, report: SyncReport) -> SyncReport:
+    report.conflicts = h.conn.execute("SELECT count(*) FROM notes WHERE conflict = 1").fetchone()[0]
     return report
 
 
-def merge_peer(lib: Library, path: Path, workdir: Path) -> PeerResult:
+def merge_peer(h: Handle, path: Path, workdir: Path) -> PeerResult:
     """Merge one peer file (safely read) into the library; never raises for a bad peer."""
     result = PeerResult(str(path))
     reason = skip_reason(path)
@@ -239,17 +237,17 @@ def merge_peer(lib: Library, path: Path, workdir: Path) -> PeerResult:
         return result
     key = f"peer:{path.resolve()}"
     sig = _file_sig(path)
-    if sig is not None and lib.meta(key) == sig:
+    if sig is not None and h.meta(key) == sig:
         result.unchanged = True  # merged as it is now at an earlier sync
         return result
     try:
         with private_copy(path, workdir) as copy:
-            merge_file(lib, copy, result)
+            merge_file(h, copy, result)
     except LibraryError as exc:
         result.skipped = clean_line(str(exc))
         result.received = result.sent = 0
         return result
-    _remember(lib, key, sig)
+    _remember(h, key, sig)
     return result
 
 

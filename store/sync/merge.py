@@ -19,7 +19,7 @@ from store.core.errors import GlossError, LibraryError
 from store.core.sanitize import has_unsafe, normalise_tag
 
 if TYPE_CHECKING:
-    from store.library import Library
+    from store.core.handle import Handle
 
 # Columns of each fact table, in order; the key decides what "already have it" means.
 FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -198,15 +198,15 @@ def _key_match(key: tuple[str, ...], a: str, b: str) -> str:
     return " AND ".join(f'{a}."{k}" = {b}."{k}"' for k in key)
 
 
-def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
+def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
     """Merge the facts of a checked peer copy into the library, in one transaction."""
-    conn = lib.conn
+    conn = h.conn
     conn.create_function("gloss_clean", 1, _is_clean, deterministic=True)
     conn.create_function("gloss_field", 1, _is_field, deterministic=True)
     conn.create_function("gloss_feed_id", 1, _feed_id, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
-        with lib.write() as w:
+        with h.write() as w:
             device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
             result.device = device[0] if device else None
             touched: set[str] = set()
@@ -231,7 +231,7 @@ def merge_file(lib: Library, path: Path, result: PeerResult) -> None:
                     touched |= {row[1] for row in new}
                 if table == "analyses":
                     analysed = {(row[0], row[1]) for row in new}
-            _observe(lib, w, present)
+            _observe(h, w, present)
             state.rebuild(w, touched)
             if entry_keys:  # one entry fetched as different texts on two machines
                 from store.ingest.feeds import converge_entries
@@ -318,7 +318,7 @@ def _merge_table(
     return [received, new], refused, sent  # type: ignore[list-item]
 
 
-def _observe(lib: Library, w: sqlite3.Connection, present: set[str]) -> None:
+def _observe(h: Handle, w: sqlite3.Connection, present: set[str]) -> None:
     """Advance our clock past the newest stamp the peer has (unless far in the future)."""
     feeds = " UNION ALL SELECT max(hlc) FROM peer.feed_events" if "feed_events" in present else ""
     newest = w.execute(
@@ -331,8 +331,8 @@ def _observe(lib: Library, w: sqlite3.Connection, present: set[str]) -> None:
         remote = hlc.Stamp.parse(newest)
     except ValueError:
         return
-    stamp = hlc.observe(lib.clock(), remote, lib.device_id)
-    lib._set_meta(w, "hlc", str(stamp))
+    stamp = hlc.observe(h.clock(), remote, h.device_id)
+    h.set_meta(w, "hlc", str(stamp))
 
 
 def _conflicts(w: sqlite3.Connection, touched: set[str]) -> int:

@@ -186,7 +186,7 @@ def fork(template: Path, dest: Path) -> Library:
     """A copy of a library that is a device of its own (as on a second machine)."""
     shutil.copy(template, dest)
     lib = Library.open(dest)
-    check_device(lib, SyncReport())
+    check_device(lib.handle, SyncReport())
     return lib
 
 
@@ -197,7 +197,7 @@ def make_conflict(
     library at `lib_path` ends with the note in conflict. Returns (note id, versions)."""
     folder.mkdir(exist_ok=True)
     here = Library.open(lib_path)
-    check_device(here, SyncReport())
+    check_device(here.handle, SyncReport())
     laptop = fork(template, folder.parent / "laptop.db")
     try:
         start, end = here.find_quote(article_id, quote)

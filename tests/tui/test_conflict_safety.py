@@ -256,7 +256,7 @@ def article_note_conflict(path: Path, template: Path, folder: Path) -> str:
     """A note on the whole article edited on two devices while offline; its id."""
     folder.mkdir()
     here = Library.open(path)
-    check_device(here, SyncReport())
+    check_device(here.handle, SyncReport())
     laptop = fork(template, folder.parent / "laptop.db")
     try:
         note = here.add_note(ECB, "first thought")

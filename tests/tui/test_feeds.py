@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from store.core.models import Filter
 from store.ingest import feeds
 from tests.tui.conftest import no_model, opened, screen_text, settle
 from tui.app import GlossApp
@@ -44,7 +45,7 @@ def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 async def test_refresh_from_the_library_screen(lib_path: Path, site: str) -> None:
     with opened(lib_path) as lib:
-        feed, _ = feeds.add_feed(lib, f"{site}/rss.xml", title="Harbour Gazette")
+        feed, _ = feeds.add_feed(lib.handle, f"{site}/rss.xml", title="Harbour Gazette")
         before = lib.count()
     with no_model():
         app = GlossApp(lib_path)
@@ -54,7 +55,9 @@ async def test_refresh_from_the_library_screen(lib_path: Path, site: str) -> Non
             await settle(pilot, rounds=10)
             assert "Harbour Gazette" in screen_text(pilot)
             sidebar = app.screen.query_one(Sidebar)
-            [node] = [n for n in sidebar.root.children[-1].children if n.data == {"feed": feed.id}]
+            [node] = [
+                n for n in sidebar.root.children[-1].children if n.data == Filter(feed=feed.id)
+            ]
             assert "Harbour Gazette" in node.label.plain and node.label.plain.split()[-1].isdigit()
             sidebar.select_node(node)
             await settle(pilot)
@@ -63,4 +66,4 @@ async def test_refresh_from_the_library_screen(lib_path: Path, site: str) -> Non
             assert "Council approves new ferry timetable" in screen_text(pilot)
     with opened(lib_path) as lib:
         assert lib.count() == before + listed.count
-        assert lib.count(feed=feed.id) == listed.count
+        assert lib.count(Filter(feed=feed.id)) == listed.count

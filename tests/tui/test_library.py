@@ -239,7 +239,7 @@ async def test_first_run_imports_with_progress_and_summary(tmp_path: Path) -> No
         await settle(pilot, rounds=10)
         assert article_list(app).count == 5
         messages = [n.message for n in app._notifications]
-        assert any("Imported 5 articles" in m for m in messages), messages
+        assert "5 imported, 0 already present, 0 failed" in messages, messages
     with opened(path) as lib:
         assert lib.stats()["articles"] == 5
 
@@ -265,7 +265,7 @@ async def test_palette_import_without_model_warns(lib_path: Path, tmp_path: Path
             assert isinstance(app.screen, LibraryScreen)
             assert article_list(app).count == 6
             notes = [(n.message, n.severity) for n in app._notifications]
-            assert any("Imported 1 article;" in m for m, _ in notes), notes
+            assert ("1 imported, 0 already present, 1 failed", "information") in notes, notes
             assert any("GLOSS_MODEL=none" in m and s == "warning" for m, s in notes), notes
             assert any("bad.txt" in m and s == "error" for m, s in notes), notes
 

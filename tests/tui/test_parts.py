@@ -15,7 +15,7 @@ from rich.style import Style
 from textual.color import Color
 
 from store.core.errors import InvalidInput, LibraryError
-from store.core.models import Entity
+from store.core.models import Entity, Filter
 from tests.tui.conftest import insert_articles, opened
 from tui.screens.modals import TagSuggester, parse_tags
 from tui.widgets.article_header import label_counts
@@ -116,9 +116,9 @@ def test_neighbour_and_position_follow_list_order(tmp_path: Path) -> None:
         lib.set_read(order[1])
         lib.set_read(order[2])
         # the current article is read, so outside the unread view: the next is still found
-        assert lib.neighbour(order[1], 1, unread=True) == order[3]
-        assert lib.position(order[3], unread=True) == 1
-        assert lib.position(order[2], unread=True) is None
+        assert lib.neighbour(order[1], 1, Filter(unread=True)) == order[3]
+        assert lib.position(order[3], Filter(unread=True)) == 1
+        assert lib.position(order[2], Filter(unread=True)) is None
         assert lib.position(order[4]) == 4
 
 

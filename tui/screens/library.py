@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerError, WorkerState
 
 from store import Library
+from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
 from tui.widgets.article_list import ArticleList
@@ -117,7 +118,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self.pending_imports = list(import_paths or [])
         self.lib: Library | None = None
         self.view_name = "All"
-        self.view_filters: dict[str, Any] = {}
+        self.view_filters = Filter()
         self.last_query = ""
         """The query of the last search this session, offered again by `/`."""
         self.stats: dict[str, int] = {}
@@ -146,9 +147,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         return self.query_one(JobBar)
 
     @property
-    def filters(self) -> dict[str, Any]:
+    def filters(self) -> Filter:
         """What the sidebar view shows."""
-        return dict(self.view_filters)
+        return self.view_filters
 
     def open_library(self) -> asyncio.Task[Opened | None]:
         """Start opening the library in a worker, once (the app calls this as it loads,
@@ -183,7 +184,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             self.post_message(opened)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _open(self, path: Path, filters: dict[str, Any]) -> Opened:
+    def _open(self, path: Path, filters: Filter) -> Opened:
         """Open the library and read what the first screen shows (or wait for the reading
         started before the app), in one worker: its failure is the app's to report."""
         if self.prefetched is not None and not filters:
@@ -306,8 +307,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             self._locate(self.lib, article_id, self.filters)
 
     @work(thread=True, exclusive=True, group="locate", exit_on_error=False)
-    def _locate(self, lib: Library, article_id: str, filters: dict[str, Any]) -> None:
-        index = lib.position(article_id, **filters)
+    def _locate(self, lib: Library, article_id: str, filters: Filter) -> None:
+        index = lib.position(article_id, filters)
         if index is not None:
             self.post_message(self.Located(index))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from textual import on, work
@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from store import Library
-from store.core.models import Article
+from store.core.models import Article, Filter
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_notes import Annotating, Change
@@ -52,7 +52,7 @@ async def open_reader(
     app: App[Any],
     lib: Library,
     article_id: str,
-    filters: Mapping[str, Any],
+    filters: Filter,
     closed: Callable[[str | None], None],
     at: int | None = None,
 ) -> None:
@@ -111,7 +111,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self,
         lib: Library,
         article_id: str,
-        filters: Mapping[str, Any],
+        filters: Filter,
         at: int | None = None,
         article: Article | None = None,
     ) -> None:
@@ -120,7 +120,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self.lib = lib
         self.article_id = article_id
         """The article shown, or being fetched."""
-        self.filters = dict(filters)
+        self.filters = filters
         self._start_at = at
         """A text offset to put the cursor on once the first article is shown (a search hit)."""
         self.article: Article | None = None
@@ -133,13 +133,13 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     def open(
         self,
         article_id: str,
-        filters: Mapping[str, Any],
+        filters: Filter,
         at: int | None = None,
         article: Article | None = None,
     ) -> None:
         """Show another article in this (mounted, not shown) reader, as a new reader would;
         `article` is `article_id` fetched already."""
-        self.article_id, self.filters, self._start_at = article_id, dict(filters), at
+        self.article_id, self.filters, self._start_at = article_id, filters, at
         self.article = None
         self.entities_on, self.hidden_labels = True, frozenset()
         self.notes_panel.display = False
@@ -356,8 +356,8 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self._step(self.lib, self.article_id, step, self.filters)
 
     @work(thread=True, exclusive=True, group="reader-step", exit_on_error=False)
-    def _step(self, lib: Library, article_id: str, step: int, filters: dict[str, Any]) -> None:
-        found = lib.neighbour(article_id, step, **filters)
+    def _step(self, lib: Library, article_id: str, step: int, filters: Filter) -> None:
+        found = lib.neighbour(article_id, step, filters)
         if found is None:
             self.post_message(Notice("No next article." if step > 0 else "No previous article."))
         else:

@@ -7,9 +7,6 @@ A malformed query is a one-line error under the box, never a notification.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +18,7 @@ from textual.widgets import Input, Static
 
 from store import Library
 from store.core.errors import GlossError
+from store.core.models import Filter
 from store.core.sanitize import clean_line
 from store.find.search import Hit
 from tui.screens import SEARCH_CSS
@@ -95,10 +93,10 @@ class SearchScreen(ReportsFailures, Screen[str]):
             self.hits = hits
             self.error = error
 
-    def __init__(self, lib: Library, filters: Mapping[str, Any], query: str = "") -> None:
+    def __init__(self, lib: Library, filters: Filter, query: str = "") -> None:
         super().__init__()
         self.lib = lib
-        self.filters = dict(filters)
+        self.filters = filters
         """The library view, for ] and [ in a reader opened from here."""
         self.initial = query
         self.shown_query: str | None = None

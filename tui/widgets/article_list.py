@@ -3,8 +3,6 @@ fetched in workers, so a library of 100,000 articles costs a count and a page or
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -19,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store import Library
-from store.core.models import ArticleSummary
+from store.core.models import ArticleSummary, Filter
 from tui.opening import FIRST_ROWS as FIRST_ROWS  # (read with the library at start-up)
 from tui.widgets.failures import ReportsFailures
 
@@ -102,7 +100,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lib: Library | None = None
-        self.filters: dict[str, Any] = {}
+        self.filters = Filter()
         self.count = 0
         self.loaded = False
         """True once the first count for the current filters has arrived."""
@@ -117,7 +115,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
 
     # -- data -----------------------------------------------------------------------------------
 
-    def set_filters(self, lib: Library, filters: dict[str, Any], keep: bool = False) -> None:
+    def set_filters(self, lib: Library, filters: Filter, keep: bool = False) -> None:
         """Show the articles matching `filters`; `keep` keeps the rows shown until fresh ones
         arrive (a refresh of the same list) instead of blanking them."""
         self.lib = lib
@@ -127,18 +125,18 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             self.loaded = False
             self.cursor = 0
             self.scroll_to(0, 0, animate=False)
-        self.filters = dict(filters)
+        self.filters = filters
         self._generation += 1
         self._pending.clear()
         self._strips.clear()
         self._count(lib, self._generation, self.filters)
 
     def show_first(
-        self, lib: Library, filters: dict[str, Any], count: int, rows: list[ArticleSummary]
+        self, lib: Library, filters: Filter, count: int, rows: list[ArticleSummary]
     ) -> None:
         """Show a list whose count and first rows were fetched already (at start-up, by the
         worker that opened the library), without a worker of its own."""
-        self.lib, self.filters = lib, dict(filters)
+        self.lib, self.filters = lib, filters
         self._generation += 1
         self._pending.clear()
         self._pages.clear()
@@ -150,12 +148,12 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self.refresh_rows()
 
     @work(thread=True, exclusive=True, group="list-count", exit_on_error=False)
-    def _count(self, lib: Library, generation: int, filters: dict[str, Any]) -> None:
-        self.post_message(self.Counted(generation, lib.count(**filters)))
+    def _count(self, lib: Library, generation: int, filters: Filter) -> None:
+        self.post_message(self.Counted(generation, lib.count(filters)))
 
     @work(thread=True, group="list-page", exit_on_error=False)
-    def _load_page(self, lib: Library, generation: int, page: int, filters: dict[str, Any]) -> None:
-        rows = lib.list_articles(**filters, limit=PAGE, offset=page * PAGE)
+    def _load_page(self, lib: Library, generation: int, page: int, filters: Filter) -> None:
+        rows = lib.list_articles(filters, limit=PAGE, offset=page * PAGE)
         self.post_message(self.PageLoaded(generation, page, rows))
 
     @on(Counted)

@@ -34,36 +34,13 @@ from tui.widgets.failures import ReportsFailures, describe
 if TYPE_CHECKING:
     from textual.widgets import ProgressBar
 
-    from store.sync.folder import SyncReport
+    from tui.reports import Lines
 
 JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
 
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def sync_summary(target: str, report: SyncReport) -> str:
-    """One line: what each peer file gave and got, what was published, conflicts."""
-    parts: list[str] = []
-    for peer in report.peers:
-        name = Path(peer.path).name
-        if peer.skipped:
-            parts.append(f"{name} skipped ({peer.skipped})")
-        elif peer.unchanged:
-            parts.append(f"{name} unchanged since the last sync")
-        else:
-            refused = f", {peer.refused} unsafe refused" if peer.refused else ""
-            parts.append(f"{name}: {peer.received} received, {peer.sent} sent{refused}")
-    in_folder = report.published and Path(report.published).parent == Path(target)
-    if not report.peers and in_folder:
-        parts.append("no other library there yet")
-    if report.published:
-        name = Path(report.published).name
-        parts.append(f"{name} already up to date" if report.up_to_date else f"published {name}")
-    if report.conflicts:
-        parts.append(f"{plural(report.conflicts, 'note')} in conflict (search has:conflict)")
-    return f"Synced with {target}: " + "; ".join(parts) + "."
 
 
 class JobBar(ReportsFailures, Horizontal):
@@ -132,17 +109,21 @@ class JobBar(ReportsFailures, Horizontal):
     @on(ImportFinished)
     def _imported(self, event: ImportFinished) -> None:
         event.stop()
-        report = event.report
-        summary = f"Imported {plural(report.count('imported'), 'article')}"
-        summary += f"; {report.count('present')} already there, {report.count('failed')} failed."
-        self.notify(summary, title="Import", markup=False)
-        for warning in report.warnings:
+        from tui.reports import import_lines
+
+        self._tell(import_lines(event.report))
+
+    def _tell(self, lines: Lines, timeout: float | None = None) -> None:
+        """A finished job's report: its notices, its summary, then warnings and failures.
+        All of it may hold file names, titles or peers' text: shown with markup off."""
+        for notice in lines.notices:
+            self.notify(notice, title=lines.title, markup=False)
+        self.notify(lines.summary, title=lines.title, severity=lines.severity, markup=False,
+                    timeout=timeout)  # fmt: skip
+        for warning in lines.warnings:
             self.notify(warning, severity="warning", markup=False)
-        failed = [r for r in report.results if r.status == "failed"]
-        for result in failed[:5]:
-            self.notify(f"{result.path}: {result.reason}", severity="error", markup=False)
-        if len(failed) > 5:
-            self.notify(f"…and {len(failed) - 5} more files failed", severity="error")
+        for error in lines.errors:
+            self.notify(error, severity="error", markup=False)
         self.post_message(LibraryChanged())
 
     # -- sync -----------------------------------------------------------------------------------
@@ -179,18 +160,9 @@ class JobBar(ReportsFailures, Horizontal):
     @on(SyncFinished)
     def _synced(self, event: SyncFinished) -> None:
         event.stop()
-        report = event.report
-        for message in report.messages:
-            self.notify(message, title="Sync", markup=False)
-        skipped = any(p.skipped for p in report.peers)
-        self.notify(
-            sync_summary(event.target, report),
-            title="Sync",
-            severity="warning" if skipped or report.conflicts else "information",
-            markup=False,
-            timeout=10,
-        )
-        self.post_message(LibraryChanged())
+        from tui.reports import sync_lines
+
+        self._tell(sync_lines(event.report, event.target), timeout=10)
 
     # -- feeds --------------------------------------------------------------------------------
 
@@ -204,13 +176,12 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _refresh(self, lib: Library) -> None:
-        from store.ingest import feeds
 
         def progress(done: int, total: int, name: str) -> None:
             self.post_message(SyncProgress(done, total, f"feed:{name}"))
 
         try:
-            report = feeds.refresh(lib, progress=progress)
+            report = lib.feeds.refresh(progress=progress)
         except (GlossError, OSError, sqlite3.Error) as exc:
             self.post_message(Notice(f"Refreshing the feeds failed: {describe(exc)}", "error"))
             return
@@ -219,20 +190,9 @@ class JobBar(ReportsFailures, Horizontal):
     @on(RefreshFinished)
     def _refreshed(self, event: RefreshFinished) -> None:
         event.stop()
-        report = event.report
-        if not report.feeds:
-            self.notify("No feeds yet: `gloss feed add URL` subscribes.", title="Feeds")
-        else:
-            parts = [plural(report.total("new"), "new article")]
-            if report.failed:
-                parts.append(f"{report.failed} of {len(report.feeds)} feeds failed")
-            self.notify(", ".join(parts) + ".", title="Feeds", markup=False,
-                        severity="warning" if report.failed else "information")  # fmt: skip
-            for f in report.feeds:
-                if f.status == "failed":
-                    self.notify(f"{f.title or f.url}: {f.error}", title="Feed failed",
-                                severity="error", markup=False)  # fmt: skip
-        self.post_message(LibraryChanged())
+        from tui.reports import refresh_lines
+
+        self._tell(refresh_lines(event.report))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         finished = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)

@@ -11,12 +11,13 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-Filters = dict[str, Any]
-VIEWS: list[tuple[str, str, Filters]] = [
-    ("All", "articles", {}),
-    ("Unread", "unread", {"unread": True}),
-    ("Starred", "starred", {"starred": True}),
-    ("Annotated", "annotated", {"annotated": True}),
+from store.core.models import Filter
+
+VIEWS: list[tuple[str, str, Filter]] = [
+    ("All", "articles", Filter()),
+    ("Unread", "unread", Filter(unread=True)),
+    ("Starred", "starred", Filter(starred=True)),
+    ("Annotated", "annotated", Filter(annotated=True)),
 ]
 
 
@@ -33,7 +34,7 @@ def tag_tree(tags: list[tuple[str, int]]) -> dict[str, Any]:
     return root
 
 
-class Sidebar(Tree[Filters]):
+class Sidebar(Tree[Filter]):
     """Choosing a node filters the article list to it."""
 
     HELP_TITLE = "Sidebar"
@@ -53,7 +54,7 @@ class Sidebar(Tree[Filters]):
     class Chosen(Message):
         """Show the articles matching `filters`; `name` describes them."""
 
-        def __init__(self, name: str, filters: Filters) -> None:
+        def __init__(self, name: str, filters: Filter) -> None:
             super().__init__()
             self.name = name
             self.filters = filters
@@ -63,7 +64,7 @@ class Sidebar(Tree[Filters]):
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False  # enter filters; space folds
-        self.chosen: Filters = {}
+        self.chosen = Filter()
         self.feed_titles: dict[str, str] = {}
 
     def show(
@@ -89,20 +90,20 @@ class Sidebar(Tree[Filters]):
                 label = Text(title[:40])
                 if unread:
                     label.append(f"  {unread}", style="bold")
-                section.add_leaf(label, {"feed": fid})
+                section.add_leaf(label, Filter(feed=fid))
         self.feed_titles = {fid: title for fid, title, _ in feeds}
         self.move_cursor_to_line(max(0, line))
 
-    def _add_tags(self, parent: TreeNode[Filters], level: dict[str, Any], prefix: str) -> None:
+    def _add_tags(self, parent: TreeNode[Filter], level: dict[str, Any], prefix: str) -> None:
         for part in sorted(level):
             count, children = level[part]
             name = prefix + part
             label = self._label(part, count)
             if children:
-                node = parent.add(label, {"tag": name}, expand=True)
+                node = parent.add(label, Filter(tag=name), expand=True)
                 self._add_tags(node, children, name + "/")
             else:
-                parent.add_leaf(label, {"tag": name})
+                parent.add_leaf(label, Filter(tag=name))
 
     @staticmethod
     def _label(name: str, count: int | None) -> Text:
@@ -112,16 +113,12 @@ class Sidebar(Tree[Filters]):
         return label
 
     @on(Tree.NodeSelected)
-    def _selected(self, event: Tree.NodeSelected[Filters]) -> None:
+    def _selected(self, event: Tree.NodeSelected[Filter]) -> None:
         event.stop()
         data = event.node.data
         if data is None:  # the "Tags" heading or a placeholder
             return
-        self.chosen = dict(data)
-        views = {tuple(sorted(f)): name for name, _, f in VIEWS}
-        name = (
-            data.get("tag")
-            or self.feed_titles.get(data.get("feed", ""))
-            or views.get(tuple(sorted(data)), "All")
-        )
-        self.post_message(self.Chosen(name, dict(data)))
+        self.chosen = data
+        views = {f: name for name, _, f in VIEWS}
+        name = data.tag or self.feed_titles.get(data.feed or "") or views.get(data, "All")
+        self.post_message(self.Chosen(name, data))

@@ -64,7 +64,7 @@ def test_a_library_whose_clock_is_full_keeps_writing(fresh_lib: Library, tmp_pat
     assert aid is not None
     far = hlc.now_ms() + 60_000  # a peer clock a minute ahead, counter at the top
     with fresh_lib.write() as conn:
-        fresh_lib._set_meta(conn, "hlc", f"{far:013d}.99999.{fresh_lib.device_id}")
+        fresh_lib.handle.set_meta(conn, "hlc", f"{far:013d}.99999.{fresh_lib.device_id}")
     note = fresh_lib.add_note(aid, "still works")
     again = fresh_lib.edit_note(note.id, "and again")
     assert note.updated == f"{far + 1:013d}.00000.{fresh_lib.device_id}"
@@ -79,7 +79,7 @@ def test_an_unreadable_stored_stamp_is_a_library_error(gloss, tmp_path: Path) ->
         aid = lib.import_paths([src]).results[0].article_id
         assert aid is not None
         with lib.write() as conn:
-            lib._set_meta(conn, "hlc", "1700000000000.100000.dev")  # what the old clock wrote
+            lib.handle.set_meta(conn, "hlc", "1700000000000.100000.dev")  # what the old clock wrote
         with pytest.raises(LibraryError, match="unreadable clock stamp") as err:
             lib.add_note(aid, "a note")
         assert str(path) in str(err.value)
@@ -103,7 +103,7 @@ def test_sync_with_an_unreadable_stored_stamp_is_one_line(gloss, tmp_path: Path)
     with Library.open(path) as lib:
         lib.import_paths([src])
         with lib.write() as conn:
-            lib._set_meta(conn, "hlc", "1700000000000.100000.dev")
+            lib.handle.set_meta(conn, "hlc", "1700000000000.100000.dev")
     code, out, errout = gloss("sync", str(peer_path), db=path)
     assert code == 1  # the peer is reported as not merged, with the library's reason
     assert out.startswith("skipped  peer.db: library ")

@@ -12,7 +12,6 @@ import pytest
 from store import Library
 from store.core import state
 from store.core.hlc import Stamp
-from store.notes.exchange import import_file
 
 TEXT = " ".join(f"Sentence {i} tells of the harbour and its cranes." for i in range(300))
 DERIVED = ("notes", "article_state", "article_tags", "article_tagtext")
@@ -157,7 +156,7 @@ def import_notes(lib: Library, aid: str, tmp_path: Path, first: int, n: int) -> 
            "articles": [{"id": aid, "facts": {"note_revisions": revisions}}]}  # fmt: skip
     path = tmp_path / f"notes-{first}.json"
     path.write_text(json.dumps(doc))
-    assert import_file(lib, path).attached == n
+    assert lib.import_annotations(path).attached == n
 
 
 def test_adding_a_note_costs_the_same_on_a_busier_article(

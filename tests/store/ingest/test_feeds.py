@@ -31,7 +31,6 @@ from store.core.errors import ImportFailed, InvalidInput
 from store.core.sanitize import has_unsafe
 from store.ingest import feeds
 from store.ingest.fetch import Limits, check_url
-from store.ingest.opml import export_opml, import_opml
 from tests.conftest import FIXTURES
 
 FEEDS = FIXTURES / "feeds"
@@ -170,7 +169,7 @@ def server(_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> FeedServer:
 
 
 def add(lib: Library, server: FeedServer, path: str, *tags: str) -> str:
-    feed, _ = feeds.add_feed(lib, server.url(path), tags=tags)
+    feed, _ = feeds.add_feed(lib.handle, server.url(path), tags=tags)
     return feed.id
 
 
@@ -184,14 +183,14 @@ def by_url(report, server: FeedServer, path: str):
 
 def test_rss_with_full_content(fresh_lib: Library, server: FeedServer, no_model: None) -> None:
     fid = add(fresh_lib, server, "/rss.xml")
-    report = feeds.refresh(fresh_lib, limits=FAST)
+    report = fresh_lib.feeds.refresh(limits=FAST)
     (r,) = report.feeds
     assert (r.status, r.new, r.present, r.full_text, r.kept_summary, r.error) == (
         "ok", 3, 0, 0, 0, None,
     )  # fmt: skip
     assert r.title == "Harbour Gazette"
     assert [p for p, _ in server.requests] == ["/rss.xml"]  # full content: no page fetched
-    articles = {a.title: a for a in feeds.feed_articles(fresh_lib, fid)}
+    articles = {a.title: a for a in fresh_lib.feeds.articles(fid)}
     ferry = articles["Council approves new ferry timetable after months of complaints"]
     assert ferry.byline == "Marta Lindqvist"
     assert ferry.published == "2026-03-09T07:15:00+00:00"
@@ -200,20 +199,20 @@ def test_rss_with_full_content(fresh_lib: Library, server: FeedServer, no_model:
     assert full.text.startswith("The town council voted on Thursday evening")
     assert [s.title for s in full.sections] == ["Costs and funding"]
     assert "not have to choose between a job and getting home" in full.text
-    (feed,) = feeds.list_feeds(fresh_lib)
+    (feed,) = fresh_lib.feeds.list()
     assert (feed.title, feed.articles, feed.unread, feed.last_status) == (
         "Harbour Gazette", 3, 3, "ok",
     )  # fmt: skip
     fresh_lib.set_read(ferry.id, True)
-    assert feeds.list_feeds(fresh_lib)[0].unread == 2
-    assert [f.id for f in feeds.feeds_of(fresh_lib, ferry.id)] == [fid]
+    assert fresh_lib.feeds.list()[0].unread == 2
+    assert [f.id for f in fresh_lib.feeds.of(ferry.id)] == [fid]
 
 
 def test_atom_feed(fresh_lib: Library, server: FeedServer, no_model: None) -> None:
     fid = add(fresh_lib, server, "/atom.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.new, r.title) == ("ok", 2, "Mountain Weather Desk")
-    rows = sorted(feeds.feed_articles(fresh_lib, fid), key=lambda a: a.title)
+    rows = sorted(fresh_lib.feeds.articles(fid), key=lambda a: a.title)
     assert [(a.title, a.byline, a.published, a.source) for a in rows] == [
         ("Avalanche warning raised to level four in the northern valleys", "Kari Nordmann",
          "2026-03-10T05:30:00+00:00", server.url("/weather/avalanche-level-four")),
@@ -228,11 +227,11 @@ def test_summaries_get_full_text_from_their_pages(
     fresh_lib: Library, server: FeedServer, no_model: None
 ) -> None:
     fid = add(fresh_lib, server, "/summaries.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.new, r.full_text, r.kept_summary) == ("ok", 3, 2, 1)
     assert len(r.messages) == 1
     assert "removed-story.html" in r.messages[0] and "HTTP 404" in r.messages[0]
-    rows = {a.title: a for a in feeds.feed_articles(fresh_lib, fid)}
+    rows = {a.title: a for a in fresh_lib.feeds.articles(fid)}
     depot = fresh_lib.get_article(rows["Tram depot plan wins planning approval"].id)
     assert depot.summary.byline == "Lena Fischer"  # the feed's author
     assert depot.summary.source == server.url("/articles/tram-depot.html")
@@ -256,10 +255,10 @@ def test_second_refresh_is_not_modified_and_new_entries_arrive(
 ) -> None:
     add(fresh_lib, server, "/rss.xml")
     add(fresh_lib, server, "/atom.xml")
-    first = feeds.refresh(fresh_lib, limits=FAST)
+    first = fresh_lib.feeds.refresh(limits=FAST)
     assert first.total("new") == 5
     server.requests.clear()
-    second = feeds.refresh(fresh_lib, limits=FAST)
+    second = fresh_lib.feeds.refresh(limits=FAST)
     assert [(r.status, r.new) for r in second.feeds] == [("not-modified", 0)] * 2
     assert all(h.get("if-none-match") for _, h in server.requests)
     assert all(h.get("if-modified-since") == LAST_MODIFIED for _, h in server.requests)
@@ -269,7 +268,7 @@ def test_second_refresh_is_not_modified_and_new_entries_arrive(
         "The public library on Kirkegata", "The old public library on Kirkegata"
     )
     server.routes["/rss.xml"] = (body.encode(), "application/rss+xml")
-    third = feeds.refresh(fresh_lib, limits=FAST)
+    third = fresh_lib.feeds.refresh(limits=FAST)
     rss = by_url(third, server, "/rss.xml")
     assert (rss.status, rss.new, rss.present) == ("ok", 1, 2)
     assert by_url(third, server, "/atom.xml").status == "not-modified"
@@ -279,7 +278,7 @@ def test_progress_and_cancel(fresh_lib: Library, server: FeedServer, no_model: N
     for path in ("/rss.xml", "/atom.xml", "/summaries.xml"):
         add(fresh_lib, server, path)
     calls: list[tuple[int, int, str]] = []
-    report = feeds.refresh(fresh_lib, progress=lambda *a: calls.append(a), limits=FAST)
+    report = fresh_lib.feeds.refresh(progress=lambda *a: calls.append(a), limits=FAST)
     assert sorted(calls[:3]) == [
         (1, 3, calls[0][2]), (2, 3, calls[1][2]), (3, 3, calls[2][2]),
     ]  # fmt: skip
@@ -292,20 +291,20 @@ def test_progress_and_cancel(fresh_lib: Library, server: FeedServer, no_model: N
         for path in ("/rss.xml", "/atom.xml", "/summaries.xml"):
             add(other, server, path)
         one = Limits(timeout=3.0, parallel=1)
-        report = feeds.refresh(other, limits=one, cancelled=lambda: True)
+        report = other.feeds.refresh(limits=one, cancelled=lambda: True)
         statuses = sorted(r.status for r in report.feeds)
         assert statuses[0] == "cancelled" and "ok" in statuses
         done = {r.feed_id for r in report.feeds if r.status == "ok"}
-        assert {f.id for f in feeds.list_feeds(other) if f.last_status} == done
-        again = feeds.refresh(other, limits=FAST)
+        assert {f.id for f in other.feeds.list() if f.last_status} == done
+        again = other.feeds.refresh(limits=FAST)
         assert {r.feed_id for r in again.feeds if r.status == "ok"} == {
-            f.id for f in feeds.list_feeds(other)
+            f.id for f in other.feeds.list()
         } - done
 
 
 def test_gzip_and_a_followed_redirect(fresh_lib: Library, server: FeedServer, no_model) -> None:
     add(fresh_lib, server, "/moved/rss.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.new) == ("ok", 3)
     assert server.hits("/rss.xml")[0]["accept-encoding"].startswith("gzip")
 
@@ -333,14 +332,14 @@ def test_a_failing_feed_is_reported_and_the_others_deliver(
     add(fresh_lib, server, "/rss.xml")
     add(fresh_lib, server, path)
     add(fresh_lib, server, "/atom.xml")
-    report = feeds.refresh(fresh_lib, limits=limits)
+    report = fresh_lib.feeds.refresh(limits=limits)
     bad = by_url(report, server, path)
     assert bad.status == "failed" and re.match(reason, bad.error or ""), bad.error
     assert (bad.new, bad.articles) == (0, [])
     assert by_url(report, server, "/rss.xml").new == 3
     assert by_url(report, server, "/atom.xml").new == 2
     assert report.failed == 1 and report.to_json()["failed"] == 1
-    (feed,) = [f for f in feeds.list_feeds(fresh_lib) if f.url == server.url(path)]
+    (feed,) = [f for f in fresh_lib.feeds.list() if f.url == server.url(path)]
     assert (feed.last_status, feed.last_error) == ("failed", bad.error)
 
 
@@ -348,7 +347,7 @@ def test_only_http_and_https(fresh_lib: Library, gloss, no_model: None) -> None:
     for url in ("file:///etc/passwd", "ftp://example.org/feed.xml", "javascript:alert(1)",
                 "example.org/feed.xml", "http://"):  # fmt: skip
         with pytest.raises(InvalidInput):
-            feeds.add_feed(fresh_lib, url)
+            feeds.add_feed(fresh_lib.handle, url)
     code, out, err = gloss("feed", "add", "file:///etc/passwd", db=fresh_lib.path)
     assert code == 1 and out == ""
     assert err == (
@@ -368,16 +367,16 @@ def test_feed_add_reports_failures_in_one_line(fresh_lib: Library, server: FeedS
         code, out, err = gloss("feed", "add", server.url(path), db=fresh_lib.path)
         assert code == 1 and out == "" and err.count("\n") == 1
         assert err.startswith("gloss: error: ") and reason in err
-    assert feeds.list_feeds(fresh_lib) == []
+    assert fresh_lib.feeds.list() == []
 
 
 def test_feed_add_discovers_the_feed_a_page_names(fresh_lib: Library, server: FeedServer) -> None:
-    done = feeds.subscribe(fresh_lib, server.url("/site.html"), ["local"], FAST)
+    done = fresh_lib.feeds.subscribe(server.url("/site.html"), ["local"], FAST)
     assert (done.new, done.discovered_from) == (True, server.url("/site.html"))
     assert (done.feed.url, done.feed.title, done.feed.tags) == (
         server.url("/rss.xml"), "Harbour Gazette", ("local",),
     )  # fmt: skip
-    again = feeds.subscribe(fresh_lib, server.url("/rss.xml"), limits=FAST)
+    again = fresh_lib.feeds.subscribe(server.url("/rss.xml"), limits=FAST)
     assert again.new is False and again.feed.id == done.feed.id
 
 
@@ -388,23 +387,23 @@ def test_unsubscribe_keeps_articles_and_stops_refreshing(
     fresh_lib: Library, server: FeedServer, no_model: None
 ) -> None:
     fid = add(fresh_lib, server, "/rss.xml", "news")
-    feeds.refresh(fresh_lib, limits=FAST)
-    feed = feeds.unsubscribe(fresh_lib, fid)
+    fresh_lib.feeds.refresh(limits=FAST)
+    feed = fresh_lib.feeds.unsubscribe(fid)
     assert (feed.subscribed, feed.articles) == (False, 3)
-    assert feeds.list_feeds(fresh_lib) == []
+    assert fresh_lib.feeds.list() == []
     assert len(fresh_lib.list_articles()) == 3
-    assert feeds.refresh(fresh_lib, limits=FAST).feeds == []
-    feed, changed = feeds.add_feed(fresh_lib, server.url("/rss.xml"))
+    assert fresh_lib.feeds.refresh(limits=FAST).feeds == []
+    feed, changed = feeds.add_feed(fresh_lib.handle, server.url("/rss.xml"))
     assert changed and feed.subscribed and feed.tags == ("news",)
 
 
 def test_feed_tags(fresh_lib: Library, server: FeedServer) -> None:
     fid = add(fresh_lib, server, "/rss.xml", "News/Local")
-    assert feeds.get_feed(fresh_lib, fid).tags == ("news/local",)
-    feed = feeds.tag_feed(fresh_lib, fid, add=["world"], remove=["news/local"])
+    assert fresh_lib.feeds.get(fid).tags == ("news/local",)
+    feed = fresh_lib.feeds.tag(fid, add=["world"], remove=["news/local"])
     assert feed.tags == ("world",)
     with pytest.raises(InvalidInput):
-        feeds.tag_feed(fresh_lib, fid, add=["bad;tag"])
+        fresh_lib.feeds.tag(fid, add=["bad;tag"])
 
 
 def test_opml_round_trip(
@@ -412,14 +411,14 @@ def test_opml_round_trip(
 ) -> None:
     src = tmp_path / "in.opml"
     src.write_text((FEEDS / "subscriptions.opml").read_text().replace("{{BASE}}", server.base))
-    report = import_opml(fresh_lib, src)
+    report = fresh_lib.feeds.import_opml(src)
     assert report.skipped == [
         "gopher://example.org/feed: only http and https URLs can be fetched, not gopher:"
         " URLs ('gopher://example.org/feed')"
     ]
 
     def subs(lib: Library) -> list[tuple]:
-        return [(f.id, f.url, f.title, f.tags) for f in feeds.list_feeds(lib)]
+        return [(f.id, f.url, f.title, f.tags) for f in lib.feeds.list()]
 
     assert subs(fresh_lib) == [
         (feeds.feed_id(server.url("/summaries.xml")), server.url("/summaries.xml"),
@@ -430,16 +429,16 @@ def test_opml_round_trip(
          "Mountain Weather Desk", ("news/tech-science", "science/climate", "weather")),
     ]  # fmt: skip
     exported = tmp_path / "out.opml"
-    exported.write_text(export_opml(fresh_lib))
+    exported.write_text(fresh_lib.feeds.export_opml())
     with Library.open(tmp_path / "other.db") as other:
-        again = import_opml(other, exported)
+        again = other.feeds.import_opml(exported)
         assert (len(again.added), again.skipped) == (3, [])
         assert subs(other) == subs(fresh_lib)
-    assert import_opml(fresh_lib, exported).added == []  # idempotent
+    assert fresh_lib.feeds.import_opml(exported).added == []  # idempotent
     bad = tmp_path / "bad.opml"
     bad.write_text("<opml><body><outline")
     with pytest.raises(ImportFailed, match="not valid OPML"):
-        import_opml(fresh_lib, bad)
+        fresh_lib.feeds.import_opml(bad)
 
 
 # -- hostile content ------------------------------------------------------------------------------
@@ -468,7 +467,7 @@ def test_hostile_entries_arrive_inert(
     (a,) = fresh_lib.list_articles()
     article = fresh_lib.get_article(a.id)
     fields = [a.title, a.byline or "", a.source or "", article.text]
-    fields += [f.title for f in feeds.list_feeds(fresh_lib)]
+    fields += [f.title for f in fresh_lib.feeds.list()]
     fields += [r[0] for r in fresh_lib.conn.execute("SELECT guid || link FROM feed_entries")]
     for value in fields:
         assert not has_unsafe(value), repr(value)
@@ -476,7 +475,7 @@ def test_hostile_entries_arrive_inert(
     assert "[bold]not markup[/bold]" in article.text
     assert "[link=http://evil.test]click[/link]" in article.text
     assert "SCRIPT RAN" not in article.text and "2J" not in article.text
-    assert feeds.list_feeds(fresh_lib)[0].title == "Evil feed [bold]x[/bold]"
+    assert fresh_lib.feeds.list()[0].title == "Evil feed [bold]x[/bold]"
     for args in (("feed", "list"), ("feed", "list", "--json"), ("list",), ("show", a.id[:8]),
                  ("refresh", "--json")):  # fmt: skip
         code, out, err = gloss(*args, db=fresh_lib.path)
@@ -494,23 +493,21 @@ def test_subscriptions_and_articles_sync(
     folder.mkdir()
     fid = add(fresh_lib, server, "/rss.xml", "news")
     add(fresh_lib, server, "/summaries.xml")
-    feeds.refresh(fresh_lib, limits=FAST)
+    fresh_lib.feeds.refresh(limits=FAST)
     gone = add(fresh_lib, server, "/atom.xml")
-    feeds.unsubscribe(fresh_lib, gone)
+    fresh_lib.feeds.unsubscribe(gone)
     fresh_lib.sync(folder)
     with Library.open(tmp_path / "second.db") as second:
         report = second.sync(folder)
         assert report.peers[0].refused == 0
-        mine = [(f.id, f.url, f.title, f.tags, f.articles) for f in feeds.list_feeds(fresh_lib)]
-        assert [(f.id, f.url, f.title, f.tags, f.articles) for f in feeds.list_feeds(second)] == (
-            mine
-        )
+        mine = [(f.id, f.url, f.title, f.tags, f.articles) for f in fresh_lib.feeds.list()]
+        assert [(f.id, f.url, f.title, f.tags, f.articles) for f in second.feeds.list()] == (mine)
         assert len(mine) == 2 and mine[0][4] == 3
-        ids = sorted(a.id for a in feeds.feed_articles(fresh_lib, fid))
-        assert sorted(a.id for a in feeds.feed_articles(second, fid)) == ids
+        ids = sorted(a.id for a in fresh_lib.feeds.articles(fid))
+        assert sorted(a.id for a in second.feeds.articles(fid)) == ids
         assert second.get_article(ids[0]).text == fresh_lib.get_article(ids[0]).text
         # the second machine has no fetch state: it fetches, and knows every entry already
-        again = feeds.refresh(second, limits=FAST)
+        again = second.feeds.refresh(limits=FAST)
         assert [(r.status, r.new) for r in again.feeds] == [("ok", 0), ("ok", 0)]
         assert again.total("present") == 6
 
@@ -533,16 +530,16 @@ def test_one_entry_fetched_as_two_texts_converges(
 
     publish("First text.")
     fid = add(fresh_lib, server, "/live.xml")
-    feeds.refresh(fresh_lib, limits=FAST)
-    a_note = fresh_lib.add_note(feeds.feed_articles(fresh_lib, fid)[0].id, "kept")
+    fresh_lib.feeds.refresh(limits=FAST)
+    a_note = fresh_lib.add_note(fresh_lib.feeds.articles(fid)[0].id, "kept")
     with Library.open(tmp_path / "second.db") as second:
         add(second, server, "/live.xml")
         publish("Corrected text.")
-        feeds.refresh(second, limits=FAST)
+        second.feeds.refresh(limits=FAST)
         for lib in (fresh_lib, second, fresh_lib):
             lib.sync(folder)
-        ours = [a.id for a in feeds.feed_articles(fresh_lib, fid)]
-        theirs = [a.id for a in feeds.feed_articles(second, fid)]
+        ours = [a.id for a in fresh_lib.feeds.articles(fid)]
+        theirs = [a.id for a in second.feeds.articles(fid)]
         assert len(ours) == 1 and ours == theirs
         assert fresh_lib.get_article(ours[0]).text.startswith("Corrected text.")
         assert [n.body for n in second.notes(ours[0])] == ["kept"]
@@ -598,7 +595,7 @@ def test_peer_feed_facts_with_unsafe_text_are_refused(
     with Library.open(tmp_path / "other.db") as other:
         report = other.sync(peer)
         assert report.peers[0].refused == 3
-        (feed,) = feeds.list_feeds(other)
+        (feed,) = other.feeds.list()
         assert feed.title == str(server.url("/rss.xml"))  # added without fetching: url
 
 
@@ -627,9 +624,9 @@ def test_import_url_saves_a_page(fresh_lib: Library, server: FeedServer, gloss, 
 def test_refreshed_articles_get_entities(tmp_path: Path, server: FeedServer, analyzer) -> None:
     with Library.open(tmp_path / "model.db") as lib:
         fid = add(lib, server, "/rss.xml")
-        report = feeds.refresh(lib, limits=FAST)
+        report = lib.feeds.refresh(limits=FAST)
         assert report.warnings == [] and report.feeds[0].new == 3
-        for summary in feeds.feed_articles(lib, fid):
+        for summary in lib.feeds.articles(fid):
             article = lib.get_article(summary.id)
             assert article.model and article.entities
         names = {e.text for e in lib.entities(label="PERSON")}
@@ -649,7 +646,7 @@ def test_cli_feed_commands(fresh_lib: Library, server: FeedServer, gloss, tmp_pa
         " articles\n"
     )
     gloss("feed", "add", server.url("/missing.xml"), db=db)  # refused: nothing added
-    feeds.add_feed(fresh_lib, server.url("/missing.xml"))
+    feeds.add_feed(fresh_lib.handle, server.url("/missing.xml"))
     code, out, err = gloss("refresh", "--json", db=db)
     assert code == 1
     data = json.loads(out)
@@ -684,7 +681,7 @@ def test_cli_feed_commands(fresh_lib: Library, server: FeedServer, gloss, tmp_pa
     assert (code, err) == (1, "gloss: error: no feed with id 'ffffffff'\n")
 
 
-# -- timing (not a test): python -m tests.store.ingest.test_feeds ----------------------------------------
+# -- timing (not a test): python -m tests.store.ingest.test_feeds ---------------------------
 
 
 def _timing(feed_count: int = 20, entries: int = 50, pages: bool = False, model: bool = False):
@@ -716,13 +713,13 @@ def _timing(feed_count: int = 20, entries: int = 50, pages: bool = False, model:
             state.routes[f"/feed{f}.xml"] = (body.encode(), "application/rss+xml")
         with Library.open(Path(tmp) / "timing.db") as lib:
             for f in range(feed_count):
-                feeds.add_feed(lib, state.url(f"/feed{f}.xml"))
+                feeds.add_feed(lib.handle, state.url(f"/feed{f}.xml"))
             kind = ("summaries + pages" if pages else "full content") + (
                 ", with the model" if model else ", no model"
             )
             for label in ("first refresh", "second refresh"):
                 start = time.perf_counter()
-                report = feeds.refresh(lib)
+                report = lib.feeds.refresh()
                 took = time.perf_counter() - start
                 same = sum(r.status == "not-modified" for r in report.feeds)
                 print(f"{label} ({kind}): {feed_count} feeds x {entries} entries: {took:.2f} s,"

@@ -35,17 +35,17 @@ LEDGER_TITLES = [
 
 def articles(lib: Library, fid: str) -> dict[str, str]:
     """title -> text of a feed's articles."""
-    return {a.title: lib.get_article(a.id).text for a in feeds.feed_articles(lib, fid)}
+    return {a.title: lib.get_article(a.id).text for a in lib.feeds.articles(fid)}
 
 
 def test_numeric_character_references_in_a_utf8_feed(
     fresh_lib: Library, server: FeedServer, no_model: None
 ) -> None:
     fid = add(fresh_lib, server, "/charrefs.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.new, r.messages) == ("ok", 2, [])
     assert r.title == "The “Riverside” Courier — News & Views"
-    assert feeds.get_feed(fresh_lib, fid).title == "The “Riverside” Courier — News & Views"
+    assert fresh_lib.feeds.get(fid).title == "The “Riverside” Courier — News & Views"
     texts = articles(fresh_lib, fid)
     assert sorted(texts) == COURIER_TITLES
     doors = texts[COURIER_TITLES[1]]
@@ -83,7 +83,7 @@ def test_utf16_and_utf32_feeds_without_a_byte_order_mark(
     assert body[:2] not in (b"\xff\xfe", b"\xfe\xff")
     server.routes["/" + name] = (body, served_as)
     fid = add(fresh_lib, server, "/" + name)
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.error, r.new, r.messages) == ("ok", None, 2, [])
     assert r.title == "Northshore Ledger — “Local news, read slowly”"
     texts = articles(fresh_lib, fid)
@@ -92,13 +92,13 @@ def test_utf16_and_utf32_feeds_without_a_byte_order_mark(
         "Volunteers from the Northshore lifeboat station rescued two fishermen from a disabled"
         " trawler on Sunday night, in what the coxswain called “the worst sea in ten years.”"
     )
-    rows = feeds.feed_articles(fresh_lib, fid)
+    rows = fresh_lib.feeds.articles(fid)
     assert sorted(a.source for a in rows) == [
         server.url("/ledger/lifeboat-rescue"), server.url("/ledger/quiet-streets"),
     ]  # fmt: skip
     with Library.open(fresh_lib.path.with_name("utf8.db")) as utf8:  # the UTF-8 original
         other = add(utf8, server, "/encoded.xml")
-        feeds.refresh(utf8, limits=FAST)
+        utf8.feeds.refresh(limits=FAST)
         assert articles(utf8, other) == texts
 
 
@@ -116,7 +116,7 @@ def test_utf8_feed_labelled_latin1(
     body = body.replace('encoding="UTF-8"', f'encoding="{declared}"')
     server.routes["/latin.xml"] = (body.encode("utf-8"), served_as)
     fid = add(fresh_lib, server, "/latin.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.error, r.new) == ("ok", None, 2)
     assert r.title == "Northshore Ledger — “Local news, read slowly”"
     texts = articles(fresh_lib, fid)
@@ -130,12 +130,12 @@ def test_undeclared_html_entities_and_no_entries_yet(
     """XML knows five entities; feeds use HTML's. feedparser recovers and reads the title:
     a new blog with no posts yet is a feed, not a malformed one."""
     fid = add(fresh_lib, server, "/entities.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.error, r.new) == ("ok", None, 0)
     assert r.messages == ["recovered from malformed XML (undefined entity)"]
     assert r.title == "Café Society — Notes from the Harbour"
-    assert feeds.get_feed(fresh_lib, fid).last_status == "ok"
-    done = feeds.subscribe(fresh_lib, server.url("/entities.xml"), limits=FAST)
+    assert fresh_lib.feeds.get(fid).last_status == "ok"
+    done = fresh_lib.feeds.subscribe(server.url("/entities.xml"), limits=FAST)
     assert done.feed.title == "Café Society — Notes from the Harbour"
     # its first post arrives, with entities in it too
     body = (FEEDS / "entities.xml").read_text().replace("{{BASE}}", server.base)
@@ -146,7 +146,7 @@ def test_undeclared_html_entities_and_no_entries_yet(
     )
     server.routes["/entities.xml"] = (body.replace("</channel>", post + "</channel>").encode(),
                                       "application/rss+xml")  # fmt: skip
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.status, r.new) == ("ok", 1)
     (text,) = articles(fresh_lib, fid).values()
     assert list(articles(fresh_lib, fid)) == ["Opening day at Café María"]
@@ -160,7 +160,7 @@ def test_broken_xml_with_nothing_in_it_is_still_refused(
     add(fresh_lib, server, "/malformed.xml")
     server.routes["/empty.xml"] = (b"", "application/xml")
     add(fresh_lib, server, "/empty.xml")
-    report = feeds.refresh(fresh_lib, limits=FAST)
+    report = fresh_lib.feeds.refresh(limits=FAST)
     assert sorted((r.status, r.error) for r in report.feeds) == [
         ("failed", "malformed feed (not well-formed (invalid token))"),
         ("failed", "not a feed (no element found)"),
@@ -183,7 +183,7 @@ def test_entries_without_id_link_or_title_are_kept_and_counted(
     fresh_lib: Library, server: FeedServer, no_model: None
 ) -> None:
     fid = add(fresh_lib, server, "/untitled.xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     # 8 entries: 6 articles; a repeat of an identical notice (same text, no title, no date)
     # is its own entry, linked to the same article; one entry has nothing to keep
     assert (r.status, r.new, r.present, r.skipped) == ("ok", 6, 1, 1)
@@ -199,17 +199,17 @@ def test_entries_without_id_link_or_title_are_kept_and_counted(
     ]
     guids = [g for g, _ in entry_rows(fresh_lib)]
     assert len(guids) == len(set(guids)) == 7
-    totals = feeds.refresh(fresh_lib, limits=FAST).to_json()  # 304: nothing to do
+    totals = fresh_lib.feeds.refresh(limits=FAST).to_json()  # 304: nothing to do
     assert (totals["not_modified"], totals["new"]) == (1, 0)
     # the feed changes (a new notice on top): the same entries keep their guids
     body = (FEEDS / "untitled.xml").read_text().replace("{{BASE}}", server.base)
     notice = "<item><description>Harbour office closed on Monday.</description></item>"
     body = body.replace("<item>", notice + "<item>", 1)
     server.routes["/untitled.xml"] = (body.encode(), "application/rss+xml")
-    (r,) = feeds.refresh(fresh_lib, limits=FAST).feeds
+    (r,) = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (r.new, r.present, r.skipped, r.untitled) == (1, 7, 1, 1)
     assert set(guids) < {g for g, _ in entry_rows(fresh_lib)}
-    totals = feeds.refresh(fresh_lib, limits=FAST).to_json()
+    totals = fresh_lib.feeds.refresh(limits=FAST).to_json()
     assert [totals[k] for k in ("new", "skipped", "untitled", "unlinked")] == [0, 0, 0, 0]
 
 
@@ -228,7 +228,7 @@ def test_the_report_never_says_kept_for_an_entry_not_stored(
         body = f'<rss version="2.0"><channel><title>{path}</title>{items}</channel></rss>'
         server.routes[path] = (body.format(base=server.base).encode(), "application/rss+xml")
         add(fresh_lib, server, path)
-    one, two = feeds.refresh(fresh_lib, limits=FAST).feeds
+    one, two = fresh_lib.feeds.refresh(limits=FAST).feeds
     assert (one.new, one.kept_summary, one.present, one.skipped) == (1, 1, 0, 1)
     assert one.messages == [
         f"kept the entry's own text for '{server.base}/gone-1.html': HTTP 404 Not Found",
@@ -295,7 +295,7 @@ def test_a_feed_refresh_ends_at_its_time_limit(
     limit: the refresh ends at the limit and every entry is kept with its own text."""
     add(fresh_lib, server, summaries_on(server, silent_host, 20))
     limits = Limits(timeout=300.0, feed_time=2.0, parallel=4)
-    report = finishes(lambda: feeds.refresh(fresh_lib, limits=limits))
+    report = finishes(lambda: fresh_lib.feeds.refresh(limits=limits))
     (r,) = report.feeds
     assert (r.status, r.new, r.kept_summary, r.full_text, r.skipped) == ("ok", 20, 20, 0, 0)
     assert sorted(r.messages) == sorted(
@@ -311,9 +311,9 @@ def test_a_host_that_timed_out_is_not_asked_again(
     fresh_lib: Library, server: FeedServer, silent_host: str, no_model: None
 ) -> None:
     add(fresh_lib, server, summaries_on(server, silent_host, 20))
-    feeds.add_feed(fresh_lib, f"{silent_host}/feed.xml")  # the feed itself never answers
+    feeds.add_feed(fresh_lib.handle, f"{silent_host}/feed.xml")  # the feed itself never answers
     limits = Limits(timeout=1.0, feed_time=300.0, parallel=2)
-    report = finishes(lambda: feeds.refresh(fresh_lib, limits=limits))
+    report = finishes(lambda: fresh_lib.feeds.refresh(limits=limits))
     silent = by_url_of(report, f"{silent_host}/feed.xml")
     assert (silent.status, silent.error) == ("failed", "timed out after 1 s")
     slow = by_url_of(report, server.url("/slow-links.xml"))

@@ -14,7 +14,6 @@ import pytest
 
 from store import Library
 from store.core import hlc
-from store.notes.exchange import import_file
 
 ARTICLE = """---
 title: Harbour Cranes Return
@@ -245,7 +244,7 @@ def test_anchoring_runs_before_the_write_lock(exported, tmp_path, monkeypatch) -
 
     monkeypatch.setattr(annotations_io, "reanchor", reanchor_and_write)
     with Library.open(db) as lib:
-        report = import_file(lib, path)
+        report = lib.import_annotations(path)
         assert writes == ["written"]
         assert (report.attached, report.orphaned, report.rejected) == (1, 0, [])
         [n] = [n for n in lib.notes() if n.body == "nice detail"]
@@ -291,7 +290,7 @@ def test_a_library_changed_while_planning_is_planned_again(exported, tmp_path, m
 
     monkeypatch.setattr(annotations_io, "_plan", plan_then_import)
     with Library.open(db) as lib:
-        report = import_file(lib, path)
+        report = lib.import_annotations(path)
         assert calls == [False, True]
         assert (report.attached, report.present, report.missing) == (
             1, 0, ["https://elsewhere.example.com/x"]

@@ -8,7 +8,7 @@ import pytest
 
 from store import Library
 from store.core.errors import InvalidInput, NotFound
-from store.core.models import Anchor
+from store.core.models import Anchor, Filter
 
 
 def test_passage_note_round_trip(lib: Library, sample_id: str) -> None:
@@ -52,7 +52,7 @@ def test_highlight_counts_apart_from_notes(lib: Library, sample_id: str) -> None
     assert h.is_highlight and h.body == ""
     s = lib.summary(sample_id)
     assert (s.notes, s.highlights) == (0, 1)
-    assert lib.list_articles(annotated=True) == [s]
+    assert lib.list_articles(Filter(annotated=True)) == [s]
 
 
 def test_notes_in_document_order(lib: Library, sample_id: str) -> None:
@@ -89,9 +89,9 @@ def test_tags_nested_and_filtered(lib: Library, sample_id: str) -> None:
     assert lib.tag(sample_id, add=["World/Asia", "politics"]) == ("politics", "world/asia")
     other = next(a.id for a in lib.list_articles() if a.id != sample_id)
     lib.tag(other, add=["world"])
-    assert [a.id for a in lib.list_articles(tag="world/asia")] == [sample_id]
+    assert [a.id for a in lib.list_articles(Filter(tag="world/asia"))] == [sample_id]
     europe = {a.id for a in lib.list_articles() if "world/europe" in a.tags}
-    assert {a.id for a in lib.list_articles(tag="world")} == {sample_id, other} | europe
+    assert {a.id for a in lib.list_articles(Filter(tag="world"))} == {sample_id, other} | europe
     assert lib.tag(sample_id, remove=["politics"]) == ("world/asia",)
     assert ("politics", 1) not in lib.tags()
     assert ("world/asia", 1) in lib.tags()
@@ -115,8 +115,8 @@ def test_read_and_starred(lib: Library, sample_id: str) -> None:
     s = lib.summary(sample_id)
     assert (s.read, s.starred) == (True, True)
     assert lib.stats()["unread"] == unread - 1
-    assert sample_id not in {a.id for a in lib.list_articles(unread=True)}
-    assert [a.id for a in lib.list_articles(starred=True)] == [sample_id]
+    assert sample_id not in {a.id for a in lib.list_articles(Filter(unread=True))}
+    assert [a.id for a in lib.list_articles(Filter(starred=True))] == [sample_id]
     lib.set_read(sample_id, False)
     assert lib.summary(sample_id).read is False
 
@@ -171,6 +171,6 @@ def test_feed_filter_lists_a_feeds_articles(lib: Library, sample_id: str) -> Non
     with lib.write() as conn:
         conn.execute("INSERT INTO feed_entries VALUES ('f1', 'g1', ?, 'http://x', NULL, 'h', 'd')",
                      (sample_id,))  # fmt: skip
-    assert [a.id for a in lib.list_articles(feed="f1")] == [sample_id]
-    assert lib.count(feed="f1") == 1 and lib.count(feed="f1", unread=True) == 1
-    assert lib.list_articles(feed="nope") == []
+    assert [a.id for a in lib.list_articles(Filter(feed="f1"))] == [sample_id]
+    assert lib.count(Filter(feed="f1")) == 1 and lib.count(Filter(feed="f1", unread=True)) == 1
+    assert lib.list_articles(Filter(feed="nope")) == []

@@ -13,7 +13,6 @@ import pytest
 from store import Library
 from store.core.errors import ImportFailed
 from store.notes import export as ex
-from store.notes.exchange import import_file
 
 ARTICLE = """---
 title: Harbour Cranes Return
@@ -95,22 +94,22 @@ def fresh_copy(tmp_path: Path, name: str) -> tuple[Library, str]:
 def test_json_round_trip_is_lossless_and_idempotent(annotated, tmp_path: Path) -> None:
     lib, aid = annotated
     path = tmp_path / "notes.json"
-    path.write_text(json.dumps(ex.to_json(lib, [aid])))
+    path.write_text(json.dumps(lib.export.json([aid])))
     other, same = fresh_copy(tmp_path, "other")
     assert same == aid
-    report = import_file(other, path)
+    report = other.import_annotations(path)
     assert (report.attached, report.present, report.rejected) == (3, 0, [])
     assert state(other, aid) == state(lib, aid)
     revs = "SELECT rev_id, parents, body, hlc, device FROM note_revisions ORDER BY rev_id"
     assert other.conn.execute(revs).fetchall() == lib.conn.execute(revs).fetchall()
-    again = import_file(other, path)
+    again = other.import_annotations(path)
     assert (again.attached, again.present) == (0, 3)
     assert state(other, aid) == state(lib, aid)
 
 
 def test_w3c_shapes_and_round_trip(annotated, tmp_path: Path) -> None:
     lib, aid = annotated
-    doc = ex.to_w3c(lib, [aid])
+    doc = lib.export.w3c([aid])
     assert doc["@context"] == "http://www.w3.org/ns/anno.jsonld"
     assert doc["type"] == "AnnotationCollection" and doc["total"] == 3
     items = doc["first"]["items"]
@@ -139,11 +138,11 @@ def test_w3c_shapes_and_round_trip(annotated, tmp_path: Path) -> None:
     path = tmp_path / "w3c.jsonld"
     path.write_text(json.dumps(doc))
     other, _ = fresh_copy(tmp_path, "other")
-    report = import_file(other, path)
+    report = other.import_annotations(path)
     assert (report.attached, report.rejected) == (3, [])
     mine = sorted((n.id, n.body, n.anchor) for n in lib.notes(aid))
     assert sorted((n.id, n.body, n.anchor) for n in other.notes(aid)) == mine
-    assert import_file(other, path).attached == 0
+    assert other.import_annotations(path).attached == 0
 
 
 def test_foreign_w3c_annotation_anchors_by_quote(annotated, tmp_path: Path) -> None:
@@ -157,33 +156,33 @@ def test_foreign_w3c_annotation_anchors_by_quote(annotated, tmp_path: Path) -> N
             {"type": "TextQuoteSelector", "exact": "Dock workers said", "prefix": "", "suffix": ""}
         ]},
     }]))  # fmt: skip
-    report = import_file(lib, path)
+    report = lib.import_annotations(path)
     assert report.attached == 1
     [n] = [n for n in lib.notes(aid) if n.body == "nice detail"]
     assert n.anchor is not None and n.anchor.exact == "Dock workers said"
-    assert import_file(lib, path).present == 1
+    assert lib.import_annotations(path).present == 1
 
 
 def test_json_onto_a_changed_version_reanchors(annotated, tmp_path: Path) -> None:
     lib, aid = annotated
     path = tmp_path / "notes.json"
-    path.write_text(json.dumps(ex.to_json(lib, [aid])))
+    path.write_text(json.dumps(lib.export.json([aid])))
     src = tmp_path / "changed.md"
     src.write_text(ARTICLE.replace("The cranes at", "After a strike, the cranes at"))
     other = Library.open(tmp_path / "changed.db")
     new = other.import_paths([src]).results[0].article_id
     assert new != aid
-    report = import_file(other, path)
+    report = other.import_annotations(path)
     assert (report.attached, report.orphaned, report.missing) == (3, 0, [])
     quotes = sorted(n.anchor.exact for n in other.notes(new) if n.anchor)
     assert quotes == ["a long winter of delays", "double the number of ships"]
-    assert import_file(other, path).attached == 0
+    assert other.import_annotations(path).attached == 0
 
 
 def test_csv(annotated) -> None:
     lib, aid = annotated
     lib.add_note(aid, '=HYPERLINK("http://evil.test")')
-    rows = list(csv.DictReader(io.StringIO(ex.to_csv(lib, [aid]))))
+    rows = list(csv.DictReader(io.StringIO(lib.export.csv([aid]))))
     assert [r["kind"] for r in rows] == ["note", "note", "note", "highlight"]
     assert rows[0]["tags"] == "local world/europe"
     assert {r["body"] for r in rows} >= {'\'=HYPERLINK("http://evil.test")', "Which winter?"}
@@ -207,14 +206,14 @@ def test_bad_annotation_files(annotated, tmp_path: Path, content: bytes, message
     path = tmp_path / "bad.json"
     path.write_bytes(content)
     with pytest.raises(ImportFailed, match=re.escape(message)):
-        import_file(lib, path)
+        lib.import_annotations(path)
     assert state(lib, aid) == before
 
 
 def test_hostile_annotations_are_rejected(annotated, tmp_path: Path) -> None:
     lib, aid = annotated
     before = state(lib, aid)
-    doc = ex.to_json(lib, [aid])
+    doc = lib.export.json([aid])
     rev = doc["articles"][0]["facts"]["note_revisions"][0]
     rev["rev_id"] = "X" * 26
     rev["body"] = "evil \x1b]52;c;ZXZpbA==\x07"
@@ -223,7 +222,7 @@ def test_hostile_annotations_are_rejected(annotated, tmp_path: Path) -> None:
                                               "hlc": "h", "device": "d"}]  # fmt: skip
     path = tmp_path / "evil.json"
     path.write_text(json.dumps(doc))
-    report = import_file(lib, path)
+    report = lib.import_annotations(path)
     assert report.attached == 0 and len(report.rejected) == 3
     assert state(lib, aid) == before
 

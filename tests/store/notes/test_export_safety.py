@@ -37,7 +37,7 @@ def hostile(fresh_lib: Library, tmp_path: Path, no_model) -> tuple[Library, str]
 
 def test_every_csv_cell_is_guarded(hostile) -> None:
     lib, aid = hostile
-    rows = list(csv.DictReader(io.StringIO(ex.to_csv(lib, [aid]))))
+    rows = list(csv.DictReader(io.StringIO(lib.export.csv([aid]))))
     assert [(r["source"], r["tags"]) for r in rows] == [
         ('\'=HYPERLINK("http://evil.test","click")', "'+cmd-1+1 local")
     ] * 2

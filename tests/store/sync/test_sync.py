@@ -17,7 +17,7 @@ def fork(template: Path, dest: Path) -> Library:
     """A copy of a library that has become a device of its own (as on a second machine)."""
     shutil.copy(template, dest)
     lib = Library.open(dest)
-    check_device(lib, SyncReport())
+    check_device(lib.handle, SyncReport())
     return lib
 
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import Library
+from store.core.models import Filter
 from store.sync.folder import SyncReport, check_device, merge_peer, publish
 from store.sync.merge import check_peer
 from tests.conftest import ROOT
@@ -76,8 +77,8 @@ def apply(libs: list[Library], dev: int, op: str, n: int, ids: list[str]) -> Non
     elif op == "sync":  # as through a sync folder: the other device publishes, we merge
         other = libs[(dev + 1 + n % 2) % 3]
         published = lib.path.parent / f"published-{other.device_id}.gloss"
-        publish(other, published)
-        result = merge_peer(lib, published, lib.path.parent)
+        publish(other.handle, published)
+        result = merge_peer(lib.handle, published, lib.path.parent)
         assert result.skipped is None, result.skipped
 
 
@@ -87,7 +88,7 @@ def union(work: Path, name: str, *paths: Path) -> Path:
     shutil.copy(paths[0], out)
     with Library.open(out) as lib:
         for p in paths[1:]:
-            result = merge_peer(lib, p, work)
+            result = merge_peer(lib.handle, p, work)
             assert result.skipped is None, result.skipped
         lib.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return out
@@ -194,7 +195,7 @@ def test_sigkill_during_sync_loses_nothing(sample_library: Path, tmp_path: Path)
     with Library.open(tmp_path / "a.db") as lib:  # a re-run converges with nothing lost
         report = lib.sync(folder)
         assert all(p.skipped is None for p in report.peers)
-        assert lib.count(annotated=True) >= 2
+        assert lib.count(Filter(annotated=True)) >= 2
         assert written <= {n.id for n in lib.notes()}
         assert {f"peer note {i}" for i in range(30)} <= {n.body for n in lib.notes()}
         mine = snapshot(lib)
@@ -233,6 +234,6 @@ def test_writers_during_sync_lose_nothing(sample_library: Path, tmp_path: Path) 
     other = fork(sample_library, tmp_path / "other.db")
     other.sync(folder)
     assert {n.body for n in other.notes()} == expected
-    check_device(other, SyncReport())
+    check_device(other.handle, SyncReport())
     lib.close()
     other.close()
