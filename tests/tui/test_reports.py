@@ -103,16 +103,17 @@ def test_sync(tmp_path: Path, no_model: None) -> None:
             f"Synced with {folder}: merged {theirs}: 2 facts received, 0 sent;"
             f" published {ours} (written)."
         )
-        (folder / "broken.gloss").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+        broken_peer = folder / "x-broken.gloss"  # named to sort after the device's hex name
+        broken_peer.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
         skipped = sync_lines(lib.sync(folder), folder)
-    broken = "broken.gloss: damaged or truncated (file is not a database)"
+    broken = "x-broken.gloss: damaged or truncated (file is not a database)"
     assert skipped.printed() == [
-        f"skipped  {broken}",
         f"unchanged {theirs} since the last sync",
+        f"skipped  {broken}",
         f"published {ours} (is up to date)",
     ]
     assert skipped.summary == (
-        f"Synced with {folder}: skipped {broken}; unchanged {theirs} since the last sync;"
+        f"Synced with {folder}: unchanged {theirs} since the last sync; skipped {broken};"
         f" published {ours} (is up to date)."
     )
     assert (skipped.exit_code, skipped.severity) == (1, "warning")
@@ -213,6 +214,26 @@ async def test_the_cli_and_the_app_give_the_same_summary(
     assert ("Import", summary, "information", False) in shown, shown
     assert ("", NO_MODEL, "warning", False) in shown, shown
     assert ("", f"{drop}/[b]empty[-b].txt: empty file", "error", False) in shown, shown
+
+
+async def test_the_cli_and_the_app_give_the_same_refresh_summary(
+    gloss,
+    tmp_path: Path,
+    site: str,  # noqa: F811
+    no_model: None,
+) -> None:
+    for name in ("cli.db", "app.db"):
+        with Library.open(tmp_path / name) as lib:
+            feeds.add_feed(lib.handle, f"{site}/rss.xml", title="Harbour Gazette")
+    code, out, _ = gloss("refresh", db=tmp_path / "cli.db")
+    assert (code, out.splitlines()[-1]) == (0, "3 new articles, 0 already present, 0 feeds failed")
+    app = GlossApp(tmp_path / "app.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot, rounds=10)
+        shown = [(n.title, n.message, n.markup) for n in app._notifications if n.title == "Feeds"]
+    assert shown == [("Feeds", out.splitlines()[-1], False)]
 
 
 def test_the_formatter_loads_no_textual_rich_or_click() -> None:
