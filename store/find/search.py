@@ -24,6 +24,7 @@ from typing import Any
 
 from store.core.errors import QueryError
 from store.core.sanitize import normalise_tag
+from store.core.state import label_bit
 from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters
@@ -108,9 +109,23 @@ def _field(node: Field, r: str) -> tuple[str, list[object]]:
         except Exception as exc:  # InvalidInput from normalise_tag
             raise QueryError(f"tag:{node.value}: {exc}") from None
     if node.name == "entity":
-        return f"{r} IN (SELECT article FROM entity_index WHERE text = ?)", [node.value]
+        return (
+            f"{r} IN (SELECT e.article FROM entity_names n JOIN entity_articles e"
+            " ON e.entity = n.key WHERE n.text = ?)",
+            [node.value],
+        )
     if node.name == "label":
-        return f"{r} IN (SELECT article FROM entity_index WHERE label = ?)", [node.value]
+        if bit := label_bit(node.value):  # a built-in label: article_state.labels
+            return (
+                f"EXISTS (SELECT 1 FROM article_state s WHERE s.article = {r}"
+                " AND s.labels & ? != 0)",
+                [bit],
+            )
+        return (
+            f"{r} IN (SELECT e.article FROM entity_names n JOIN entity_articles e"
+            " ON e.entity = n.key WHERE n.label = ?)",
+            [node.value],
+        )
     if (node.name, node.value) == ("has", "conflict"):
         return f"{r} IN (SELECT article FROM notes WHERE conflict = 1)", []
     cond = _STATE[(node.name, node.value)]
@@ -122,9 +137,7 @@ def _text(node: Text, r: str, note: str | None) -> tuple[str, list[object]]:
         return f"{note} IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)", [node.fts()]
     return (
         f"({r} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-        f" OR {r} IN (SELECT s.article FROM article_tagtext t JOIN article_state s"
-        " ON s.article_id = t.article_id WHERE t.rowid IN"
-        " (SELECT rowid FROM article_tagtext_fts WHERE article_tagtext_fts MATCH ?)))",
+        f" OR {r} IN (SELECT rowid FROM article_tagtext_fts WHERE article_tagtext_fts MATCH ?))",
         [node.fts(), node.fts()],
     )
 
@@ -210,11 +223,9 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
             f"{where} ORDER BY 2 LIMIT ?",
             [match, *args, limit],
         ).fetchall()
-        where, args = _where(rest, "s.article")
+        where, args = _where(rest, "+article_tagtext_fts.rowid")
         rows += conn.execute(
-            "SELECT s.article, bm25(article_tagtext_fts), 0 FROM article_tagtext_fts"
-            " JOIN article_tagtext t ON t.rowid = article_tagtext_fts.rowid"
-            " JOIN article_state s ON s.article_id = t.article_id"
+            "SELECT rowid, bm25(article_tagtext_fts), 0 FROM article_tagtext_fts"
             f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
             [match, *args, limit],
         ).fetchall()
@@ -254,13 +265,15 @@ def _ranked_notes(
     where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
     if not ranked:
         return conn.execute(
-            f"SELECT n.rowid, 0.0, 0 FROM notes n WHERE 1{where} ORDER BY n.updated DESC LIMIT ?",
+            f"SELECT n.rowid, 0.0, 0 FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
+            f" WHERE 1{where} ORDER BY h.hlc DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
     return conn.execute(
         f"SELECT n.rowid, coalesce(r.score, 0.0), 0 FROM notes n LEFT JOIN"
         f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?) r"
-        f" ON r.rid = n.rowid WHERE 1{where} ORDER BY 2, n.updated DESC LIMIT ?",
+        " ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
+        f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
         [" OR ".join(t.fts() for t in ranked), *args, limit],
     ).fetchall()
 
@@ -311,9 +324,10 @@ def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -
     info = {
         r[0]: r[1:]
         for r in conn.execute(
-            "SELECT n.rowid, n.article_id, a.title, n.note_id, n.pos_start,"
-            " substr(coalesce(nullif(n.body, ''), n.exact), 1, 200)"
-            f" FROM notes n JOIN articles a ON a.id = n.article_id WHERE n.rowid IN ({marks})",
+            "SELECT n.rowid, a.id, a.title, n.note_id, r.pos_start,"
+            " substr(coalesce(nullif(r.body, ''), r.exact), 1, 200)"
+            " FROM notes n JOIN note_revisions r ON r.rowid = n.rev"
+            f" JOIN articles a ON a.key = n.article WHERE n.rowid IN ({marks})",
             rowids,
         )
     }
