@@ -29,7 +29,9 @@ from pathlib import Path
 from ulid import ULID
 
 from bench.corpus import ARTICLES
+from store.core import codec
 from store.core.models import Anchor
+from store.core.state import fold, label_bit
 from store.ingest import entities
 from store.ingest.importer import article_id
 from store.ingest.parse import parse_file
@@ -40,20 +42,6 @@ WORDS = ("argument evidence source claim context follow later compare disagree i
          "timeline quote figure check contradiction background motive policy").split()  # fmt: skip
 BATCH = 20_000
 """Articles per transaction."""
-_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def _codec():
-    """The store's packed encoding (store.core.codec)."""
-    try:
-        from store.core import codec
-    except ImportError:  # (until the store has it: the measured design's)
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location("codec", "/tmp/schema/codec.py")
-        codec = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(codec)
-    return codec
 
 
 @dataclass
@@ -64,7 +52,7 @@ class Para:
     # (text folded as NOCASE folds it: ASCII only, label) -> mentions, and the texts seen
     mentions: Counter = field(default_factory=Counter)
     texts: dict[tuple[str, str], str] = field(default_factory=dict)  # (the least of them)
-    labels: int = 0  # bit (1 << code) per label of the store's codec
+    labels: int = 0  # article_state.labels bits of its entities' labels
 
 
 def templates() -> tuple[list[Para], str]:
@@ -81,7 +69,7 @@ def templates() -> tuple[list[Para], str]:
                               [(s.start, s.end) for s in a.sentences]))  # fmt: skip
     for para in paras:
         for _, _, label, text in para.ents:
-            k = (text.translate(_ASCII_FOLD), label)
+            k = (fold(text), label)
             para.mentions[k] += 1
             para.texts[k] = min(text, para.texts.get(k, text))
     return paras, analyzer.name
@@ -90,22 +78,8 @@ def templates() -> tuple[list[Para], str]:
 def _create(path: Path) -> None:
     """An empty library, made by the store as `gloss` makes one."""
     from store import Library
-    from store.core import db
 
-    if db.SCHEMA_VERSION >= 5:
-        Library.open(path).close()
-        return
-    # (until the store makes schema 5: the measured design's DDL; gloss cannot open this)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA page_size = 16384")
-    conn.executescript(Path("/tmp/schema/schema.sql").read_text())
-    conn.executemany(
-        "INSERT INTO meta VALUES (?, ?)",
-        [("device_id", os.urandom(8).hex()), ("created_at", "2026-01-01")],
-    )
-    conn.execute("PRAGMA application_id = 1735159667")
-    conn.execute("PRAGMA user_version = 5")
-    conn.close()
+    Library.open(path).close()
 
 
 def _build_schema(conn: sqlite3.Connection) -> list[str]:
@@ -135,7 +109,6 @@ def generate(
     def log(msg: str) -> None:
         say(f"[{time.perf_counter() - t0:6.1f}s] {msg}")
 
-    codec = _codec()
     rng = random.Random(seed)
     paras, model = templates()
     log(f"templates: {len(paras)} paragraphs analysed ({model})")
@@ -153,9 +126,8 @@ def generate(
     rebuild_sql = _build_schema(conn)
     conn.execute("INSERT OR IGNORE INTO models (name) VALUES (?)", (model,))
     model_key = conn.execute("SELECT key FROM models WHERE name = ?", (model,)).fetchone()[0]
-    bit = {label: 1 << i for i, label in enumerate(codec.BUILTIN_LABELS)}
     for p in paras:
-        p.labels = sum({bit.get(lab, 0) for _, _, lab, _ in p.ents})
+        p.labels = sum({label_bit(lab) for _, _, lab, _ in p.ents})
     used: set[int] = set()
     now = int(time.time() * 1000)
     counter = 0

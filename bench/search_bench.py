@@ -1,4 +1,5 @@
-"""Search latency on a 100,000-article / 50,000-note library next to the raw SQL it wraps.
+"""Search latency on a 100,000-article / 50,000-note library (or any: --db) next to the raw
+SQL it wraps.
 
 For each typical query, `Library.search` (parse, compile, joins, snippets, merge: what
 `gloss search` and the app's search screen call; timed in-process, where a process start
@@ -11,7 +12,7 @@ A filter is written as `+rowid IN (...)`: a bare `rowid IN (...)` lets SQLite fe
 filter's rows into FTS5 one MATCH at a time (5 s and 32 s on this library for the two
 filtered queries), which would make a baseline no one would write.
 
-    python -m bench search            # or: python -m bench.search_bench --runs 5
+    python -m bench search            # or: python -m bench.search_bench --runs 5 [--db LIB]
 """
 
 from __future__ import annotations
@@ -41,12 +42,10 @@ def raw(match: str, filt: tuple[str, list] | None = None, tables: str = "at n") 
         out.append((f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{where}"
                     " ORDER BY bm25(articles_fts) LIMIT ?", [match, *fargs, LIMIT]))  # fmt: skip
     if "t" in tables:
-        if f:
+        if f:  # (the tag index's rowid is the article's key)
             out.append((
-                "SELECT s.article FROM article_tagtext_fts JOIN article_tagtext t"
-                " ON t.rowid = article_tagtext_fts.rowid JOIN article_state s"
-                " ON s.article_id = t.article_id WHERE article_tagtext_fts MATCH ?"
-                f" AND +s.article IN ({f}) ORDER BY bm25(article_tagtext_fts) LIMIT ?",
+                "SELECT rowid FROM article_tagtext_fts WHERE article_tagtext_fts MATCH ?"
+                f" AND +rowid IN ({f}) ORDER BY bm25(article_tagtext_fts) LIMIT ?",
                 [match, *fargs, LIMIT],
             ))  # fmt: skip
         else:
@@ -55,7 +54,7 @@ def raw(match: str, filt: tuple[str, list] | None = None, tables: str = "at n") 
     if "n" in tables:
         if f:
             out.append((
-                "SELECT notes_fts.rowid FROM notes_fts JOIN notes n ON n.rowid = notes_fts.rowid"
+                "SELECT notes_fts.rowid FROM notes_fts JOIN notes n ON n.rev = notes_fts.rowid"
                 f" WHERE notes_fts MATCH ? AND +n.article IN ({f}) ORDER BY bm25(notes_fts)"
                 " LIMIT ?",
                 [match, *fargs, LIMIT],
@@ -94,8 +93,8 @@ def _ms(fn) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def run(runs: int = RUNS) -> dict:
-    path = library()
+def run(runs: int = RUNS, path: Path | None = None) -> dict:
+    path = path or library()
     lib = Library.open(path)
     conn = lib.conn
     print(f"{lib.count():,} articles, {lib.stats()['notes']:,} notes; median of {runs}, ms")
@@ -133,7 +132,9 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description="Search latency next to the raw SQL it wraps.")
     ap.add_argument("--runs", type=int, default=RUNS, help=f"samples of each (default {RUNS})")
-    result = run(ap.parse_args().runs)
+    ap.add_argument("--db", type=Path, help="an existing library instead of the generated one")
+    args = ap.parse_args()
+    result = run(args.runs, args.db)
     print(f"wrote {save({'search': result})}")
 
 
