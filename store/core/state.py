@@ -91,7 +91,8 @@ def _note_row(
     if conn.execute("SELECT 1 FROM articles WHERE key = ?", (head[7],)).fetchone() is None:
         return None
     conflict = len(live) > 1
-    heads = json.dumps([r[1] for r in live]) if conflict else None
+    # compact JSON, as SQLite's json_group_array writes it (the migration's rows)
+    heads = json.dumps([r[1] for r in live], separators=(",", ":")) if conflict else None
     return (head[0], note_id, head[7], revs[0][6], int(conflict), heads)
 
 

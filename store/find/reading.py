@@ -266,7 +266,7 @@ def _article_entities(
         entry[1] += 1
     out = sorted(
         (EntityCount(name, lab, n, 1) for (_, lab), (name, n) in groups.items()),
-        key=lambda c: (-c.mentions, c.label, c.text),
+        key=lambda c: (-c.count, c.label, c.text),
     )
     return out[:limit] if limit is not None else out
 
