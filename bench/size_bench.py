@@ -31,8 +31,9 @@ def sizes(path: Path) -> dict:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
         )}  # fmt: skip
         btrees: dict[str, tuple[str, int]] = {}
+        # (not dbstat's aggregate mode: its pgsize sum wraps at 2**31 on a 4 GB table)
         for name, size in conn.execute(
-            "SELECT name, pgsize FROM dbstat WHERE aggregate = TRUE ORDER BY pgsize DESC"
+            "SELECT name, sum(pgsize) AS size FROM dbstat GROUP BY name ORDER BY size DESC"
         ):
             table = owner.get(name, name)
             for v in virtual:
