@@ -292,6 +292,8 @@ def _merge_table(
     missing = " AND ".join(f'm."{k}" = {source[k]}' for k in key)
     check = _CHECKS.get(table, "1")
     names = ", ".join(f'"{c}"' for c in cols)
+    if table == "articles":
+        return _merge_articles(w, names, missing, check, refusals)
     w.execute("DROP TABLE IF EXISTS temp.merge_rows")
     w.execute(
         "CREATE TEMP TABLE merge_rows AS SELECT "
@@ -311,18 +313,11 @@ def _merge_table(
         f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM temp.merge_rows WHERE ok"
     )
     received = w.execute("SELECT count(*) FROM temp.merge_rows WHERE ok").fetchone()[0]
-    if table == "articles":
-        new = [r[0] for r in w.execute(
-            "SELECT a.key FROM temp.merge_rows r JOIN main.articles a ON a.id = r.id WHERE r.ok"
-        )]  # fmt: skip
-    else:
-        owner = (
-            ("feed_id", "guid", "article") if table == "feed_entries"
-            else ("feed_id",) if table in _FEED_OWNED else tuple(refs)
-        )  # fmt: skip
-        new = w.execute(
-            f"SELECT DISTINCT {', '.join(owner)} FROM temp.merge_rows WHERE ok"
-        ).fetchall()
+    owner = (
+        ("feed_id", "guid", "article") if table == "feed_entries"
+        else ("feed_id",) if table in _FEED_OWNED else tuple(refs)
+    )  # fmt: skip
+    new = w.execute(f"SELECT DISTINCT {', '.join(owner)} FROM temp.merge_rows WHERE ok").fetchall()
     w.execute("DROP TABLE temp.merge_rows")
     sent = 0
     if table in COUNTED:
@@ -335,6 +330,31 @@ def _merge_table(
             f"SELECT count(*) FROM main.{table} m WHERE NOT EXISTS"
             f" (SELECT 1 FROM peer.{table} p WHERE {back})"
         ).fetchone()[0]
+    return received, new, sent
+
+
+def _merge_articles(
+    w: sqlite3.Connection, names: str, missing: str, check: str, refusals: dict[str, int]
+) -> tuple[int, list[int], int]:
+    """Articles straight from the peer, never through a temp table (their texts are most of
+    a library: a peer's whole text in memory is what bounded memory rules out). New rows
+    take keys above every key we had."""
+    before = w.execute("SELECT coalesce(max(key), 0) FROM main.articles").fetchone()[0]
+    lacking = f"NOT EXISTS (SELECT 1 FROM main.articles m WHERE {missing})"
+    received = w.execute(
+        f"INSERT OR IGNORE INTO main.articles ({names}) SELECT {names} FROM peer.articles p"
+        f" WHERE {lacking} AND ({check})"
+    ).rowcount
+    refused = w.execute(  # (what the insert left out is still lacking)
+        f"SELECT count(*) FROM peer.articles p WHERE {lacking} AND NOT ({check})"
+    ).fetchone()[0]
+    if refused:
+        refusals[f"{_NOUNS['articles']} with unsafe or malformed values"] = refused
+    new = [r[0] for r in w.execute("SELECT key FROM main.articles WHERE key > ?", (before,))]
+    sent = w.execute(
+        "SELECT count(*) FROM main.articles m WHERE NOT EXISTS"
+        " (SELECT 1 FROM peer.articles p WHERE p.id = m.id)"
+    ).fetchone()[0]
     return received, new, sent
 
 
