@@ -29,7 +29,7 @@ from pathlib import Path
 from ulid import ULID
 
 from bench.corpus import ARTICLES
-from store.core import codec
+from store.core import codec, state
 from store.core.models import Anchor
 from store.core.state import fold, label_bit
 from store.ingest import entities
@@ -251,6 +251,8 @@ def generate(
     for sql in rebuild_sql:
         if not sql.lstrip().upper().startswith("CREATE INDEX"):
             conn.execute(sql)
+    log("counts")
+    state.recount(conn)
     conn.execute("COMMIT")
     log("analyze")
     conn.execute("ANALYZE")

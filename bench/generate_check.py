@@ -29,6 +29,9 @@ DERIVED = {
     "entity_names": "SELECT text, label, articles, mentions FROM entity_names ORDER BY text, label",
     "entity_articles": "SELECT n.text, n.label, e.article, e.mentions FROM entity_articles e"
     " JOIN entity_names n ON n.key = e.entity ORDER BY n.text, n.label, e.article",
+    # kept by triggers through the rebuild's deletes and inserts
+    "counts": "SELECT name, n FROM counts ORDER BY name",
+    "tag_counts": "SELECT tag, n FROM tag_counts WHERE n > 0 ORDER BY tag",
 }
 FTS = ("articles_fts", "notes_fts", "article_tagtext_fts")
 

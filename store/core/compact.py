@@ -17,7 +17,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from store.core import codec, schema
+from store.core import codec, schema, state
 from store.core.db import APPLICATION_ID, COMPACT_VERSION, Progress, check_identity
 from store.core.errors import LibraryError
 
@@ -131,6 +131,7 @@ def _build(c: sqlite3.Connection, old_path: Path, progress: Progress) -> None:
     q("INSERT INTO article_tagtext_fts (article_tagtext_fts) VALUES ('rebuild')")
     for s in triggers:
         q(s)
+    state.recount(c)
     q(
         "INSERT OR REPLACE INTO migrations VALUES ('0005_compact', ?)",
         (datetime.now(UTC).isoformat(timespec="seconds"),),

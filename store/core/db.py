@@ -418,7 +418,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         raise LibraryError(
             f"{path} is at schema {version} and must be upgraded first (open it with gloss)"
         )
-    from store.core import schema
+    from store.core import schema, state
 
     # The page size only takes before the first table (and before WAL makes it fixed).
     conn.execute(f"PRAGMA page_size = {schema.PAGE_SIZE}")
@@ -430,6 +430,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
             for statement in schema.statements():
                 conn.execute(statement)
+            state.recount(conn)  # the kept counts' rows, all zero
             conn.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [("device_id", os.urandom(8).hex()), ("created_at", _now())],

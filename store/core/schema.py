@@ -88,13 +88,70 @@ CREATE TABLE article_state (
 );
 CREATE INDEX article_state_read ON article_state (read);
 CREATE INDEX article_state_superseded ON article_state (article) WHERE superseded_by IS NOT NULL;
-CREATE INDEX article_state_counts ON article_state (read, starred, notes, highlights)
-    WHERE superseded_by IS NULL;
 
 CREATE TABLE article_tags (
     article INTEGER NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (article, tag)
 ) WITHOUT ROWID;
 CREATE INDEX article_tags_tag ON article_tags (tag);   -- (tag, article)
+
+-- The library's counts (the header and sidebar), kept by the triggers below on every write
+-- path (edits, rebuilds, merges), so start-up reads six rows, not a million: `counts` over
+-- current articles (not superseded), `tag_counts` the current articles per tag.
+CREATE TABLE counts (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE tag_counts (tag TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER article_state_counts_ai AFTER INSERT ON article_state
+WHEN new.superseded_by IS NULL
+BEGIN
+    UPDATE counts SET n = n + CASE name WHEN 'articles' THEN 1 WHEN 'unread' THEN new.read = 0
+        WHEN 'starred' THEN new.starred != 0 WHEN 'notes' THEN new.notes
+        WHEN 'highlights' THEN new.highlights ELSE new.notes > 0 OR new.highlights > 0 END;
+END;
+CREATE TRIGGER article_state_counts_au AFTER UPDATE OF read, starred, notes, highlights,
+    superseded_by ON article_state
+WHEN old.read IS NOT new.read OR old.starred IS NOT new.starred OR old.notes IS NOT new.notes
+    OR old.highlights IS NOT new.highlights
+    OR (old.superseded_by IS NULL) != (new.superseded_by IS NULL)
+BEGIN
+    UPDATE counts SET n = n
+        - (old.superseded_by IS NULL) * CASE name WHEN 'articles' THEN 1
+            WHEN 'unread' THEN old.read = 0 WHEN 'starred' THEN old.starred != 0
+            WHEN 'notes' THEN old.notes WHEN 'highlights' THEN old.highlights
+            ELSE old.notes > 0 OR old.highlights > 0 END
+        + (new.superseded_by IS NULL) * CASE name WHEN 'articles' THEN 1
+            WHEN 'unread' THEN new.read = 0 WHEN 'starred' THEN new.starred != 0
+            WHEN 'notes' THEN new.notes WHEN 'highlights' THEN new.highlights
+            ELSE new.notes > 0 OR new.highlights > 0 END;
+    UPDATE tag_counts SET n = n + CASE WHEN new.superseded_by IS NULL THEN 1 ELSE -1 END
+    WHERE (old.superseded_by IS NULL) != (new.superseded_by IS NULL)
+        AND tag IN (SELECT tag FROM article_tags WHERE article = new.article);
+END;
+CREATE TRIGGER article_state_counts_ad AFTER DELETE ON article_state BEGIN
+    UPDATE counts SET n = n - (old.superseded_by IS NULL) * CASE name WHEN 'articles' THEN 1
+        WHEN 'unread' THEN old.read = 0 WHEN 'starred' THEN old.starred != 0
+        WHEN 'notes' THEN old.notes WHEN 'highlights' THEN old.highlights
+        ELSE old.notes > 0 OR old.highlights > 0 END;
+    UPDATE tag_counts SET n = n + 1 WHERE old.superseded_by IS NOT NULL
+        AND tag IN (SELECT tag FROM article_tags WHERE article = old.article);
+END;
+-- (an article's tags count while it has no state row: it is not superseded)
+CREATE TRIGGER article_state_tags_ai AFTER INSERT ON article_state
+WHEN new.superseded_by IS NOT NULL
+BEGIN
+    UPDATE tag_counts SET n = n - 1
+    WHERE tag IN (SELECT tag FROM article_tags WHERE article = new.article);
+END;
+CREATE TRIGGER article_tags_counts_ai AFTER INSERT ON article_tags
+WHEN NOT EXISTS (SELECT 1 FROM article_state
+                 WHERE article = new.article AND superseded_by IS NOT NULL)
+BEGIN
+    INSERT INTO tag_counts (tag, n) VALUES (new.tag, 1) ON CONFLICT (tag) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER article_tags_counts_ad AFTER DELETE ON article_tags
+WHEN NOT EXISTS (SELECT 1 FROM article_state
+                 WHERE article = old.article AND superseded_by IS NOT NULL)
+BEGIN
+    UPDATE tag_counts SET n = n - 1 WHERE tag = old.tag;
+END;
 
 -- A current note: its head revision (by rowid) and what the revisions alone cannot say.
 -- Body, quote and anchor are read from note_revisions (no copy).

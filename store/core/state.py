@@ -390,3 +390,28 @@ def rebuild_entities(conn: sqlite3.Connection, keys: Iterable[int]) -> None:
             " ON CONFLICT (article) DO UPDATE SET labels = excluded.labels",
             (key, labels),
         )
+
+
+COUNT_NAMES = ("articles", "unread", "starred", "notes", "highlights", "annotated")
+
+
+def recount(conn: sqlite3.Connection) -> None:
+    """Compute `counts` and `tag_counts` from the state tables, whole (inside a txn). The
+    triggers keep them after that; this is for a library built in bulk (the migration, a
+    generated bench library) and for checking them."""
+    row = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
+        " coalesce(sum(notes), 0), coalesce(sum(highlights), 0),"
+        " count(*) FILTER (WHERE notes > 0 OR highlights > 0)"
+        " FROM article_state WHERE superseded_by IS NULL"
+    ).fetchone()
+    conn.execute("DELETE FROM counts")
+    conn.executemany(
+        "INSERT INTO counts (name, n) VALUES (?, ?)", zip(COUNT_NAMES, row, strict=True)
+    )
+    conn.execute("DELETE FROM tag_counts")
+    conn.execute(
+        "INSERT INTO tag_counts (tag, n) SELECT tag, count(*) FROM article_tags WHERE article"
+        " NOT IN (SELECT article FROM article_state WHERE superseded_by IS NOT NULL)"
+        " GROUP BY tag"
+    )

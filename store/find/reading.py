@@ -72,15 +72,20 @@ _NOTES_FROM = (
     " FROM notes n JOIN note_revisions r ON r.rowid = n.rev JOIN articles a ON a.key = n.article"
 )
 
+# The filters whose counts the library keeps (store.core.schema: counts and its triggers).
+_KEPT_COUNTS = {
+    Filter(): "articles",
+    Filter(unread=True): "unread",
+    Filter(starred=True): "starred",
+    Filter(annotated=True): "annotated",
+}
+
 
 def count(h: Handle, f: Filter = ALL) -> int:
     """How many articles match the filter."""
-    if not f:
-        # the whole library: two b-tree counts, no scan
-        return h.conn.execute(
-            "SELECT (SELECT count(*) FROM article_state)"
-            " - (SELECT count(*) FROM article_state WHERE superseded_by IS NOT NULL)"
-        ).fetchone()[0]
+    kept = _KEPT_COUNTS.get(f)
+    if kept is not None:  # a count the library keeps: one row, whatever its size
+        return h.conn.execute("SELECT n FROM counts WHERE name = ?", (kept,)).fetchone()[0]
     where, args = _filters(f)
     # article_state is narrow: count there unless a filter needs the articles table
     sql = "SELECT count(*) FROM article_state s"
@@ -208,12 +213,8 @@ def note(h: Handle, note_id: str) -> Note:
 
 def stats(h: Handle) -> dict[str, int]:
     """Counts for the header: articles, unread, starred, notes, highlights."""
-    row = h.conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
-        " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
-        " WHERE superseded_by IS NULL"
-    ).fetchone()
-    return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
+    kept = dict(h.conn.execute("SELECT name, n FROM counts"))  # kept by triggers: six rows
+    return {name: kept[name] for name in ("articles", "unread", "starred", "notes", "highlights")}
 
 
 def has_feeds(h: Handle) -> bool:
@@ -223,11 +224,8 @@ def has_feeds(h: Handle) -> bool:
 
 def tags(h: Handle) -> list[tuple[str, int]]:
     """Every tag in use with its article count, sorted by name."""
-    sql = "SELECT tag, count(*) FROM article_tags"
-    superseded = "SELECT article FROM article_state WHERE superseded_by IS NOT NULL"
-    if h.conn.execute(f"SELECT EXISTS ({superseded})").fetchone()[0]:
-        sql += f" WHERE article NOT IN ({superseded})"  # (the usual case needs no filter)
-    return list(h.conn.execute(sql + " GROUP BY tag ORDER BY tag"))
+    # kept by triggers, so the sidebar costs one row per tag, not one per tagged article
+    return list(h.conn.execute("SELECT tag, n FROM tag_counts WHERE n > 0 ORDER BY tag"))
 
 
 def entities(
