@@ -168,7 +168,8 @@ def check_peer(path: Path) -> int:
     except sqlite3.Error as exc:
         raise LibraryError(f"not readable ({exc})") from None
     try:
-        header = path.read_bytes()[:16]
+        with path.open("rb") as f:  # (not read_bytes: the file can be gigabytes)
+            header = f.read(16)
         if header != b"SQLite format 3\x00":
             raise LibraryError("not an SQLite file")
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
