@@ -43,17 +43,28 @@ class FirstScreen(NamedTuple):
     counts: Counts
 
 
+BAR = 24  # characters of the upgrade's progress bar
+
+
 def upgrade_progress(stream: TextIO | None = None) -> Callable[[str, int, int], None]:
     """A `progress(phase, done, total)` for the library upgrade: one line on stderr,
     rewritten in place, ended when the upgrade is done."""
+    from store.core.compact import PHASES
+
     out = stream or sys.stderr
+    order = list(PHASES)
+    whole = sum(PHASES.values())
 
     def show(phase: str, done: int, total: int) -> None:
         if phase == "done":
-            out.write("\rgloss: library upgraded" + " " * 40 + "\n")
+            out.write("\r" + "gloss: library upgraded".ljust(79) + "\n")
         else:
+            before = sum(PHASES[p] for p in order[: order.index(phase)]) if phase in PHASES else 0
+            share = PHASES.get(phase, 0) * (done / total if total else 0)
+            filled = round(BAR * (before + share) / whole)
             count = f" {done:,}/{total:,}" if total else ""
-            out.write(f"\rgloss: upgrading the library: {phase}{count}".ljust(72))
+            bar = "#" * filled + "-" * (BAR - filled)
+            out.write("\r" + f"gloss: upgrading the library [{bar}] {phase}{count}".ljust(79))
         out.flush()
 
     return show
