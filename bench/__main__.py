@@ -22,6 +22,7 @@ BENCHES = {
     "frames": "bench.frames_bench",
     "import": "bench.import_bench",
     "search": "bench.search_bench",
+    "counts": "bench.counts_bench",
     "sync": "bench.sync_bench",
     "anchor": "bench.anchor_bench",
     "edit": "bench.edit_bench",

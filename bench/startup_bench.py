@@ -29,7 +29,10 @@ from bench.search_bench import library
 from store import Library
 from store.core.models import Filter
 
-GLOSS = ROOT / ".venv" / "bin" / "gloss"
+GLOSS = Path(sys.executable).with_name("gloss")
+ENV = {"PYTHONPATH": str(ROOT)}
+"""The installed `gloss` command (beside this Python), running this checkout's code (an
+editable install may point at another worktree)."""
 PAIRS = 15
 ARTICLES = 100_000
 FIRST_ROWS_CHECKED = 10
@@ -82,7 +85,7 @@ def run(pairs: int = PAIRS, articles: int = ARTICLES, path: Path | None = None) 
         "gloss": ([GLOSS, "--db", path], gloss_complete(path)),
     }
     for argv, complete in commands.values():  # once each, unmeasured: the page cache
-        terminal.run(argv, complete, cwd=ROOT)
+        terminal.run(argv, complete, cwd=ROOT, env=ENV)
     times: dict[str, list[float]] = {"bare": [], "gloss": []}
     cpu: dict[str, list[float]] = {"bare": [], "gloss": []}
     rss: dict[str, list[float]] = {"bare": [], "gloss": []}
@@ -91,7 +94,7 @@ def run(pairs: int = PAIRS, articles: int = ARTICLES, path: Path | None = None) 
         order = ["bare", "gloss"] if i % 2 == 0 else ["gloss", "bare"]
         for name in order:
             argv, complete = commands[name]
-            r = terminal.run(argv, complete, cwd=ROOT)
+            r = terminal.run(argv, complete, cwd=ROOT, env=ENV)
             times[name].append(r.seconds)
             cpu[name].append(r.cpu_seconds)
             rss[name].append(r.peak_rss_mb)

@@ -49,10 +49,15 @@ class Library:
 
     @classmethod
     def open(
-        cls, path: Path | str | None = None, create: bool = True, readonly: bool = False
+        cls,
+        path: Path | str | None = None,
+        create: bool = True,
+        readonly: bool = False,
+        progress: db.Progress | None = None,
     ) -> Library:
         """Open (and create or migrate) the library at path, or the default one. A library
-        whose file or folder cannot be written opens read-only (`lib.readonly`)."""
+        whose file or folder cannot be written opens read-only (`lib.readonly`). An older
+        library is upgraded first, calling `progress(phase, done, total)` as it goes."""
         path = Path(path) if path is not None else default_db_path()
         _check_header(path)
         if path.is_file() and (
@@ -68,6 +73,10 @@ class Library:
                 raise LibraryError(f"cannot create {path.parent}: {exc.strerror}") from None
         elif path.is_dir():
             raise LibraryError(f"{path} is a folder, not a library file")
+        try:
+            db.upgrade(path, progress)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"cannot upgrade library {path}: {exc}") from None
         lib = cls(path)
         conn = lib.conn
         try:

@@ -54,7 +54,9 @@ def run_app(db_path: Path) -> None:
     # Start-up allocates much and frees little: the cyclic collector ran a hundred times
     # (23 ms) before the first frame. The app turns it back on once that frame is up.
     gc.disable()
-    from tui.opening import prefetch
+    from tui.opening import prefetch, upgrade_first
+
+    upgrade_first(db_path)  # an older library: upgraded first, with its progress on stderr
 
     first_run = not db_path.exists()
     imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []

@@ -35,7 +35,9 @@ def out(text: str = "") -> None:
 
 @contextmanager
 def library(ctx: click.Context) -> Iterator[Library]:
-    lib = Library.open(ctx.obj)
+    from tui.opening import upgrade_progress
+
+    lib = Library.open(ctx.obj, progress=upgrade_progress())  # (drawn only for an upgrade)
     if lib.readonly:
         click.echo(f"gloss: notice: {lib.path} is read-only: reading only", err=True)
     try:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 if TYPE_CHECKING:
     from store import Library
@@ -40,6 +41,45 @@ class FirstScreen(NamedTuple):
     count: int
     rows: list[ArticleSummary]
     counts: Counts
+
+
+BAR = 24  # characters of the upgrade's progress bar
+
+
+def upgrade_progress(stream: TextIO | None = None) -> Callable[[str, int, int], None]:
+    """A `progress(phase, done, total)` for the library upgrade: one line on stderr,
+    rewritten in place, ended when the upgrade is done."""
+    from store.core.compact import PHASES
+
+    out = stream or sys.stderr
+    order = list(PHASES)
+    whole = sum(PHASES.values())
+
+    def show(phase: str, done: int, total: int) -> None:
+        if phase == "done":
+            out.write("\r" + "gloss: library upgraded".ljust(79) + "\n")
+        else:
+            before = sum(PHASES[p] for p in order[: order.index(phase)]) if phase in PHASES else 0
+            share = PHASES.get(phase, 0) * (done / total if total else 0)
+            filled = round(BAR * (before + share) / whole)
+            count = f" {done:,}/{total:,}" if total else ""
+            bar = "#" * filled + "-" * (BAR - filled)
+            out.write("\r" + f"gloss: upgrading the library [{bar}] {phase}{count}".ljust(79))
+        out.flush()
+
+    return show
+
+
+def upgrade_first(path: Path) -> None:
+    """Upgrade an older library before anything else opens it, showing progress on stderr
+    (the header is read first: a current library costs one 100-byte read)."""
+    from store.core.db import may_need_upgrade
+
+    if not may_need_upgrade(path):
+        return
+    from store import Library
+
+    Library.open(path, progress=upgrade_progress()).close()
 
 
 def read_counts(lib: Library) -> Counts:

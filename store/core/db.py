@@ -1,7 +1,13 @@
 """The library file: connection settings, identity checks and named migrations.
 
-Facts (synced, append-only): articles, analyses, entities, sentences, note_revisions, events.
-State (derived, rebuildable, never synced): notes, article_state, article_tags.
+Facts (synced, append-only): articles, analyses (packed entities and sentences),
+note_revisions, events, article_versions, feeds. State (derived, rebuildable, never synced):
+notes, article_state, article_tags, the entity index (entity_names, entity_articles).
+
+A new library is created at schema 5 directly (store.core.schema). An older one is brought to
+schema 4 in place by the kept migrations 0001-0004, then to schema 5 by `store.core.compact`,
+which builds a new file beside it and swaps it in (`upgrade`, run before the library is
+opened for use).
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ from store.core.errors import LibraryError
 if TYPE_CHECKING:  # sqlite-utils (and the numpy it imports) load only to migrate
     import sqlite_utils
 
+
+Progress = Callable[[str, int, int], None]
+"""A migration's progress: (phase, done, total); total 0 when a phase has no count."""
+
 APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
 
-FACT_TABLES = (
-    "articles", "analyses", "entities", "sentences", "note_revisions", "events", "article_versions"
-)  # fmt: skip
-STATE_TABLES = ("notes", "article_state", "article_tags", "article_tagtext", "entity_index")
+FACT_TABLES = ("articles", "analyses", "note_revisions", "events", "article_versions")
+STATE_TABLES = ("notes", "article_state", "article_tags", "entity_names", "entity_articles")
 
 
 def _initial(db: sqlite_utils.Database) -> None:
@@ -174,9 +182,15 @@ def _search(db: sqlite_utils.Database) -> None:
         CREATE INDEX entity_index_article ON entity_index (article);
         """
     )
-    from store.core.state import rebuild_entities
-
-    rebuild_entities(db.conn, [r[0] for r in db.execute("SELECT id FROM articles")])
+    db.execute(
+        "WITH current AS (SELECT a.id, a.rowid AS article, (SELECT model FROM analyses"
+        "  WHERE article_id = a.id ORDER BY analysed_at DESC, model LIMIT 1) AS model"
+        "  FROM articles a)"
+        " INSERT INTO entity_index (text, label, article, mentions)"
+        " SELECT min(e.text), e.label, c.article, count(*) FROM current c"
+        " JOIN entities e ON e.article_id = c.id AND e.model = c.model"
+        " GROUP BY c.article, e.text COLLATE NOCASE, e.label"
+    )
 
 
 def _versions(db: sqlite_utils.Database) -> None:
@@ -227,13 +241,17 @@ def _feeds(db: sqlite_utils.Database) -> None:
 
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+# 0001-0004 run in place on a library older than schema 4 (and build schema-4 fixtures in
+# tests); 0005 is the file swap in store.core.compact.
+MIGRATIONS_V4: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_search", _search),
     ("0003_versions", _versions),
     ("0004_feeds", _feeds),
 ]
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATION_NAMES = [name for name, _ in MIGRATIONS_V4] + ["0005_compact"]
+SCHEMA_VERSION = len(MIGRATION_NAMES)  # 5
+COMPACT_VERSION = 5
 
 
 SPEED_INDEXES = {
@@ -314,10 +332,54 @@ def check_identity(conn: sqlite3.Connection, path: Path) -> tuple[int, int]:
     return app_id, version
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring a new or older library up to SCHEMA_VERSION, in one transaction."""
+def may_need_upgrade(path: Path) -> bool:
+    """A cheap first look (the file's header, no SQLite): False when the library at `path`
+    surely needs no upgrade; True when `needs_upgrade` should be asked. (The header can lag
+    behind a WAL not yet checkpointed: `Library.open` always asks `needs_upgrade` itself.)"""
+    try:
+        with path.open("rb") as f:
+            header = f.read(100)
+    except OSError:
+        return False
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
+        return False
+    return 0 < int.from_bytes(header[60:64], "big") < COMPACT_VERSION
+
+
+def needs_upgrade(path: Path) -> bool:
+    """True when the file at `path` is a gloss library older than schema 5, which
+    `upgrade` must bring up (a file swap: run it before the library is opened for use)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    conn = connect(path, readonly=True)
+    try:
+        app_id, version = check_identity(conn, path)
+    finally:
+        conn.close()
+    return 0 < version < COMPACT_VERSION
+
+
+def upgrade(path: Path, progress: Progress | None = None) -> None:
+    """Bring an older library at `path` to schema 5: 0001-0004 in place up to schema 4,
+    then the compact migration (a new file, swapped in). `progress(phase, done, total)`
+    is called as it goes. A no-op for a new or current library."""
+    if not needs_upgrade(path):
+        return
+    conn = connect(path)
+    try:
+        migrate_v4(conn, path)
+    finally:
+        conn.close()
+    from store.core import compact
+
+    compact.migrate(path, progress)
+
+
+def migrate_v4(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring a new or older library up to schema 4 with 0001-0004, in one transaction (for
+    an old library, and to build schema-4 libraries in tests)."""
     app_id, version = check_identity(conn, path)
-    if version == SCHEMA_VERSION and app_id == APPLICATION_ID:
+    if version >= len(MIGRATIONS_V4) and app_id == APPLICATION_ID:
         return
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
@@ -328,16 +390,57 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     try:
         # Another process may have migrated while we waited for the write lock.
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if "migrations" not in db.table_names():
-            db["migrations"].create({"name": str, "applied_at": str}, pk="name")
-        for name, step in MIGRATIONS[version:]:
-            step(db)
-            db["migrations"].insert(
-                {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")},
-                replace=True,
+        if version < len(MIGRATIONS_V4):
+            if "migrations" not in db.table_names():
+                db["migrations"].create({"name": str, "applied_at": str}, pk="name")
+            for name, step in MIGRATIONS_V4[version:]:
+                step(db)
+                db["migrations"].insert({"name": name, "applied_at": _now()}, replace=True)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS_V4)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Create a new library at schema 5, in one transaction; a no-op for a current one.
+    An older library must have been upgraded first (`upgrade`): LibraryError if not."""
+    app_id, version = check_identity(conn, path)
+    if version == SCHEMA_VERSION and app_id == APPLICATION_ID:
+        return
+    if version:
+        raise LibraryError(
+            f"{path} is at schema {version} and must be upgraded first (open it with gloss)"
+        )
+    from store.core import schema, state
+
+    # The page size only takes before the first table (and before WAL makes it fixed).
+    conn.execute(f"PRAGMA page_size = {schema.PAGE_SIZE}")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have created it while we waited for the write lock.
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+            for statement in schema.statements():
+                conn.execute(statement)
+            state.recount(conn)  # the kept counts' rows, all zero
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("device_id", os.urandom(8).hex()), ("created_at", _now())],
             )
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.executemany(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                [(name, _now()) for name in MIGRATION_NAMES],
+            )
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -1,8 +1,13 @@
 """Derived state: kept current from the facts, note by note and field by field.
 
-Current notes are the live heads of each note's revision graph; read, starred and tag
-membership are the latest event per (article, field), ordered by (hlc, event_id) so every
-machine picks the same winner.
+Every function here keys an article by its local integer `key` (articles.key); the public
+32-hex id is looked up once, by the caller, with `key_of`.
+
+Current notes are the live heads of each note's revision graph; a notes row names its head
+revision by rowid (`rev`) and keeps only what the revisions alone cannot say (created,
+conflict, the live heads on conflict): body, quote and anchor are read from note_revisions.
+Read, starred and tag membership are the latest event per (article, field), ordered by
+(hlc, event_id) so every machine picks the same winner.
 
 A local write updates only what it changed: `note_revised` the one note (its row, its FTS
 row through the triggers, its article's counts), `fields_changed` the fields it set. A
@@ -16,36 +21,55 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-NOTE_ROW = (
-    "note_id, article_id, rev_id, heads, pos_start, pos_end, exact, prefix, suffix, body,"
-    " created, updated, conflict, article"
-)
-_REV_COLUMNS = (
-    "rev_id, note_id, parents, pos_start, pos_end, exact, prefix, suffix, body, deleted, hlc,"
-    " article_id"
-)
+from store.core import codec
+
+# A notes row as stored: (rev, note_id, article, created, conflict, heads)
+NOTE_ROW = "rev, note_id, article, created, conflict, heads"
+# A revision as read here; indexes used below: 0 rowid, 1 rev_id, 2 note_id, 3 parents,
+# 4 body, 5 deleted, 6 hlc, 7 article
+_REV_COLUMNS = "rowid, rev_id, note_id, parents, body, deleted, hlc, article"
 
 
-def rebuild(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
-    """Recompute notes, article_state and article_tags for these articles (inside a txn),
-    and for every article sharing a note with them (a note moves with a new version)."""
-    superseded: dict[str, bool] = {}
-    for article_id in _with_note_neighbours(conn, list(dict.fromkeys(article_ids))):
-        row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
-        if row is None:
-            continue  # facts about an article this library does not hold
-        _rebuild_notes(conn, article_id, row[0], superseded)
-        _rebuild_events(conn, article_id, row[0])
+def key_of(conn: sqlite3.Connection, article_id: str) -> int | None:
+    """The local integer key of the article with this public id, or None."""
+    row = conn.execute("SELECT key FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return row[0] if row else None
 
 
-def _with_note_neighbours(conn: sqlite3.Connection, ids: list[str]) -> list[str]:
-    out = dict.fromkeys(ids)
+def keys_of(conn: sqlite3.Connection, article_ids: Iterable[str]) -> dict[str, int]:
+    """{public id: key} for those of these ids this library holds (in chunks of 500)."""
+    ids = list(dict.fromkeys(article_ids))
+    out: dict[str, int] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
+        out.update(
+            conn.execute(
+                f"SELECT id, key FROM articles WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        )
+    return out
+
+
+def rebuild(conn: sqlite3.Connection, keys: Iterable[int]) -> None:
+    """Recompute notes, article_state and article_tags for these articles (by key, inside a
+    txn), and for every article sharing a note with them (a note moves with a new version).
+    Keys of articles this library does not hold are ignored."""
+    superseded: dict[int, bool] = {}
+    for key in _with_note_neighbours(conn, list(dict.fromkeys(keys))):
+        if conn.execute("SELECT 1 FROM articles WHERE key = ?", (key,)).fetchone() is None:
+            continue  # facts about an article this library does not hold
+        _rebuild_notes(conn, key, superseded)
+        _rebuild_events(conn, key)
+
+
+def _with_note_neighbours(conn: sqlite3.Connection, keys: list[int]) -> list[int]:
+    out = dict.fromkeys(keys)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
         marks = ",".join("?" * len(chunk))
         for (other,) in conn.execute(
-            "SELECT DISTINCT r.article_id FROM note_revisions r WHERE r.note_id IN"
-            f" (SELECT note_id FROM note_revisions WHERE article_id IN ({marks}))",
+            "SELECT DISTINCT r.article FROM note_revisions r WHERE r.note_id IN"
+            f" (SELECT note_id FROM note_revisions WHERE article IN ({marks}))",
             chunk,
         ):
             out.setdefault(other)
@@ -53,55 +77,51 @@ def _with_note_neighbours(conn: sqlite3.Connection, ids: list[str]) -> list[str]
 
 
 def _note_row(
-    conn: sqlite3.Connection, note_id: str, revs: list[tuple], superseded: dict[str, bool]
+    conn: sqlite3.Connection, note_id: str, revs: list[tuple], superseded: dict[int, bool]
 ) -> tuple | None:
     """The notes row of one note from all its revisions (ordered by hlc, rev_id); None when
     it is deleted (every head a tombstone) or its article is not in this library."""
-    replaced = {p for r in revs for p in json.loads(r[2])}
-    live = [r for r in revs if r[0] not in replaced and not r[9]]
+    replaced = {p for r in revs for p in json.loads(r[3])}
+    live = [r for r in revs if r[1] not in replaced and not r[5]]
     if not live:
         return None
     # A note lives on the newest version of its article among its heads' articles.
-    current = [r for r in live if not _is_superseded(conn, r[11], superseded)] or live
-    head = max(current, key=lambda r: (r[10], r[0]))
-    article = conn.execute("SELECT rowid FROM articles WHERE id = ?", (head[11],)).fetchone()
-    if article is None:
+    current = [r for r in live if not _is_superseded(conn, r[7], superseded)] or live
+    head = max(current, key=lambda r: (r[6], r[1]))
+    if conn.execute("SELECT 1 FROM articles WHERE key = ?", (head[7],)).fetchone() is None:
         return None
-    heads = [{"rev": r[0], "body": r[8], "hlc": r[10]} for r in live]
-    return (
-        note_id, head[11], head[0], json.dumps(heads), head[3], head[4], head[5], head[6],
-        head[7], head[8], revs[0][10], head[10], int(len(live) > 1), article[0],
-    )  # fmt: skip
+    conflict = len(live) > 1
+    # compact JSON, as SQLite's json_group_array writes it (the migration's rows)
+    heads = json.dumps([r[1] for r in live], separators=(",", ":")) if conflict else None
+    return (head[0], note_id, head[7], revs[0][6], int(conflict), heads)
 
 
-def _is_superseded(conn: sqlite3.Connection, article_id: str, cache: dict[str, bool]) -> bool:
-    if article_id not in cache:
+def _is_superseded(conn: sqlite3.Connection, key: int, cache: dict[int, bool]) -> bool:
+    if key not in cache:
         row = conn.execute(
-            "SELECT 1 FROM article_versions WHERE old_id = ? LIMIT 1", (article_id,)
+            "SELECT 1 FROM article_versions WHERE old = ? LIMIT 1", (key,)
         ).fetchone()
-        cache[article_id] = row is not None
-    return cache[article_id]
+        cache[key] = row is not None
+    return cache[key]
 
 
-def _rebuild_notes(
-    conn: sqlite3.Connection, article_id: str, article: int, superseded: dict[str, bool]
-) -> None:
+def _rebuild_notes(conn: sqlite3.Connection, key: int, superseded: dict[int, bool]) -> None:
     rows = conn.execute(
         f"SELECT {_REV_COLUMNS} FROM note_revisions WHERE note_id IN"
-        " (SELECT note_id FROM note_revisions WHERE article_id = ?) ORDER BY hlc, rev_id",
-        (article_id,),
+        " (SELECT note_id FROM note_revisions WHERE article = ?) ORDER BY hlc, rev_id",
+        (key,),
     ).fetchall()
     by_note: dict[str, list[tuple]] = {}
     for row in rows:
-        by_note.setdefault(row[1], []).append(row)
+        by_note.setdefault(row[2], []).append(row)
     want = {}
     for note_id, revs in by_note.items():
         row = _note_row(conn, note_id, revs, superseded)
-        if row is not None and row[1] == article_id:  # (else: it is on another version)
+        if row is not None and row[2] == key:  # (else: it is on another version)
             want[note_id] = row
     have = {
-        r[0]: r
-        for r in conn.execute(f"SELECT {NOTE_ROW} FROM notes WHERE article_id = ?", (article_id,))
+        r[1]: tuple(r)
+        for r in conn.execute(f"SELECT {NOTE_ROW} FROM notes WHERE article = ?", (key,))
     }
     # Only rows that change are written: each write also updates the notes' FTS index.
     conn.executemany(
@@ -113,23 +133,29 @@ def _rebuild_notes(
 
 
 def _put_note(conn: sqlite3.Connection, note_id: str, row: tuple | None) -> None:
-    # DELETE then INSERT (not REPLACE) so the FTS triggers see both halves; the row may
-    # sit on an older version of the article (a merge brought the move).
+    # DELETE then INSERT (never UPDATE or REPLACE) so the FTS triggers see both halves; the
+    # row may sit on an older version of the article (a merge brought the move).
     conn.execute("DELETE FROM notes WHERE note_id = ?", (note_id,))
     if row is not None:
-        conn.execute(f"INSERT INTO notes ({NOTE_ROW}) VALUES ({', '.join('?' * 14)})", row)
+        conn.execute(f"INSERT INTO notes ({NOTE_ROW}) VALUES (?, ?, ?, ?, ?, ?)", row)
+
+
+def _kind(conn: sqlite3.Connection, rev: int) -> str:
+    body = conn.execute("SELECT body FROM note_revisions WHERE rowid = ?", (rev,)).fetchone()
+    return "notes" if body and body[0] else "highlights"
 
 
 def note_revised(conn: sqlite3.Connection, note_id: str, rev_id: str) -> None:
-    """Bring one note's row up to date after revision `rev_id` was written (inside the
-    write's transaction). A revision that supersedes every current head (any local edit)
-    is the only head: no other revision need be read."""
+    """Bring one note's row up to date after revision `rev_id` (its public id) was written
+    (inside the write's transaction). A revision that supersedes every current head (any
+    local edit) is the only head: no other revision need be read."""
     old = conn.execute(f"SELECT {NOTE_ROW} FROM notes WHERE note_id = ?", (note_id,)).fetchone()
+    old = tuple(old) if old else None
     rev = conn.execute(
         f"SELECT {_REV_COLUMNS} FROM note_revisions WHERE rev_id = ?", (rev_id,)
     ).fetchone()
-    parents = sorted(json.loads(rev[2]))
-    heads = sorted(h["rev"] for h in json.loads(old[3])) if old else []
+    parents = sorted(json.loads(rev[3]))
+    heads = _heads(conn, old) if old else []
     if (old is not None and parents == heads) or (old is None and not parents and _only(conn, rev)):
         new = _sole_head(conn, rev, old)
     else:  # anything else (a branch, a revision of a deleted note): from all its revisions
@@ -140,152 +166,252 @@ def note_revised(conn: sqlite3.Connection, note_id: str, rev_id: str) -> None:
         new = _note_row(conn, note_id, revs, {})
     if new == old:
         return
+    counts = [(row, _kind(conn, row[0]), sign) for row, sign in ((old, -1), (new, 1)) if row]
     _put_note(conn, note_id, new)
-    for row, sign in ((old, -1), (new, 1)):
-        if row is not None:
-            kind = "notes" if row[9] else "highlights"
-            conn.execute(
-                f"UPDATE article_state SET {kind} = {kind} + ? WHERE article_id = ?",
-                (sign, row[1]),
-            )
+    for row, kind, sign in counts:
+        conn.execute(
+            f"UPDATE article_state SET {kind} = {kind} + ? WHERE article = ?", (sign, row[2])
+        )
+
+
+def _heads(conn: sqlite3.Connection, row: tuple) -> list[str]:
+    """The rev_ids of a notes row's live heads, sorted."""
+    if row[5]:
+        return sorted(json.loads(row[5]))
+    head = conn.execute("SELECT rev_id FROM note_revisions WHERE rowid = ?", (row[0],))
+    return [head.fetchone()[0]]
 
 
 def _only(conn: sqlite3.Connection, rev: tuple) -> bool:
     """True when `rev` is its note's only revision (a new note)."""
     other = conn.execute(
-        "SELECT 1 FROM note_revisions WHERE note_id = ? AND rev_id != ? LIMIT 1", (rev[1], rev[0])
+        "SELECT 1 FROM note_revisions WHERE note_id = ? AND rev_id != ? LIMIT 1", (rev[2], rev[1])
     )
     return other.fetchone() is None
 
 
 def _sole_head(conn: sqlite3.Connection, rev: tuple, old: tuple | None) -> tuple | None:
-    if rev[9]:
+    if rev[5]:
         return None  # a tombstone over every head: the note is deleted
-    article = conn.execute("SELECT rowid FROM articles WHERE id = ?", (rev[11],)).fetchone()
-    if article is None:
+    if conn.execute("SELECT 1 FROM articles WHERE key = ?", (rev[7],)).fetchone() is None:
         return None
-    created = min(old[10], rev[10]) if old else rev[10]
-    heads = json.dumps([{"rev": rev[0], "body": rev[8], "hlc": rev[10]}])
-    return (rev[1], rev[11], rev[0], heads, rev[3], rev[4], rev[5], rev[6], rev[7], rev[8],
-            created, rev[10], 0, article[0])  # fmt: skip
+    created = min(old[3], rev[6]) if old else rev[6]
+    return (rev[0], rev[2], rev[7], created, 0, None)
 
 
 # -- scalar state: read, starred, tags ------------------------------------------------------
 
 
-def latest_events(conn: sqlite3.Connection, article_id: str) -> dict[str, int]:
-    """The winning value of every field of an article's events."""
+def latest_events(conn: sqlite3.Connection, key: int) -> dict[str, int]:
+    """The winning value of every field of an article's events (by article key)."""
     latest: dict[str, int] = {}
     for field, value in conn.execute(
-        "SELECT field, value FROM events WHERE article_id = ? ORDER BY hlc, event_id",
-        (article_id,),
+        "SELECT field, value FROM events WHERE article = ? ORDER BY hlc, event_id", (key,)
     ):
         latest[field] = value
     return latest
 
 
-def field_value(conn: sqlite3.Connection, article_id: str, field: str) -> int:
-    """The winning value of one field (0 when it has no event): one index look-up."""
+def field_value(conn: sqlite3.Connection, key: int, field: str) -> int:
+    """The winning value of one field of an article (by key; 0 when it has no event): one
+    index look-up."""
     row = conn.execute(
-        "SELECT value FROM events WHERE article_id = ?1 AND field = ?2 AND hlc ="
-        " (SELECT max(hlc) FROM events WHERE article_id = ?1 AND field = ?2)"
+        "SELECT value FROM events WHERE article = ?1 AND field = ?2 AND hlc ="
+        " (SELECT max(hlc) FROM events WHERE article = ?1 AND field = ?2)"
         " ORDER BY event_id DESC LIMIT 1",
-        (article_id, field),
+        (key, field),
     ).fetchone()
     return row[0] if row else 0
 
 
-def fields_changed(conn: sqlite3.Connection, article_id: str, fields: Iterable[str]) -> None:
-    """Bring article_state and the tags up to date for these fields of one article."""
-    tags_changed = False
+def fields_changed(conn: sqlite3.Connection, key: int, fields: Iterable[str]) -> None:
+    """Bring article_state and the tags up to date for these fields of one article (by key).
+    The tag FTS row follows through article_tags' triggers."""
     for field in fields:
-        value = field_value(conn, article_id, field)
+        value = field_value(conn, key, field)
         if field in ("read", "starred"):
-            conn.execute(
-                f"UPDATE article_state SET {field} = ? WHERE article_id = ?", (value, article_id)
-            )
+            conn.execute(f"UPDATE article_state SET {field} = ? WHERE article = ?", (value, key))
         elif field.startswith("tag:"):
-            tags_changed = True
             if value:
                 conn.execute(
-                    "INSERT OR IGNORE INTO article_tags (article_id, tag, article)"
-                    " SELECT ?, ?, rowid FROM articles WHERE id = ?",
-                    (article_id, field[4:], article_id),
+                    "INSERT OR IGNORE INTO article_tags (article, tag) VALUES (?, ?)",
+                    (key, field[4:]),
                 )
             else:
                 conn.execute(
-                    "DELETE FROM article_tags WHERE article_id = ? AND tag = ?",
-                    (article_id, field[4:]),
+                    "DELETE FROM article_tags WHERE article = ? AND tag = ?", (key, field[4:])
                 )
-    if tags_changed:
-        tags = [r[0] for r in conn.execute(
-            "SELECT tag FROM article_tags WHERE article_id = ? ORDER BY tag", (article_id,)
-        )]  # fmt: skip
-        _put_tagtext(conn, article_id, tags)
 
 
-def _put_tagtext(conn: sqlite3.Connection, article_id: str, tags: list[str]) -> None:
-    # DELETE then INSERT (not REPLACE) so the FTS triggers see both halves.
-    conn.execute("DELETE FROM article_tagtext WHERE article_id = ?", (article_id,))
-    if tags:
+def _rebuild_events(conn: sqlite3.Connection, key: int) -> None:
+    latest = latest_events(conn, key)
+    counts = conn.execute(
+        "SELECT count(*) FILTER (WHERE r.body != ''), count(*) FILTER (WHERE r.body = '')"
+        " FROM notes n JOIN note_revisions r ON r.rowid = n.rev WHERE n.article = ?",
+        (key,),
+    ).fetchone()
+    newer = conn.execute(
+        "SELECT new FROM article_versions v JOIN articles a ON a.key = v.new WHERE v.old = ?"
+        " ORDER BY v.hlc DESC, a.id DESC LIMIT 1",
+        (key,),
+    ).fetchone()
+    # An upsert, not REPLACE: `labels` belongs to rebuild_entities.
+    conn.execute(
+        "INSERT INTO article_state (article, read, starred, notes, highlights, superseded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article) DO UPDATE SET read = excluded.read,"
+        " starred = excluded.starred, notes = excluded.notes,"
+        " highlights = excluded.highlights, superseded_by = excluded.superseded_by",
+        (key, latest.get("read", 0), latest.get("starred", 0), *counts,
+         newer[0] if newer else None),
+    )  # fmt: skip
+    tags = {f[4:] for f, v in latest.items() if f.startswith("tag:") and v}
+    have = {r[0] for r in conn.execute("SELECT tag FROM article_tags WHERE article = ?", (key,))}
+    # Row by row (never REPLACE): the triggers keep the tag FTS row.
+    conn.executemany(
+        "DELETE FROM article_tags WHERE article = ? AND tag = ?", [(key, t) for t in have - tags]
+    )
+    conn.executemany(
+        "INSERT INTO article_tags (article, tag) VALUES (?, ?)",
+        [(key, t) for t in sorted(tags - have)],
+    )
+
+
+# -- the entity index -------------------------------------------------------------------------
+
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """SQLite's NOCASE: ASCII letters only."""
+    return text.translate(_ASCII_FOLD)
+
+
+def label_bit(label: str) -> int:
+    """The article_state.labels bit of a built-in label (0 for any other label)."""
+    code = codec.BUILTIN_LABELS.index(label) if label in codec.BUILTIN_LABELS else -1
+    return 1 << code if code >= 0 else 0
+
+
+def current_analysis(conn: sqlite3.Connection, key: int) -> tuple[str, bytes, bytes] | None:
+    """(model name, entities blob, sentences blob) of an article's latest analysis."""
+    return conn.execute(
+        "SELECT m.name, a.entities, a.sentences FROM analyses a JOIN models m ON m.key = a.model"
+        " WHERE a.article = ? ORDER BY a.analysed_at DESC, m.name LIMIT 1",
+        (key,),
+    ).fetchone()
+
+
+def _postings(text: str, blob: bytes) -> dict[tuple[str, str], list]:
+    """{(folded text, label): [min text, mentions]} of one analysis."""
+    out: dict[tuple[str, str], list] = {}
+    for start, end, label in codec.unpack_entities(blob):
+        name = text[start:end]
+        entry = out.get((fold(name), label))
+        if entry is None:
+            out[(fold(name), label)] = [name, 1]
+        else:
+            entry[0] = min(entry[0], name)
+            entry[1] += 1
+    return out
+
+
+def forget_entities(conn: sqlite3.Connection, keys: Iterable[int]) -> None:
+    """Remove these articles' postings from the entity index (and their share of the
+    totals). Call it before deleting or replacing an analysis blob: the postings are found
+    by decoding the article's analyses (there is no article → entity b-tree)."""
+    for key in dict.fromkeys(keys):
+        row = conn.execute("SELECT text FROM articles WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            continue
+        names: dict[tuple[str, str], str] = {}
+        for (blob,) in conn.execute("SELECT entities FROM analyses WHERE article = ?", (key,)):
+            for k, (name, _) in _postings(row[0], blob).items():
+                names.setdefault(k, name)
+        for (_, label), name in names.items():
+            _unpost(conn, key, name, label)
+        conn.execute("UPDATE article_state SET labels = 0 WHERE article = ?", (key,))
+
+
+def _unpost(conn: sqlite3.Connection, key: int, name: str, label: str) -> None:
+    ent = conn.execute(
+        "SELECT key FROM entity_names WHERE text = ? AND label = ?", (name, label)
+    ).fetchone()
+    if ent is None:
+        return
+    gone = conn.execute(
+        "DELETE FROM entity_articles WHERE entity = ? AND article = ? RETURNING mentions",
+        (ent[0], key),
+    ).fetchone()
+    if gone is None:
+        return
+    conn.execute(
+        "UPDATE entity_names SET articles = articles - 1, mentions = mentions - ? WHERE key = ?",
+        (gone[0], ent[0]),
+    )
+    conn.execute("DELETE FROM entity_names WHERE key = ? AND articles <= 0", (ent[0],))
+
+
+def rebuild_entities(conn: sqlite3.Connection, keys: Iterable[int]) -> None:
+    """Recompute the entity index (entity_names totals, entity_articles postings,
+    article_state.labels) of these articles from their latest analysis. Postings of any
+    analysis still stored are replaced; one deleted or overwritten since must have been
+    removed first with `forget_entities`."""
+    keys = list(dict.fromkeys(keys))
+    forget_entities(conn, keys)
+    for key in keys:
+        row = conn.execute("SELECT text FROM articles WHERE key = ?", (key,)).fetchone()
+        current = current_analysis(conn, key)
+        if row is None or current is None:
+            continue
+        labels = 0
+        for (_, label), (name, mentions) in _postings(row[0], current[1]).items():
+            labels |= label_bit(label)
+            ent = conn.execute(
+                "SELECT key, text FROM entity_names WHERE text = ? AND label = ?", (name, label)
+            ).fetchone()
+            if ent is None:
+                ent = conn.execute(
+                    "INSERT INTO entity_names (text, label) VALUES (?, ?) RETURNING key, text",
+                    (name, label),
+                ).fetchone()
+            elif name < ent[1]:  # the name shown is the least spelling (min, as before)
+                conn.execute("UPDATE entity_names SET text = ? WHERE key = ?", (name, ent[0]))
+            conn.execute(
+                "INSERT INTO entity_articles (entity, article, mentions) VALUES (?, ?, ?)",
+                (ent[0], key, mentions),
+            )
+            conn.execute(
+                "UPDATE entity_names SET articles = articles + 1, mentions = mentions + ?"
+                " WHERE key = ?",
+                (mentions, ent[0]),
+            )
         conn.execute(
-            "INSERT INTO article_tagtext (article_id, tags) VALUES (?, ?)",
-            (article_id, " ".join(tags)),
+            "INSERT INTO article_state (article, labels) VALUES (?, ?)"
+            " ON CONFLICT (article) DO UPDATE SET labels = excluded.labels",
+            (key, labels),
         )
 
 
-def _rebuild_events(conn: sqlite3.Connection, article_id: str, article: int) -> None:
-    latest = latest_events(conn, article_id)
-    counts = conn.execute(
-        "SELECT count(*) FILTER (WHERE body != ''), count(*) FILTER (WHERE body = '')"
-        " FROM notes WHERE article_id = ?",
-        (article_id,),
+COUNT_NAMES = ("articles", "unread", "starred", "notes", "highlights", "annotated")
+
+
+def recount(conn: sqlite3.Connection) -> None:
+    """Compute `counts` and `tag_counts` from the state tables, whole (inside a txn). The
+    triggers keep them after that; this is for a library built in bulk (the migration, a
+    generated bench library) and for checking them."""
+    row = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
+        " coalesce(sum(notes), 0), coalesce(sum(highlights), 0),"
+        " count(*) FILTER (WHERE notes > 0 OR highlights > 0)"
+        " FROM article_state WHERE superseded_by IS NULL"
     ).fetchone()
-    newer = conn.execute(
-        "SELECT new_id FROM article_versions WHERE old_id = ? ORDER BY hlc DESC, new_id DESC"
-        " LIMIT 1",
-        (article_id,),
-    ).fetchone()
-    conn.execute(
-        "INSERT OR REPLACE INTO article_state"
-        " (article_id, read, starred, notes, highlights, article, superseded_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (article_id, latest.get("read", 0), latest.get("starred", 0), *counts, article,
-         newer[0] if newer else None),
-    )  # fmt: skip
-    tags = sorted(f[4:] for f, v in latest.items() if f.startswith("tag:") and v)
-    have = [r[0] for r in conn.execute(
-        "SELECT tag FROM article_tags WHERE article_id = ? ORDER BY tag", (article_id,)
-    )]  # fmt: skip
-    if have == tags:
-        return
-    conn.execute("DELETE FROM article_tags WHERE article_id = ?", (article_id,))
+    conn.execute("DELETE FROM counts")
     conn.executemany(
-        "INSERT INTO article_tags (article_id, tag, article) VALUES (?, ?, ?)",
-        [(article_id, t, article) for t in tags],
+        "INSERT INTO counts (name, n) VALUES (?, ?)", zip(COUNT_NAMES, row, strict=True)
     )
-    _put_tagtext(conn, article_id, tags)
-
-
-def rebuild_entities(conn: sqlite3.Connection, article_ids: Iterable[str]) -> None:
-    """Recompute the entity index of these articles from their latest analysis, in bulk."""
-    ids = list(dict.fromkeys(article_ids))
-    if not ids:
-        return
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS reindex (id TEXT PRIMARY KEY)")
-    conn.execute("DELETE FROM temp.reindex")
-    conn.executemany("INSERT OR IGNORE INTO temp.reindex VALUES (?)", [(i,) for i in ids])
+    conn.execute("DELETE FROM tag_counts")
     conn.execute(
-        "DELETE FROM entity_index WHERE article IN"
-        " (SELECT a.rowid FROM articles a JOIN temp.reindex r ON r.id = a.id)"
+        "INSERT INTO tag_counts (tag, n) SELECT tag, count(*) FROM article_tags WHERE article"
+        " NOT IN (SELECT article FROM article_state WHERE superseded_by IS NOT NULL)"
+        " GROUP BY tag"
     )
-    conn.execute(
-        "WITH current AS (SELECT r.id, a.rowid AS article, (SELECT model FROM analyses"
-        "  WHERE article_id = r.id ORDER BY analysed_at DESC, model LIMIT 1) AS model"
-        "  FROM temp.reindex r JOIN articles a ON a.id = r.id)"
-        " INSERT INTO entity_index (text, label, article, mentions)"
-        " SELECT min(e.text), e.label, c.article, count(*) FROM current c"
-        " JOIN entities e ON e.article_id = c.id AND e.model = c.model"
-        " GROUP BY c.article, e.text COLLATE NOCASE, e.label"
-    )
-    conn.execute("DELETE FROM temp.reindex")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from store.core import codec, state
 from store.core.errors import NotFound
 from store.core.handle import Handle
 from store.core.models import (
@@ -25,8 +26,8 @@ _SUMMARY_SQL = (
     "SELECT a.id, a.title, a.byline, a.source, a.published, a.imported_at,"
     " s.read, s.starred, s.notes, s.highlights,"
     " (SELECT group_concat(tag, char(31)) FROM"
-    "   (SELECT tag FROM article_tags t WHERE t.article_id = a.id ORDER BY tag))"
-    " FROM articles a JOIN article_state s ON s.article_id = a.id"
+    "   (SELECT tag FROM article_tags t WHERE t.article = a.key ORDER BY tag))"
+    " FROM articles a JOIN article_state s ON s.article = a.key"
 )
 
 
@@ -37,39 +38,59 @@ def _summary(row: Sequence) -> ArticleSummary:
     )  # fmt: skip
 
 
-def _note(row: Sequence) -> Note:
+def _note(h: Handle, row: Sequence) -> Note:
     (note_id, article_id, rev_id, heads, ps, pe, exact, prefix, suffix, body, created,
      updated, conflict) = row  # fmt: skip
     anchor = Anchor(ps, pe, exact, prefix or "", suffix or "") if ps is not None else None
     orphan = Anchor(-1, -1, exact, prefix or "", suffix or "") if ps is None and exact else None
-    versions = tuple(h["body"] for h in json.loads(heads)) if conflict else ()
+    versions = _bodies(h, json.loads(heads)) if conflict and heads else ()
     return Note(note_id, article_id, body, anchor, created, updated, rev_id, bool(conflict),
                 versions, orphan)  # fmt: skip
 
 
+def _bodies(h: Handle, rev_ids: list[str]) -> tuple[str, ...]:
+    """The bodies of these revisions, in this order (the live heads of a conflict)."""
+    marks = ",".join("?" * len(rev_ids))
+    body = dict(
+        h.conn.execute(
+            f"SELECT rev_id, body FROM note_revisions WHERE rev_id IN ({marks})", rev_ids
+        ).fetchall()
+    )
+    return tuple(body.get(r, "") for r in rev_ids)
+
+
 # The list order of list_articles: newest import first, then newest row.
 ALL = Filter()
-_KEY_SQL = "SELECT imported_at, rowid FROM articles WHERE id = ?"
+_KEY_SQL = "SELECT imported_at, key FROM articles WHERE id = ?"
 
+# A current note: its state row (n), its head revision (r) and its article's public id (a).
 NOTE_COLUMNS = (
-    "note_id, article_id, rev_id, heads, pos_start, pos_end, exact, prefix, suffix, body,"
-    " created, updated, conflict"
+    "n.note_id, a.id, r.rev_id, n.heads, r.pos_start, r.pos_end, r.exact, r.prefix,"
+    " r.suffix, r.body, n.created, r.hlc, n.conflict"
 )
+_NOTES_FROM = (
+    " FROM notes n JOIN note_revisions r ON r.rowid = n.rev JOIN articles a ON a.key = n.article"
+)
+
+# The filters whose counts the library keeps (store.core.schema: counts and its triggers).
+_KEPT_COUNTS = {
+    Filter(): "articles",
+    Filter(unread=True): "unread",
+    Filter(starred=True): "starred",
+    Filter(annotated=True): "annotated",
+}
 
 
 def count(h: Handle, f: Filter = ALL) -> int:
     """How many articles match the filter."""
-    if not f:
-        # the whole library: two b-tree counts, no scan
-        return h.conn.execute(
-            "SELECT (SELECT count(*) FROM article_state)"
-            " - (SELECT count(*) FROM article_state WHERE superseded_by IS NOT NULL)"
-        ).fetchone()[0]
+    kept = _KEPT_COUNTS.get(f)
+    if kept is not None:  # a count the library keeps: one row, whatever its size
+        return h.conn.execute("SELECT n FROM counts WHERE name = ?", (kept,)).fetchone()[0]
     where, args = _filters(f)
     # article_state is narrow: count there unless a filter needs the articles table
     sql = "SELECT count(*) FROM article_state s"
     if f.title:  # it needs `a`
-        sql += " JOIN articles a ON a.id = s.article_id"
+        sql += " JOIN articles a ON a.key = s.article"
     return h.conn.execute(sql + where, args).fetchone()[0]
 
 
@@ -83,7 +104,7 @@ def list_articles(
     """Articles matching the filter (and among `ids`, when given), newest import first;
     `limit`/`offset` page through them."""
     where, args = _filters(f, ids)
-    sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.rowid DESC"
+    sql = _SUMMARY_SQL + where + " ORDER BY a.imported_at DESC, a.key DESC"
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [limit, offset]
@@ -99,13 +120,13 @@ def neighbour(h: Handle, article_id: str, step: int, f: Filter = ALL) -> str | N
         return None
     where, args = _filters(f)
     if step > 0:
-        cond, order = "(a.imported_at, a.rowid) < (?, ?)", "DESC"
+        cond, order = "(a.imported_at, a.key) < (?, ?)", "DESC"
     else:
-        cond, order = "(a.imported_at, a.rowid) > (?, ?)", "ASC"
+        cond, order = "(a.imported_at, a.key) > (?, ?)", "ASC"
     where = f"{where} AND {cond}" if where else f" WHERE {cond}"
     row = h.conn.execute(
-        "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
-        f"{where} ORDER BY a.imported_at {order}, a.rowid {order} LIMIT 1",
+        "SELECT a.id FROM articles a JOIN article_state s ON s.article = a.key"
+        f"{where} ORDER BY a.imported_at {order}, a.key {order} LIMIT 1",
         [*args, *key],
     ).fetchone()
     return row[0] if row else None
@@ -116,12 +137,12 @@ def position(h: Handle, article_id: str, f: Filter = ALL) -> int | None:
     key = h.conn.execute(_KEY_SQL, (article_id,)).fetchone()
     if key is None:
         return None
-    base = "SELECT count(*) FROM articles a JOIN article_state s ON s.article_id = a.id"
+    base = "SELECT count(*) FROM articles a JOIN article_state s ON s.article = a.key"
     where, args = _filters(f, [article_id])
     if not h.conn.execute(base + where, args).fetchone()[0]:
         return None
     where, args = _filters(f)
-    cond = "(a.imported_at, a.rowid) > (?, ?)"
+    cond = "(a.imported_at, a.key) > (?, ?)"
     where = f"{where} AND {cond}" if where else f" WHERE {cond}"
     return h.conn.execute(base + where, [*args, *key]).fetchone()[0]
 
@@ -144,30 +165,19 @@ def summary(h: Handle, article_id: str) -> ArticleSummary:
 def get_article(h: Handle, article_id: str) -> Article:
     """One article with its entities, sentences and notes."""
     head = summary(h, article_id)
-    text, structure = h.conn.execute(
-        "SELECT text, structure FROM articles WHERE id = ?", (article_id,)
+    key, text, structure = h.conn.execute(
+        "SELECT key, text, structure FROM articles WHERE id = ?", (article_id,)
     ).fetchone()
     struct = json.loads(structure)
-    model_row = h.conn.execute(
-        "SELECT model FROM analyses WHERE article_id = ? ORDER BY analysed_at DESC LIMIT 1",
-        (article_id,),
-    ).fetchone()
-    model = model_row[0] if model_row else None
-    entities = tuple(
-        Entity(*r)
-        for r in h.conn.execute(
-            "SELECT start, end, label, text FROM entities WHERE article_id = ? AND model = ?"
-            " ORDER BY start, end",
-            (article_id, model),
+    current = state.current_analysis(h.conn, key)
+    model = current[0] if current else None
+    entities: tuple[Entity, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    if current is not None:
+        entities = tuple(
+            Entity(s, e, label, text[s:e]) for s, e, label in codec.unpack_entities(current[1])
         )
-    )
-    sentences = tuple(
-        Sentence(*r)
-        for r in h.conn.execute(
-            "SELECT start, end FROM sentences WHERE article_id = ? AND model = ? ORDER BY start",
-            (article_id, model),
-        )
-    )
+        sentences = tuple(Sentence(s, e) for s, e in codec.unpack_sentences(current[2]))
     paragraphs = tuple(tuple(p) for p in struct.get("paragraphs", []))
     sections = tuple(Section(**s) for s in struct.get("sections", []))
     if not sentences:  # not analysed: each paragraph and heading is one passage
@@ -179,36 +189,32 @@ def get_article(h: Handle, article_id: str) -> Article:
 
 def notes(h: Handle, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
     """Current notes and highlights, in document order (article-level notes first)."""
-    sql = f"SELECT {NOTE_COLUMNS} FROM notes"
+    sql = f"SELECT {NOTE_COLUMNS}{_NOTES_FROM}"
     clauses, args = [], []
     if article_id is not None:
-        clauses.append("article_id = ?")
+        clauses.append("n.article = (SELECT key FROM articles WHERE id = ?)")
         args.append(article_id)
     if conflicts:
-        clauses.append("conflict = 1")
+        clauses.append("n.conflict = 1")
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
-    sql += " ORDER BY article_id, pos_start IS NOT NULL, pos_start, created"
-    return [_note(r) for r in h.conn.execute(sql, args)]
+    sql += " ORDER BY a.id, r.pos_start IS NOT NULL, r.pos_start, n.created"
+    return [_note(h, r) for r in h.conn.execute(sql, args)]
 
 
 def note(h: Handle, note_id: str) -> Note:
     row = h.conn.execute(
-        f"SELECT {NOTE_COLUMNS} FROM notes WHERE note_id = ?", (note_id,)
+        f"SELECT {NOTE_COLUMNS}{_NOTES_FROM} WHERE n.note_id = ?", (note_id,)
     ).fetchone()
     if row is None:
         raise NotFound(f"no note with id {note_id!r}")
-    return _note(row)
+    return _note(h, row)
 
 
 def stats(h: Handle) -> dict[str, int]:
     """Counts for the header: articles, unread, starred, notes, highlights."""
-    row = h.conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
-        " coalesce(sum(notes), 0), coalesce(sum(highlights), 0) FROM article_state"
-        " WHERE superseded_by IS NULL"
-    ).fetchone()
-    return dict(zip(("articles", "unread", "starred", "notes", "highlights"), row, strict=True))
+    kept = dict(h.conn.execute("SELECT name, n FROM counts"))  # kept by triggers: six rows
+    return {name: kept[name] for name in ("articles", "unread", "starred", "notes", "highlights")}
 
 
 def has_feeds(h: Handle) -> bool:
@@ -218,43 +224,62 @@ def has_feeds(h: Handle) -> bool:
 
 def tags(h: Handle) -> list[tuple[str, int]]:
     """Every tag in use with its article count, sorted by name."""
-    sql = "SELECT tag, count(*) FROM article_tags"
-    superseded = "SELECT article FROM article_state WHERE superseded_by IS NOT NULL"
-    if h.conn.execute(f"SELECT EXISTS ({superseded})").fetchone()[0]:
-        sql += f" WHERE article NOT IN ({superseded})"  # (the usual case needs no filter)
-    return list(h.conn.execute(sql + " GROUP BY tag ORDER BY tag"))
+    # kept by triggers, so the sidebar costs one row per tag, not one per tagged article
+    return list(h.conn.execute("SELECT tag, n FROM tag_counts WHERE n > 0 ORDER BY tag"))
 
 
 def entities(
     h: Handle, article_id: str | None = None, label: str | None = None, limit: int | None = None
 ) -> list[EntityCount]:
-    """Entities with mention counts, for one article or the whole library."""
-    clauses, args = [], []
+    """Entities with mention counts, for one article (decoded from its analysis) or the
+    whole library (entity_names' totals)."""
     if article_id is not None:
-        clauses.append("article = (SELECT rowid FROM articles WHERE id = ?)")
-        args.append(article_id)
+        return _article_entities(h, article_id, label.upper() if label else None, limit)
+    sql = "SELECT text, label, mentions, articles FROM entity_names WHERE articles > 0"
+    args: list[object] = []
     if label:
-        clauses.append("label = ?")
+        sql += " AND label = ?"
         args.append(label.upper())
-    sql = (
-        "SELECT min(text), label, sum(mentions), count(*) FROM entity_index"
-        + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        + " GROUP BY text, label ORDER BY sum(mentions) DESC, label, min(text)"
-    )
+    sql += " ORDER BY mentions DESC, label, text"
     if limit is not None:
         sql += " LIMIT ?"
         args.append(limit)
     return [EntityCount(*r) for r in h.conn.execute(sql, args)]
 
 
+def _article_entities(
+    h: Handle, article_id: str, label: str | None, limit: int | None
+) -> list[EntityCount]:
+    row = h.conn.execute("SELECT key, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    current = state.current_analysis(h.conn, row[0]) if row else None
+    if current is None:
+        return []
+    groups: dict[tuple[str, str], list] = {}
+    for s, e, lab in codec.unpack_entities(current[1]):
+        if label and lab != label:
+            continue
+        name = row[1][s:e]
+        entry = groups.setdefault((state.fold(name), lab), [name, 0])
+        entry[0] = min(entry[0], name)
+        entry[1] += 1
+    out = sorted(
+        (EntityCount(name, lab, n, 1) for (_, lab), (name, n) in groups.items()),
+        key=lambda c: (-c.count, c.label, c.text),
+    )
+    return out[:limit] if limit is not None else out
+
+
 def articles_mentioning(
     h: Handle, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
 ) -> list[ArticleSummary]:
     """Articles whose entities include `text` (optionally with this label)."""
-    sql = "SELECT a.id FROM entity_index e JOIN articles a ON a.rowid = e.article WHERE e.text = ?"
+    sql = (
+        "SELECT a.id FROM entity_names n JOIN entity_articles e ON e.entity = n.key"
+        " JOIN articles a ON a.key = e.article WHERE n.text = ?"
+    )
     args: list[object] = [text]
     if label:
-        sql += " AND e.label = ?"
+        sql += " AND n.label = ?"
         args.append(label)
     ids = [r[0] for r in h.conn.execute(sql, args) if r[0] != exclude][:limit]
     return list_articles(h, ids=ids)
@@ -263,10 +288,11 @@ def articles_mentioning(
 def unanalysed(h: Handle, model: str | None = None) -> list[str]:
     """Ids of articles with no analysis (by `model`, when given)."""
     if model is None:
-        sql = "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses)"
+        sql = "SELECT id FROM articles WHERE key NOT IN (SELECT article FROM analyses)"
         return [r[0] for r in h.conn.execute(sql)]
     sql = (
-        "SELECT id FROM articles WHERE id NOT IN (SELECT article_id FROM analyses WHERE model = ?)"
+        "SELECT id FROM articles WHERE key NOT IN (SELECT a.article FROM analyses a"
+        " JOIN models m ON m.key = a.model WHERE m.name = ?)"
     )
     return [r[0] for r in h.conn.execute(sql, (model,))]
 
@@ -275,15 +301,15 @@ def _filters(f: Filter, ids: Sequence[str] | None = None) -> tuple[str, list[obj
     clauses: list[str] = []
     args: list[object] = []
     if f.feed:
-        clauses.append("s.article_id IN (SELECT article_id FROM feed_entries WHERE feed_id = ?)")
+        clauses.append("s.article IN (SELECT article FROM feed_entries WHERE feed_id = ?)")
         args.append(f.feed)
     if f.tag:
         from store.core.sanitize import normalise_tag
 
         name = normalise_tag(f.tag)
         clauses.append(
-            "s.article_id IN"
-            " (SELECT article_id FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
+            "s.article IN"
+            " (SELECT article FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
         )
         args += [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]
     if f.unread:

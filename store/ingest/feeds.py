@@ -83,9 +83,9 @@ def list_feeds(h: Handle, include_unsubscribed: bool = False) -> list[Feed]:
     counts = {
         fid: (n, unread)
         for fid, n, unread in conn.execute(
-            "SELECT fe.feed_id, count(DISTINCT fe.article_id),"
-            " count(DISTINCT fe.article_id) FILTER (WHERE s.read = 0)"
-            " FROM feed_entries fe JOIN article_state s ON s.article_id = fe.article_id"
+            "SELECT fe.feed_id, count(DISTINCT fe.article),"
+            " count(DISTINCT fe.article) FILTER (WHERE s.read = 0)"
+            " FROM feed_entries fe JOIN article_state s ON s.article = fe.article"
             " WHERE s.superseded_by IS NULL GROUP BY fe.feed_id"
         )
     }
@@ -130,8 +130,8 @@ def feed_articles(h: Handle, fid: str, limit: int | None = None) -> list[Article
     ids = [
         r[0]
         for r in h.conn.execute(
-            "SELECT DISTINCT fe.article_id FROM feed_entries fe"
-            " JOIN article_state s ON s.article_id = fe.article_id"
+            "SELECT DISTINCT a.id FROM feed_entries fe"
+            " JOIN article_state s ON s.article = fe.article JOIN articles a ON a.key = fe.article"
             " WHERE fe.feed_id = ? AND s.superseded_by IS NULL",
             (fid,),
         )
@@ -145,7 +145,9 @@ def feeds_of(h: Handle, article_id: str) -> list[Feed]:
     ids = {
         r[0]
         for r in h.conn.execute(
-            "SELECT feed_id FROM feed_entries WHERE article_id = ?", (article_id,)
+            "SELECT feed_id FROM feed_entries"
+            " WHERE article = (SELECT key FROM articles WHERE id = ?)",
+            (article_id,),
         )
     }
     return [f for f in list_feeds(h, include_unsubscribed=True) if f.id in ids]
@@ -286,17 +288,20 @@ def converge_entries(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) 
 
     linked = 0
     for fid, guid in sorted(keys):
-        rows = conn.execute(
-            "SELECT article_id, hlc, device FROM feed_entries WHERE feed_id = ? AND guid = ?"
-            " ORDER BY hlc, device, article_id",
+        rows = conn.execute(  # ordered by the public id: the same order on every machine
+            "SELECT fe.article, a.id, fe.hlc, fe.device FROM feed_entries fe"
+            " JOIN articles a ON a.key = fe.article WHERE fe.feed_id = ? AND fe.guid = ?"
+            " ORDER BY fe.hlc, fe.device, a.id",
             (fid, guid),
         ).fetchall()
-        for (old, _, _), (new, stamp, device) in zip(rows, rows[1:], strict=False):
+        for (old, old_hex, _, _), (new, new_hex, stamp, device) in zip(
+            rows, rows[1:], strict=False
+        ):
             done = conn.execute(
-                "SELECT 1 FROM article_versions WHERE old_id = ? AND new_id = ?", (old, new)
+                "SELECT 1 FROM article_versions WHERE old = ? AND new = ?", (old, new)
             ).fetchone()
             if not done:
-                versions.supersede(conn, old, new, stamp, device)
+                versions.supersede(conn, old_hex, new_hex, stamp, device)
                 linked += 1
     return linked
 

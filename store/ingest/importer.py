@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.core import state
+from store.core import codec, state
 from store.core.errors import GlossError, ImportFailed
 from store.core.ids import new_id
 from store.core.models import FileResult, ImportReport
@@ -164,10 +164,10 @@ def store_new(
             for n, ((result, parsed, source), analysis) in enumerate(
                 zip(batch, analyses, strict=True), start=i
             ):
-                _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
+                key = _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
                 if analysis is not None and analyzer is not None:
-                    _store_analysis(conn, result.article_id, analyzer.name, analysis)  # type: ignore[arg-type]
-                bad_tags = _tag(h, conn, result.article_id, parsed.tags)  # type: ignore[arg-type]
+                    _store_analysis(conn, key, analyzer.name, analysis)
+                bad_tags = _tag(h, conn, key, parsed.tags)
                 report.warnings += [f"{result.path}: {t}" for t in bad_tags]
                 result.status = "imported"
                 old = versions.previous_version(conn, source, result.article_id)  # type: ignore[arg-type]
@@ -187,9 +187,9 @@ def store_new(
                     )
                 if on_insert is not None:
                     on_insert(conn, n, result.article_id)  # type: ignore[arg-type]
-            ids = [r.article_id for r, _, _ in batch]
-            state.rebuild(conn, ids)  # type: ignore[arg-type]
-            state.rebuild_entities(conn, ids)  # type: ignore[arg-type]
+            keys = list(state.keys_of(conn, [r.article_id for r, _, _ in batch]).values())  # type: ignore[misc]
+            state.rebuild(conn, keys)
+            state.rebuild_entities(conn, keys)
         done += len(batch)
         if progress:
             progress(done, len(new))
@@ -224,32 +224,34 @@ def exists(h: Handle, aid: str) -> bool:
     return h.conn.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone() is not None
 
 
-def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> None:
+def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> int:
+    """Insert the article (unless it is here already); its local key."""
     structure = {"sections": [s._asdict() for s in p.sections], "paragraphs": p.paragraphs}
     conn.execute(
         "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"
-        " text, structure) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (aid, p.title, p.byline, source, p.published, _now(), p.text, json.dumps(structure)),
+        " structure, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (aid, p.title, p.byline, source, p.published, _now(), json.dumps(structure), p.text),
     )
+    return conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
 
 
-def _store_analysis(conn: sqlite3.Connection, aid: str, model: str, a: entities.Analysis) -> None:
+def model_key(conn: sqlite3.Connection, name: str) -> int:
+    """The local key of an analysis model's name (added when new)."""
+    conn.execute("INSERT OR IGNORE INTO models (name) VALUES (?)", (name,))
+    return conn.execute("SELECT key FROM models WHERE name = ?", (name,)).fetchone()[0]
+
+
+def _store_analysis(conn: sqlite3.Connection, key: int, model: str, a: entities.Analysis) -> None:
     conn.execute(
-        "INSERT OR IGNORE INTO analyses (article_id, model, analysed_at) VALUES (?, ?, ?)",
-        (aid, model, _now()),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO entities (article_id, model, start, end, label, text)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(aid, model, e.start, e.end, e.label, e.text) for e in a.entities],
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO sentences (article_id, model, start, end) VALUES (?, ?, ?, ?)",
-        [(aid, model, s.start, s.end) for s in a.sentences],
-    )
+        "INSERT OR IGNORE INTO analyses (article, model, analysed_at, entities, sentences)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (key, model_key(conn, model), _now(),
+         codec.pack_entities((e.start, e.end, e.label) for e in a.entities),
+         codec.pack_sentences((s.start, s.end) for s in a.sentences)),
+    )  # fmt: skip
 
 
-def _tag(h: Handle, conn: sqlite3.Connection, aid: str, tags: list[str]) -> list[str]:
+def _tag(h: Handle, conn: sqlite3.Connection, key: int, tags: list[str]) -> list[str]:
     bad: list[str] = []
     for raw in tags:
         try:
@@ -258,9 +260,9 @@ def _tag(h: Handle, conn: sqlite3.Connection, aid: str, tags: list[str]) -> list
             bad.append(str(exc))
             continue
         conn.execute(
-            "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
+            "INSERT INTO events (event_id, article, field, value, hlc, device)"
             " VALUES (?, ?, ?, 1, ?, ?)",
-            (new_id(), aid, f"tag:{name}", h.stamp(conn), h.device_id),
+            (new_id(), key, f"tag:{name}", h.stamp(conn), h.device_id),
         )
     return bad
 
@@ -287,15 +289,19 @@ def reanalyze(
         texts = [reading.article_text(h, a) for a in batch]
         analyses = list(analyzer.analyse(texts))
         with h.write() as conn:
+            keys = state.keys_of(conn, batch)
             if all_articles:
-                for aid in batch:
-                    conn.execute(
-                        "DELETE FROM analyses WHERE article_id = ? AND model = ?",
-                        (aid, analyzer.name),
-                    )
+                # the postings of the blobs about to go are found by decoding them
+                state.forget_entities(conn, keys.values())
+                model = model_key(conn, analyzer.name)
+                conn.executemany(
+                    "DELETE FROM analyses WHERE article = ? AND model = ?",
+                    [(k, model) for k in keys.values()],
+                )
             for aid, analysis in zip(batch, analyses, strict=True):
-                _store_analysis(conn, aid, analyzer.name, analysis)
-            state.rebuild_entities(conn, batch)
+                if aid in keys:
+                    _store_analysis(conn, keys[aid], analyzer.name, analysis)
+            state.rebuild_entities(conn, keys.values())
         done += len(batch)
         if progress:
             progress(done, len(ids))

@@ -389,9 +389,9 @@ def _store(
 
 def _entry_fact(h: Handle, conn, fid: str, entry: Entry, aid: str) -> None:
     conn.execute(
-        "INSERT OR IGNORE INTO feed_entries (feed_id, guid, article_id, link, published, hlc,"
-        " device) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (fid, entry.guid, aid, entry.link, entry.published, h.stamp(conn), h.device_id),
+        "INSERT OR IGNORE INTO feed_entries (feed_id, guid, article, link, published, hlc,"
+        " device) SELECT ?, ?, key, ?, ?, ?, ? FROM articles WHERE id = ?",
+        (fid, entry.guid, entry.link, entry.published, h.stamp(conn), h.device_id, aid),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 from store.core import state
 from store.core.errors import InvalidInput, NotFound
@@ -86,8 +87,15 @@ def delete_note(h: Handle, note_id: str) -> None:
 
 
 def _heads(h: Handle, note_id: str) -> list[str]:
-    row = h.conn.execute("SELECT heads FROM notes WHERE note_id = ?", (note_id,)).fetchone()
-    return [h["rev"] for h in json.loads(row[0])] if row else []
+    """The rev_ids of a note's live heads: its head, or each head of a conflict."""
+    row = h.conn.execute(
+        "SELECT n.heads, r.rev_id FROM notes n JOIN note_revisions r ON r.rowid = n.rev"
+        " WHERE n.note_id = ?",
+        (note_id,),
+    ).fetchone()
+    if row is None:
+        return []
+    return json.loads(row[0]) if row[0] else [row[1]]
 
 
 def _revise(
@@ -101,14 +109,15 @@ def _revise(
 ) -> None:
     rev_id = new_id()
     with h.write() as conn:
+        key = _key(conn, article_id)
         a = anchor
         placed = a is not None and a.start >= 0  # an orphan keeps its quote, not a place
         conn.execute(
-            "INSERT INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
+            "INSERT INTO note_revisions (rev_id, note_id, parents, article, pos_start,"
             " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                rev_id, note_id, json.dumps(sorted(parents)), article_id,
+                rev_id, note_id, json.dumps(sorted(parents)), key,
                 a.start if placed else None, a.end if placed else None,  # type: ignore[union-attr]
                 a.exact if a else None,
                 a.prefix if a else None, a.suffix if a else None, body, int(deleted),
@@ -121,21 +130,28 @@ def _revise(
 # -- scalar state: read, starred, tags -----------------------------------------------------
 
 
-def _set(h: Handle, article_id: str, changes: dict[str, int]) -> None:
-    if h.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+def _key(conn: sqlite3.Connection, article_id: str) -> int:
+    key = state.key_of(conn, article_id)
+    if key is None:
         raise NotFound(f"no article with id {article_id!r}")
+    return key
+
+
+def _set(h: Handle, article_id: str, changes: dict[str, int]) -> None:
+    _key(h.conn, article_id)
     with h.write() as conn:
+        key = _key(conn, article_id)
         changed = []
         for field, value in changes.items():
-            if state.field_value(conn, article_id, field) == value:
+            if state.field_value(conn, key, field) == value:
                 continue  # no event for a change that changes nothing
             conn.execute(
-                "INSERT INTO events (event_id, article_id, field, value, hlc, device)"
+                "INSERT INTO events (event_id, article, field, value, hlc, device)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (new_id(), article_id, field, value, h.stamp(conn), h.device_id),
+                (new_id(), key, field, value, h.stamp(conn), h.device_id),
             )
             changed.append(field)
-        state.fields_changed(conn, article_id, changed)  # these fields only
+        state.fields_changed(conn, key, changed)  # these fields only
 
 
 def set_read(h: Handle, article_id: str, read: bool = True) -> None:
@@ -157,6 +173,8 @@ def tag(
     changes.update({f"tag:{normalise_tag(t)}": 1 for t in add})
     _set(h, article_id, changes)
     rows = h.conn.execute(
-        "SELECT tag FROM article_tags WHERE article_id = ? ORDER BY tag", (article_id,)
+        "SELECT tag FROM article_tags WHERE article = (SELECT key FROM articles WHERE id = ?)"
+        " ORDER BY tag",
+        (article_id,),
     )
     return tuple(r[0] for r in rows)

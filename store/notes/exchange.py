@@ -143,14 +143,14 @@ def import_file(h: Handle, path: Path) -> AnnotationReport:
         if _generation(conn) != seen:  # articles came or moved meanwhile: plan again
             report = AnnotationReport()
             steps = _plan(conn, data, report)
-        state.rebuild(conn, _apply(h, conn, steps, report))
+        state.rebuild(conn, state.keys_of(conn, _apply(h, conn, steps, report)).values())
     return report
 
 
 def _generation(conn: sqlite3.Connection) -> tuple[int, int]:
     """What a plan depends on (which articles exist, which are superseded), cheaply."""
     return conn.execute(
-        "SELECT (SELECT coalesce(max(rowid), 0) FROM articles),"
+        "SELECT (SELECT coalesce(max(key), 0) FROM articles),"
         " (SELECT count(*) FROM article_versions)"
     ).fetchone()
 
@@ -207,13 +207,15 @@ def _stamp(value: object, what: str) -> str:
 def _find(conn: sqlite3.Connection, article_id: object, source: object) -> str | None:
     if isinstance(article_id, str):
         row = conn.execute(
-            "SELECT superseded_by FROM article_state WHERE article_id = ?", (article_id,)
+            "SELECT (SELECT id FROM articles WHERE key = s.superseded_by) FROM articles a"
+            " JOIN article_state s ON s.article = a.key WHERE a.id = ?",
+            (article_id,),
         ).fetchone()
         if row:  # follow a newer version if there is one
             return row[0] or article_id
     if isinstance(source, str) and source:
         row = conn.execute(
-            "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
+            "SELECT a.id FROM articles a JOIN article_state s ON s.article = a.key"
             " WHERE a.source = ? AND s.superseded_by IS NULL ORDER BY a.imported_at DESC",
             (source,),
         ).fetchone()
@@ -390,30 +392,36 @@ def _plan_note(
 def _apply(
     h: Handle, conn: sqlite3.Connection, steps: list[Step], report: AnnotationReport
 ) -> set[str]:
+    """Write the planned steps; the ids of the articles they touched."""
     touched: set[str] = set()
+    keys = state.keys_of(conn, {step[1] for step in steps})  # every one is here: planned so
     for step in steps:
         kind, aid = step[0], step[1]
         touched.add(aid)
         if kind == "facts":
             for row in step[2]:
                 cur = conn.execute(
-                    "INSERT OR IGNORE INTO note_revisions (rev_id, note_id, parents, article_id,"
+                    "INSERT OR IGNORE INTO note_revisions (rev_id, note_id, parents, article,"
                     " pos_start, pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row[0], row[1], row[2], aid, *row[3:]),
+                    (row[0], row[1], row[2], keys[aid], *row[3:]),
                 )
                 report.attached += cur.rowcount
                 report.present += 1 - cur.rowcount
-            conn.executemany("INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?)", step[3])
+            conn.executemany(
+                "INSERT OR IGNORE INTO events (event_id, article, field, value, hlc, device)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(e[0], keys[aid], *e[2:]) for e in step[3]],
+            )
         elif kind == "note":
-            _write_note(h, conn, *step[1:], report)
+            _write_note(h, conn, keys[aid], *step[2:], report)
         else:
-            _tag(h, conn, aid, step[2])
+            _tag(h, conn, keys[aid], aid, step[2])
     return touched
 
 
 def _write_note(
-    h: Handle, conn: sqlite3.Connection, aid: str, note_id: str, body: str,
+    h: Handle, conn: sqlite3.Connection, key: int, note_id: str, body: str,
     anchor: Anchor | None, place: tuple[int, int] | None, report: AnnotationReport,
 ) -> None:  # fmt: skip
     if _has_note(conn, note_id):
@@ -422,22 +430,23 @@ def _write_note(
     report.orphaned += anchor is not None and place is None
     a = anchor
     conn.execute(
-        "INSERT INTO note_revisions (rev_id, note_id, parents, article_id, pos_start, pos_end,"
+        "INSERT INTO note_revisions (rev_id, note_id, parents, article, pos_start, pos_end,"
         " exact, prefix, suffix, body, deleted, hlc, device)"
         " VALUES (?, ?, '[]', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        (derived_id("rev", note_id), note_id, aid, *(place or (None, None)),
+        (derived_id("rev", note_id), note_id, key, *(place or (None, None)),
          a.exact if a else None, a.prefix if a else None, a.suffix if a else None, body,
          h.stamp(conn), h.device_id),
     )  # fmt: skip
     report.attached += 1
 
 
-def _tag(h: Handle, conn: sqlite3.Connection, aid: str, field_name: str) -> None:
-    if state.field_value(conn, aid, field_name):
+def _tag(h: Handle, conn: sqlite3.Connection, key: int, aid: str, field_name: str) -> None:
+    if state.field_value(conn, key, field_name):
         return
     conn.execute(
-        "INSERT OR IGNORE INTO events VALUES (?, ?, ?, 1, ?, ?)",
-        (derived_id("tag", aid, field_name), aid, field_name, h.stamp(conn), h.device_id),
+        "INSERT OR IGNORE INTO events (event_id, article, field, value, hlc, device)"
+        " VALUES (?, ?, ?, 1, ?, ?)",
+        (derived_id("tag", aid, field_name), key, field_name, h.stamp(conn), h.device_id),
     )
 
 

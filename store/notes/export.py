@@ -74,8 +74,8 @@ def to_json(h: Handle, ids: list[str]) -> dict[str, Any]:
         revisions = [
             dict(zip(REVISION_FIELDS, r, strict=True))
             for r in h.conn.execute(
-                f"SELECT {', '.join(REVISION_FIELDS)} FROM note_revisions WHERE article_id = ?"
-                " ORDER BY hlc, rev_id",
+                f"SELECT {', '.join(REVISION_FIELDS)} FROM note_revisions"
+                " WHERE article = (SELECT key FROM articles WHERE id = ?) ORDER BY hlc, rev_id",
                 (aid,),
             )
         ]
@@ -84,8 +84,8 @@ def to_json(h: Handle, ids: list[str]) -> dict[str, Any]:
         events = [
             dict(zip(("event_id", "field", "value", "hlc", "device"), r, strict=True))
             for r in h.conn.execute(
-                "SELECT event_id, field, value, hlc, device FROM events WHERE article_id = ?"
-                " ORDER BY hlc, event_id",
+                "SELECT event_id, field, value, hlc, device FROM events"
+                " WHERE article = (SELECT key FROM articles WHERE id = ?) ORDER BY hlc, event_id",
                 (aid,),
             )
         ]

@@ -30,12 +30,29 @@ def derived_id(*parts: str) -> str:
 def previous_version(conn: sqlite3.Connection, source: str, new_id: str) -> str | None:
     """The current article from the same source, if there is one with other text."""
     row = conn.execute(
-        "SELECT a.id FROM articles a JOIN article_state s ON s.article_id = a.id"
+        "SELECT a.id FROM articles a JOIN article_state s ON s.article = a.key"
         " WHERE a.source = ? AND a.id != ? AND s.superseded_by IS NULL"
         " ORDER BY a.imported_at DESC LIMIT 1",
         (source, new_id),
     ).fetchone()
     return row[0] if row else None
+
+
+def _key(conn: sqlite3.Connection, article_id: str) -> int:
+    return conn.execute("SELECT key FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+
+
+def _heads(conn: sqlite3.Connection, key: int) -> list[tuple[str, str]]:
+    """(note_id, rev_id) of every live head of the current notes on an article: a note's
+    head revision, or each of its heads when it is in conflict."""
+    out = []
+    for note_id, heads, rev_id in conn.execute(
+        "SELECT n.note_id, n.heads, r.rev_id FROM notes n"
+        " JOIN note_revisions r ON r.rowid = n.rev WHERE n.article = ?",
+        (key,),
+    ).fetchall():
+        out += [(note_id, h) for h in (json.loads(heads) if heads else [rev_id])]
+    return out
 
 
 Places = dict[str, "tuple[int, int] | None"]  # rev_id -> its place in the new text
@@ -47,15 +64,13 @@ def plan_places(conn: sqlite3.Connection, old_id: str, new_text: str) -> Places:
     hand the result to `supersede`. A place depends only on the revision and the new text,
     so it stays right whatever is written in between."""
     places: Places = {}
-    for (heads,) in conn.execute("SELECT heads FROM notes WHERE article_id = ?", (old_id,)):
-        for head in json.loads(heads):
-            row = conn.execute(
-                "SELECT pos_start, pos_end, exact, prefix, suffix FROM note_revisions"
-                " WHERE rev_id = ?",
-                (head["rev"],),
-            ).fetchone()
-            if row is not None and row[2] is not None:
-                places[head["rev"]] = reanchor(_anchor(*row), new_text)
+    for _, rev_id in _heads(conn, _key(conn, old_id)):
+        row = conn.execute(
+            "SELECT pos_start, pos_end, exact, prefix, suffix FROM note_revisions WHERE rev_id = ?",
+            (rev_id,),
+        ).fetchone()
+        if row is not None and row[2] is not None:
+            places[rev_id] = reanchor(_anchor(*row), new_text)
     return places
 
 
@@ -71,37 +86,35 @@ def supersede(
 ) -> dict[str, int]:  # fmt: skip
     """Link old → new and move notes and state; counts of moved, re-anchored, orphaned.
     `places` (from plan_places on new_id's text) spares re-anchoring under the write lock."""
-    text = conn.execute("SELECT text FROM articles WHERE id = ?", (new_id,)).fetchone()[0]
+    old, new = _key(conn, old_id), _key(conn, new_id)
+    text = conn.execute("SELECT text FROM articles WHERE key = ?", (new,)).fetchone()[0]
     conn.execute(
-        "INSERT OR IGNORE INTO article_versions (old_id, new_id, hlc, device) VALUES (?, ?, ?, ?)",
-        (old_id, new_id, stamp, device),
+        "INSERT OR IGNORE INTO article_versions (old, new, hlc, device) VALUES (?, ?, ?, ?)",
+        (old, new, stamp, device),
     )
     counts = {"moved": 0, "reanchored": 0, "orphaned": 0}
-    notes = conn.execute(
-        "SELECT note_id, heads FROM notes WHERE article_id = ?", (old_id,)
-    ).fetchall()
-    for note_id, heads in notes:
-        for head in json.loads(heads):  # each head moves: a conflict stays a conflict
-            _move(conn, note_id, head["rev"], new_id, text, counts, places or {})
-    for field, value in state.latest_events(conn, old_id).items():
+    for note_id, rev_id in _heads(conn, old):  # each head moves: a conflict stays a conflict
+        _move(conn, note_id, rev_id, (new_id, new), text, counts, places or {})
+    for field, value in state.latest_events(conn, old).items():
         event = conn.execute(
-            "SELECT hlc, device FROM events WHERE article_id = ? AND field = ?"
+            "SELECT hlc, device FROM events WHERE article = ? AND field = ?"
             " ORDER BY hlc DESC, event_id DESC LIMIT 1",
-            (old_id, field),
+            (old, field),
         ).fetchone()
         conn.execute(
-            "INSERT OR IGNORE INTO events (event_id, article_id, field, value, hlc, device)"
+            "INSERT OR IGNORE INTO events (event_id, article, field, value, hlc, device)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (derived_id("event", old_id, new_id, field), new_id, field, value, *event),
+            (derived_id("event", old_id, new_id, field), new, field, value, *event),
         )
-    state.rebuild(conn, [old_id, new_id])
+    state.rebuild(conn, [old, new])
     return counts
 
 
 def _move(
-    conn: sqlite3.Connection, note_id: str, rev: str, new_id: str, text: str, counts: dict,
-    places: Places,
+    conn: sqlite3.Connection, note_id: str, rev: str, new: tuple[str, int], text: str,
+    counts: dict, places: Places,
 ) -> None:  # fmt: skip
+    """A revision moving one head to the new version (new: its public id and its key)."""
     ps, pe, exact, prefix, suffix, body, hlc, device = conn.execute(
         "SELECT pos_start, pos_end, exact, prefix, suffix, body, hlc, device"
         " FROM note_revisions WHERE rev_id = ?",
@@ -117,11 +130,11 @@ def _move(
     counts["moved"] += 1
     a = new_anchor
     conn.execute(
-        "INSERT OR IGNORE INTO note_revisions (rev_id, note_id, parents, article_id, pos_start,"
+        "INSERT OR IGNORE INTO note_revisions (rev_id, note_id, parents, article, pos_start,"
         " pos_end, exact, prefix, suffix, body, deleted, hlc, device)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
         (
-            derived_id("move", rev, new_id), note_id, json.dumps([rev]), new_id,
+            derived_id("move", rev, new[0]), note_id, json.dumps([rev]), new[1],
             place[0] if place else None, place[1] if place else None,
             a.exact if a else None, a.prefix if a else None, a.suffix if a else None,
             body, hlc, device,

@@ -10,35 +10,31 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.core import db, hlc, state
+from store.core import codec, db, hlc, state
 from store.core.errors import GlossError, LibraryError
 from store.core.sanitize import has_unsafe, normalise_tag
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
 
-# Columns of each fact table, in order; the key decides what "already have it" means.
+# Each fact table: its columns (as in our schema) and the key that decides what "already
+# have it" means. A column naming an article holds our integer key; a peer's keys are its
+# own, so such a column is read through the peer's public article id (ARTICLE_REFS).
 FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "articles": (
-        ("id", "title", "byline", "source", "published", "imported_at", "text", "structure"),
+        ("id", "title", "byline", "source", "published", "imported_at", "structure", "text"),
         ("id",),
     ),
-    "analyses": (("article_id", "model", "analysed_at"), ("article_id", "model")),
-    "entities": (
-        ("article_id", "model", "start", "end", "label", "text"),
-        ("article_id", "model", "start", "end", "label"),
-    ),
-    "sentences": (("article_id", "model", "start", "end"), ("article_id", "model", "start")),
     "note_revisions": (
         (
             "rev_id",
             "note_id",
             "parents",
-            "article_id",
+            "article",
             "pos_start",
             "pos_end",
             "exact",
@@ -51,20 +47,22 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         ("rev_id",),
     ),  # fmt: skip
-    "events": (("event_id", "article_id", "field", "value", "hlc", "device"), ("event_id",)),
-    "article_versions": (("old_id", "new_id", "hlc", "device"), ("old_id", "new_id")),
+    "events": (("event_id", "article", "field", "value", "hlc", "device"), ("event_id",)),
+    "article_versions": (("old", "new", "hlc", "device"), ("old", "new")),
     "feeds": (("feed_id", "url", "title", "hlc", "device"), ("feed_id",)),
     "feed_events": (("event_id", "feed_id", "field", "value", "hlc", "device"), ("event_id",)),
     "feed_entries": (
-        ("feed_id", "guid", "article_id", "link", "published", "hlc", "device"),
-        ("feed_id", "guid", "article_id"),
+        ("feed_id", "guid", "article", "link", "published", "hlc", "device"),
+        ("feed_id", "guid", "article"),
     ),
 }
+# Our article columns and what a schema-4 (or older) peer calls them: it keyed articles by
+# their hex id. A schema-5 peer uses our names, holding its own integer keys.
+ARTICLE_REFS = {"article": "article_id", "old": "old_id", "new": "new_id"}
 # Text a peer sends that will reach a terminal must already be what our import would store.
 _CHECKS = {
     "articles": "gloss_clean(title) AND gloss_clean(byline) AND gloss_clean(text)"
     " AND gloss_clean(source) AND gloss_clean(published)",
-    "entities": "gloss_clean(text) AND gloss_clean(label)",
     "note_revisions": "gloss_clean(body) AND gloss_clean(exact) AND gloss_clean(prefix)"
     " AND gloss_clean(suffix) AND gloss_clean(device)",
     "events": "gloss_field(field)",
@@ -91,7 +89,8 @@ class PeerResult:
     received: int = 0
     sent: int = 0
     conflicts: int = 0
-    refused: int = 0  # facts dropped because they carried unsafe text
+    refused: int = 0  # facts dropped because they carried unsafe text or were malformed
+    refusals: list[str] = field(default_factory=list)  # why: "N <facts> <reason>" lines
     skipped: str | None = None  # why the file was not merged
     unchanged: bool = False  # the same file as at the last sync: nothing to read
 
@@ -169,7 +168,8 @@ def check_peer(path: Path) -> int:
     except sqlite3.Error as exc:
         raise LibraryError(f"not readable ({exc})") from None
     try:
-        header = path.read_bytes()[:16]
+        with path.open("rb") as f:  # (not read_bytes: the file can be gigabytes)
+            header = f.read(16)
         if header != b"SQLite format 3\x00":
             raise LibraryError("not an SQLite file")
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -194,8 +194,25 @@ def check_peer(path: Path) -> int:
 # -- merging ------------------------------------------------------------------------------
 
 
-def _key_match(key: tuple[str, ...], a: str, b: str) -> str:
-    return " AND ".join(f'{a}."{k}" = {b}."{k}"' for k in key)
+def _peer_article(version: int, column: str) -> str:
+    """SQL for our key of the article a peer row (alias p) names in `column`; NULL when we
+    do not hold it. A schema-5 peer names it by its own key, an older one by the hex id."""
+    if version >= 5:
+        return (
+            "(SELECT a.key FROM peer.articles px JOIN main.articles a ON a.id = px.id"
+            f' WHERE px.key = p."{column}")'
+        )
+    return f'(SELECT a.key FROM main.articles a WHERE a.id = p."{ARTICLE_REFS[column]}")'
+
+
+def _ours_in_peer(version: int, column: str) -> str:
+    """SQL for what a peer row holds for the article our row (alias m) names in `column`."""
+    if version >= 5:
+        return (
+            "(SELECT px.key FROM main.articles a JOIN peer.articles px ON px.id = a.id"
+            f' WHERE a.key = m."{column}")'
+        )
+    return f'(SELECT a.id FROM main.articles a WHERE a.key = m."{column}")'
 
 
 def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
@@ -207,115 +224,298 @@ def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
         with h.write() as w:
-            device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
-            result.device = device[0] if device else None
-            touched: set[str] = set()
-            analysed: set[tuple[str, str]] = set()
-            entry_keys: set[tuple[str, str]] = set()
-            present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
-            for table, (cols, key) in FACTS.items():
-                if table not in present:  # an older schema: read what it has
-                    continue
-                (received, new), refused, sent = _merge_table(w, table, cols, key, analysed)
-                result.received += received
-                result.refused += refused
-                result.sent += sent
-                if table in _FEED_OWNED:
-                    continue
-                if table == "feed_entries":
-                    entry_keys |= {(row[0], row[1]) for row in new}
-                    touched |= {row[2] for row in new}
-                    continue
-                touched |= {row[0] for row in new}
-                if table == "article_versions":
-                    touched |= {row[1] for row in new}
-                if table == "analyses":
-                    analysed = {(row[0], row[1]) for row in new}
-            _observe(h, w, present)
-            state.rebuild(w, touched)
-            if entry_keys:  # one entry fetched as different texts on two machines
-                from store.ingest.feeds import converge_entries
-
-                converge_entries(w, entry_keys)
-            state.rebuild_entities(w, {aid for aid, _ in analysed})
-            result.conflicts = _conflicts(w, touched)
+            _merge(h, w, result)
+    except sqlite3.OperationalError as exc:  # a file with gloss's ids but not its tables
+        raise LibraryError(f"not laid out as a gloss library ({exc})") from None
     finally:
         conn.execute("DETACH DATABASE peer")
 
 
-# Entities and sentences come with their analysis: an analysis we already have brought them
-# (they are written in one transaction), so only those of new analyses are looked at.
-_PER_ANALYSIS = ("entities", "sentences")
-# "Sent" counts what a reader calls facts; entities and sentences travel with analyses.
+def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
+    device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
+    result.device = device[0] if device else None
+    version = w.execute("PRAGMA peer.user_version").fetchone()[0]
+    present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
+    touched: set[int] = set()
+    analysed: set[int] = set()
+    entry_keys: set[tuple[str, str]] = set()
+    refusals: dict[str, int] = {}
+    for table in FACTS:
+        if table not in present:  # an older schema: read what it has
+            continue
+        received, new, sent = _merge_table(w, table, version, refusals)
+        result.received += received
+        result.sent += sent
+        if table == "articles":
+            touched |= set(new)
+            if "analyses" in present:  # analyses next: nothing else refers to them
+                got, analysed, sent = _merge_analyses(w, version, refusals)
+                result.received += got
+                result.sent += sent
+        elif table == "feed_entries":
+            entry_keys |= {(row[0], row[1]) for row in new}
+            touched |= {row[2] for row in new}
+        elif table not in _FEED_OWNED:
+            touched |= {k for row in new for k in row}
+    result.refused = sum(refusals.values())
+    result.refusals = [f"{n} {why}" for why, n in refusals.items()]
+    _observe(h, w, present)
+    state.rebuild(w, touched)
+    if entry_keys:  # one entry fetched as different texts on two machines
+        from store.ingest.feeds import converge_entries
+
+        converge_entries(w, entry_keys)
+    state.rebuild_entities(w, analysed)
+    result.conflicts = _conflicts(w, touched)
+
+
+# "Sent" counts what a reader calls facts.
 COUNTED = (
     "articles", "analyses", "note_revisions", "events", "article_versions", "feeds",
     "feed_events", "feed_entries",
 )  # fmt: skip
+_NOUNS = {
+    "articles": "articles", "note_revisions": "note revisions", "events": "events",
+    "article_versions": "version links", "feeds": "feeds", "feed_events": "feed events",
+    "feed_entries": "feed entries",
+}  # fmt: skip
 
 
 def _merge_table(
-    w: sqlite3.Connection,
-    table: str,
-    cols: tuple[str, ...],
-    key: tuple[str, ...],
-    analysed: set[tuple[str, str]],
-) -> tuple[list[tuple], int, int]:
-    """Insert the peer's rows we lack: (owner keys of new rows, refused, sent). Rows move
-    inside SQLite, through one scan of the peer into a temp table, never through Python."""
-    missing = f"NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {_key_match(key, 'm', 'p')})"
+    w: sqlite3.Connection, table: str, version: int, refusals: dict[str, int]
+) -> tuple[int, list[tuple], int]:
+    """Insert the peer's rows we lack: (received, owner keys of new rows, sent). Rows move
+    inside SQLite, through one scan of the peer into a temp table, never through Python;
+    a column naming an article is re-keyed to ours through the peer's public ids."""
+    cols, key = FACTS[table]
+    refs = [c for c in cols if c in ARTICLE_REFS]
+    source = {c: _peer_article(version, c) if c in refs else f'p."{c}"' for c in cols}
+    missing = " AND ".join(f'm."{k}" = {source[k]}' for k in key)
     check = _CHECKS.get(table, "1")
-    if table == "article_versions":  # both versions must be here
-        check = (
-            "p.old_id IN (SELECT id FROM main.articles)"
-            " AND p.new_id IN (SELECT id FROM main.articles)"
-        )
-    elif "article_id" in cols:  # nothing may hang off an article we do not have
-        check = f"({check}) AND p.article_id IN (SELECT id FROM main.articles)"
-    scope = ""
-    if table in _PER_ANALYSIS:
-        if not analysed:
-            return [0, []], 0, 0  # type: ignore[list-item]
-        w.execute("DROP TABLE IF EXISTS temp.merge_scope")
-        w.execute(
-            "CREATE TEMP TABLE merge_scope (article_id, model, PRIMARY KEY (article_id, model))"
-        )
-        w.executemany("INSERT INTO temp.merge_scope VALUES (?, ?)", sorted(analysed))
-        scope = " AND (p.article_id, p.model) IN (SELECT article_id, model FROM temp.merge_scope)"
     names = ", ".join(f'"{c}"' for c in cols)
+    if table == "articles":
+        return _merge_articles(w, names, missing, check, refusals)
     w.execute("DROP TABLE IF EXISTS temp.merge_rows")
-    pcols = ", ".join(f'p."{c}"' for c in cols)
     w.execute(
-        f"CREATE TEMP TABLE merge_rows AS SELECT {pcols}, ({check}) AS ok"
-        f" FROM peer.{table} p WHERE {missing}{scope}"
+        "CREATE TEMP TABLE merge_rows AS SELECT "
+        + ", ".join(f'{source[c]} AS "{c}"' for c in cols)
+        + f", ({check}) AS ok FROM peer.{table} p"
+        f" WHERE NOT EXISTS (SELECT 1 FROM main.{table} m WHERE {missing})"
     )
+    refused = w.execute("SELECT count(*) FROM temp.merge_rows WHERE NOT ok").fetchone()[0]
+    if refused:
+        refusals[f"{_NOUNS[table]} with unsafe or malformed values"] = refused
+    if refs:  # nothing may hang off an article we do not have
+        orphaned = " OR ".join(f'"{c}" IS NULL' for c in refs)
+        n = w.execute(f"UPDATE temp.merge_rows SET ok = 0 WHERE ok AND ({orphaned})").rowcount
+        if n:
+            refusals[f"{_NOUNS[table]} about an article not merged"] = n
     w.execute(
         f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM temp.merge_rows WHERE ok"
     )
-    refused = w.execute("SELECT count(*) FROM temp.merge_rows WHERE NOT ok").fetchone()[0]
-    owner = (
-        ('"id"',)
-        if table == "articles"
-        else ('"article_id"', '"model"')
-        if table == "analyses"
-        else ('"old_id"', '"new_id"')
-        if table == "article_versions"  # (was "article_id": a string literal, one column)
-        else ('"feed_id"',)
-        if table in _FEED_OWNED
-        else ('"feed_id"', '"guid"', '"article_id"')
-        if table == "feed_entries"
-        else ('"article_id"',)
-    )
-    distinct = "" if table == "analyses" else "DISTINCT "
-    new = w.execute(f"SELECT {distinct}{', '.join(owner)} FROM temp.merge_rows WHERE ok").fetchall()
     received = w.execute("SELECT count(*) FROM temp.merge_rows WHERE ok").fetchone()[0]
+    owner = (
+        ("feed_id", "guid", "article") if table == "feed_entries"
+        else ("feed_id",) if table in _FEED_OWNED else tuple(refs)
+    )  # fmt: skip
+    new = w.execute(f"SELECT DISTINCT {', '.join(owner)} FROM temp.merge_rows WHERE ok").fetchall()
     w.execute("DROP TABLE temp.merge_rows")
     sent = 0
     if table in COUNTED:
+        back = " AND ".join(
+            f'p."{ARTICLE_REFS[k] if version < 5 else k}" = {_ours_in_peer(version, k)}'
+            if k in refs else f'p."{k}" = m."{k}"'
+            for k in key
+        )  # fmt: skip
         sent = w.execute(
-            f"SELECT count(*) FROM main.{table} p WHERE NOT EXISTS"
-            f" (SELECT 1 FROM peer.{table} m WHERE {_key_match(key, 'm', 'p')})"
+            f"SELECT count(*) FROM main.{table} m WHERE NOT EXISTS"
+            f" (SELECT 1 FROM peer.{table} p WHERE {back})"
         ).fetchone()[0]
-    return [received, new], refused, sent  # type: ignore[list-item]
+    return received, new, sent
+
+
+def _merge_articles(
+    w: sqlite3.Connection, names: str, missing: str, check: str, refusals: dict[str, int]
+) -> tuple[int, list[int], int]:
+    """Articles straight from the peer, never through a temp table (their texts are most of
+    a library: a peer's whole text in memory is what bounded memory rules out). New rows
+    take keys above every key we had."""
+    before = w.execute("SELECT coalesce(max(key), 0) FROM main.articles").fetchone()[0]
+    lacking = f"NOT EXISTS (SELECT 1 FROM main.articles m WHERE {missing})"
+    received = w.execute(
+        f"INSERT OR IGNORE INTO main.articles ({names}) SELECT {names} FROM peer.articles p"
+        f" WHERE {lacking} AND ({check})"
+    ).rowcount
+    refused = w.execute(  # (what the insert left out is still lacking)
+        f"SELECT count(*) FROM peer.articles p WHERE {lacking} AND NOT ({check})"
+    ).fetchone()[0]
+    if refused:
+        refusals[f"{_NOUNS['articles']} with unsafe or malformed values"] = refused
+    new = [r[0] for r in w.execute("SELECT key FROM main.articles WHERE key > ?", (before,))]
+    sent = w.execute(
+        "SELECT count(*) FROM main.articles m WHERE NOT EXISTS"
+        " (SELECT 1 FROM peer.articles p WHERE p.id = m.id)"
+    ).fetchone()[0]
+    return received, new, sent
+
+
+# -- analyses -------------------------------------------------------------------------------
+
+_BATCH = 1000  # peer analyses read (and, for an old peer, packed) at a time
+
+
+def analysis_problem(length: int, entities: object, sentences: object) -> str | None:
+    """Why a packed analysis cannot be stored for a text of `length` characters (None: it
+    can): both blobs must decode (known format), be exactly what the codec writes for what
+    they decode to (no stray or missing bytes), keep every span inside the text, and name
+    only clean labels."""
+    if not isinstance(entities, bytes) or not isinstance(sentences, bytes):
+        return "analyses that are not packed spans"
+    try:
+        ents = codec.unpack_entities(entities)
+        sents = codec.unpack_sentences(sentences)
+        canonical = (codec.pack_entities(ents), codec.pack_sentences(sents))
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return "analyses whose packed spans cannot be read"
+    if canonical != (entities, sentences):
+        return "analyses with stray bytes in their packed spans"
+    spans = [(s, e) for s, e, _ in ents] + sents
+    if not all(0 <= s <= e <= length for s, e in spans):
+        return "analyses with spans outside the article text"
+    if not all(_is_clean(label) and label for label in {lb for _, _, lb in ents}):
+        return "analyses with unsafe labels"
+    return None
+
+
+def _merge_analyses(
+    w: sqlite3.Connection, version: int, refusals: dict[str, int]
+) -> tuple[int, set[int], int]:
+    """Copy the peer's analyses we lack, each checked against our copy of its text:
+    (received, keys of the articles analysed anew, sent). A schema-5 peer's blobs are taken
+    as they are once checked; an older peer's entity and sentence rows are packed here.
+    Bounded memory: the peer is read in batches of analyses."""
+    models = dict(w.execute("SELECT name, key FROM main.models"))
+    analysed: set[int] = set()
+    received = 0
+    rows = _peer_analyses(w, version)
+    for batch in rows:
+        for key, model, at, length, entities, sentences in batch:
+            if key is None:
+                why = "analyses about an article not merged"
+            elif not (isinstance(model, str) and model and _is_clean(model)):
+                why = "analyses with an unsafe model name"
+            elif not (isinstance(at, str) and _is_clean(at)):
+                why = "analyses with a malformed time"
+            else:
+                why = analysis_problem(length, entities, sentences)
+            if why is not None:
+                refusals[why] = refusals.get(why, 0) + 1
+                continue
+            if model not in models:
+                models[model] = w.execute(
+                    "INSERT INTO main.models (name) VALUES (?) RETURNING key", (model,)
+                ).fetchone()[0]
+            w.execute(
+                "INSERT OR IGNORE INTO main.analyses (article, model, analysed_at, entities,"
+                " sentences) VALUES (?, ?, ?, ?, ?)",
+                (key, models[model], at, entities, sentences),
+            )
+            analysed.add(key)
+            received += 1
+    if version >= 5:
+        theirs = (
+            "p.article = (SELECT px.key FROM main.articles a JOIN peer.articles px"
+            " ON px.id = a.id WHERE a.key = m.article) AND p.model = (SELECT pm.key FROM"
+            " main.models mm JOIN peer.models pm ON pm.name = mm.name WHERE mm.key = m.model)"
+        )
+    else:
+        theirs = (
+            "p.article_id = (SELECT id FROM main.articles WHERE key = m.article)"
+            " AND p.model = (SELECT name FROM main.models WHERE key = m.model)"
+        )
+    sent = w.execute(
+        f"SELECT count(*) FROM main.analyses m WHERE NOT EXISTS"
+        f" (SELECT 1 FROM peer.analyses p WHERE {theirs})"
+    ).fetchone()[0]
+    return received, analysed, sent
+
+
+_OURS = (
+    "NOT EXISTS (SELECT 1 FROM main.analyses m JOIN main.models mm ON mm.key = m.model"
+    " WHERE m.article = a.key AND mm.name = {model})"
+)
+
+
+def _peer_analyses(w: sqlite3.Connection, version: int):
+    """Batches of (our key or None, model name, analysed_at, our text's length, entities
+    blob, sentences blob) of the peer analyses we lack, in the peer's key order."""
+    if version >= 5:
+        sql = (
+            "SELECT pa.article, pa.model, a.key, pm.name, pa.analysed_at, length(a.text),"
+            " pa.entities, pa.sentences FROM peer.analyses pa"
+            " LEFT JOIN peer.articles px ON px.key = pa.article"
+            " LEFT JOIN main.articles a ON a.id = px.id"
+            " LEFT JOIN peer.models pm ON pm.key = pa.model"
+            f" WHERE {{after}} {_OURS.format(model='pm.name')}"
+            " ORDER BY pa.article, pa.model LIMIT ?"
+        )
+    else:
+        sql = (
+            "SELECT pa.article_id, pa.model, a.key, pa.model, pa.analysed_at, length(a.text)"
+            " FROM peer.analyses pa LEFT JOIN main.articles a ON a.id = pa.article_id"
+            f" WHERE {{after}} {_OURS.format(model='pa.model')}"
+            " ORDER BY pa.article_id, pa.model LIMIT ?"
+        )
+    after = ""
+    last: tuple = ()
+    order = "pa.article, pa.model" if version >= 5 else "pa.article_id, pa.model"
+    while True:
+        rows = w.execute(sql.format(after=after), (*last, _BATCH)).fetchall()
+        if not rows:
+            return
+        if version >= 5:
+            yield [r[2:] for r in rows]
+        else:
+            yield _packed(w, rows)
+        last = rows[-1][:2]
+        after = f"({order}) > (?, ?) AND"
+        if len(rows) < _BATCH:
+            return
+
+
+def _packed(w: sqlite3.Connection, rows: list[tuple]) -> list[tuple]:
+    """An old peer's analyses with their entity and sentence rows packed as ours are."""
+    w.execute("DROP TABLE IF EXISTS temp.merge_scope")
+    w.execute("CREATE TEMP TABLE merge_scope (article_id, model, PRIMARY KEY (article_id, model))")
+    w.executemany(
+        "INSERT OR IGNORE INTO temp.merge_scope VALUES (?, ?)",
+        [r[:2] for r in rows if r[2] is not None],
+    )
+    ents: dict[tuple, list] = {}
+    for aid, model, s, e, label in w.execute(
+        'SELECT p.article_id, p.model, p.start, p."end", p.label FROM temp.merge_scope t'
+        " JOIN peer.entities p ON p.article_id = t.article_id AND p.model = t.model"
+    ):
+        ents.setdefault((aid, model), []).append((s, e, label))
+    sents: dict[tuple, list] = {}
+    for aid, model, s, e in w.execute(
+        'SELECT p.article_id, p.model, p.start, p."end" FROM temp.merge_scope t'
+        " JOIN peer.sentences p ON p.article_id = t.article_id AND p.model = t.model"
+    ):
+        sents.setdefault((aid, model), []).append((s, e))
+    w.execute("DROP TABLE temp.merge_scope")
+    out = []
+    for aid, model, key, name, at, length in rows:
+        entities: object = None
+        sentences: object = None
+        if key is not None:
+            try:
+                entities = codec.pack_entities(ents.get((aid, model), ()))
+                sentences = codec.pack_sentences(sents.get((aid, model), ()))
+            except (TypeError, ValueError, AttributeError, UnicodeEncodeError):
+                pass  # spans that are not whole numbers, labels that are not text
+        out.append((key, name, at, length, entities, sentences))
+    return out
 
 
 def _observe(h: Handle, w: sqlite3.Connection, present: set[str]) -> None:
@@ -335,11 +535,14 @@ def _observe(h: Handle, w: sqlite3.Connection, present: set[str]) -> None:
     h.set_meta(w, "hlc", str(stamp))
 
 
-def _conflicts(w: sqlite3.Connection, touched: set[str]) -> int:
-    if not touched:
-        return 0
-    marks = ",".join("?" * len(touched))
-    return w.execute(
-        f"SELECT count(*) FROM notes WHERE conflict = 1 AND article_id IN ({marks})",
-        list(touched),
-    ).fetchone()[0]
+def _conflicts(w: sqlite3.Connection, touched: set[int]) -> int:
+    keys = sorted(touched)
+    total = 0
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        total += w.execute(
+            f"SELECT count(*) FROM notes WHERE conflict = 1 AND article IN"
+            f" ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchone()[0]
+    return total

@@ -31,6 +31,10 @@ HOSTILE_CHARS = st.sampled_from(
 )  # fmt: skip
 TEXTS = st.lists(st.one_of(st.text(max_size=40), HOSTILE_CHARS), max_size=30).map("".join)
 
+REPO = Path(__file__).resolve().parents[2]
+# this tree's `gloss` (the installed script may belong to another checkout)
+GLOSS = [sys.executable, "-c", "from tui.cli import main; main()"]
+
 
 def check_parsed(p) -> None:
     assert p.title and p.text
@@ -157,12 +161,12 @@ def test_library_on_a_readonly_filesystem(lib: Library, sample_id: str, tmp_path
         lib.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copy(lib.path, mnt / "library.db")
         subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
-        env = {"GLOSS_DB": str(mnt / "library.db")}
-        r = subprocess.run([Path(sys.executable).with_name("gloss"), "show", "6055", "--json"],
+        env = {"GLOSS_DB": str(mnt / "library.db"), "PYTHONPATH": str(REPO)}
+        r = subprocess.run([*GLOSS, "show", "6055", "--json"],
                            capture_output=True, text=True, env=env)  # fmt: skip
         assert r.returncode == 0, r.stderr
         assert r.stderr.startswith("gloss: notice: ") and "read-only" in r.stderr
-        r = subprocess.run([Path(sys.executable).with_name("gloss"), "star", "6055"],
+        r = subprocess.run([*GLOSS, "star", "6055"],
                            capture_output=True, text=True, env=env)  # fmt: skip
         assert r.returncode == 1 and "read-only; changes cannot be saved" in r.stderr
     finally:

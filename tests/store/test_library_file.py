@@ -21,11 +21,13 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
     assert c.execute("PRAGMA application_id").fetchone()[0] == db.APPLICATION_ID
     assert c.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     assert c.execute("PRAGMA busy_timeout").fetchone()[0] == db.BUSY_TIMEOUT_MS
+    assert c.execute("PRAGMA page_size").fetchone()[0] == 16384
     assert [r[0] for r in c.execute("SELECT name FROM migrations")] == [
         "0001_initial",
         "0002_search",
         "0003_versions",
         "0004_feeds",
+        "0005_compact",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -126,35 +128,20 @@ def test_two_processes_writing_lose_nothing(lib: Library, sample_id: str) -> Non
     assert len(set(stamps)) == 80
 
 
-def test_older_schema_is_migrated(lib: Library, sample_id: str) -> None:
-    """A library of the first schema gains the search indexes, filled from its data."""
-    lib.tag(sample_id, add=["world/asia"])
-    path = lib.path
-    lib.close()
-    conn = sqlite3.connect(path, isolation_level=None)
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
-        conn.execute(f'DROP TRIGGER "{name}"')
-    for table in (
-        "articles_fts", "notes_fts", "article_tagtext_fts", "article_tagtext", "entity_index"
-    ):  # fmt: skip
-        conn.execute(f"DROP TABLE {table}")
-    conn.execute("DROP TABLE article_versions")
-    for table in ("feeds", "feed_events", "feed_entries", "feed_state"):
-        conn.execute(f"DROP TABLE {table}")
-    conn.execute("DROP INDEX article_state_superseded")
-    conn.execute("DROP INDEX article_state_counts")
-    conn.execute("DROP INDEX articles_source")
-    conn.execute("ALTER TABLE article_state DROP COLUMN superseded_by")
-    conn.execute(
-        "DELETE FROM migrations WHERE name IN ('0002_search', '0003_versions', '0004_feeds')"
-    )
-    conn.execute("PRAGMA user_version = 1")
-    conn.close()
+def test_older_schema_is_migrated(tmp_path: Path) -> None:
+    """A library of the first schema gains the search indexes (0002-0004, in place), then
+    the compact schema, filled from its data (see tests/store/core/test_migration.py)."""
+    from tests.store.core import schema4
+
+    path = tmp_path / "old.db"
+    schema4.build(path, version=1)
     with Library.open(path) as again:
         assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
-        assert [h.article_id for h in again.search("samarkand")] == [sample_id]
-        assert [h.article_id for h in again.search("asia tag:world/*")][:1] == [sample_id]
-        assert [h.article_id for h in again.search('entity:"xi jinping"')] == [sample_id]
+        assert [h.article_id for h in again.search("samarkand")] == ["c" * 32]
+        assert [
+            h.article_id for h in again.search("engine tag:history/*") if h.kind == "article"
+        ] == ["b" * 32, "a" * 32]
+        assert [h.article_id for h in again.search('entity:"ada lovelace"')] == ["b" * 32, "a" * 32]
 
 
 def test_speed_indexes_do_not_change_the_schema(lib: Library) -> None:
@@ -171,7 +158,7 @@ def test_speed_indexes_do_not_change_the_schema(lib: Library) -> None:
     with Library.open(path) as again:
         names = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master")}
         assert "article_state_counts" in names
-        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 4
+        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 5
         plan = again.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM article_state WHERE superseded_by IS NULL"
         ).fetchall()

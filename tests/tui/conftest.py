@@ -106,7 +106,8 @@ def insert_articles(lib: Library, count: int, start: int = 0) -> None:
             rows,
         )
         conn.executemany(
-            "INSERT INTO article_state (article_id) VALUES (?)", [(r[0],) for r in rows]
+            "INSERT INTO article_state (article) SELECT key FROM articles WHERE id = ?",
+            [(r[0],) for r in rows],
         )
 
 
@@ -154,7 +155,10 @@ def hostile_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 " text, structure) VALUES (?, 'Title Only', NULL, NULL, NULL, ?, '', ?)",
                 (EMPTY_ID, "2024-01-01T00:00:00.000+00:00", structure),
             )
-            conn.execute("INSERT INTO article_state (article_id) VALUES (?)", (EMPTY_ID,))
+            conn.execute(
+                "INSERT INTO article_state (article) SELECT key FROM articles WHERE id = ?",
+                (EMPTY_ID,),
+            )
         _checkpoint(lib)
     return path
 

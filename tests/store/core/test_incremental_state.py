@@ -38,9 +38,8 @@ def rebuilt(lib: Library) -> dict[str, list]:
     """The derived tables as a full rebuild from the facts makes them."""
     with lib.write() as conn:
         conn.execute("DELETE FROM notes")
-        conn.execute("DELETE FROM article_tags")
-        conn.execute("DELETE FROM article_tagtext")
-        state.rebuild(conn, [r[0] for r in conn.execute("SELECT id FROM articles")])
+        conn.execute("DELETE FROM article_tags")  # (its triggers empty the tag FTS rows)
+        state.rebuild(conn, [r[0] for r in conn.execute("SELECT key FROM articles")])
     return derived(lib)
 
 
@@ -50,7 +49,7 @@ def branch(lib: Library, note_id: str, body: str) -> None:
     with lib.write() as conn:
         head = lib.note(note_id).revision
         row = conn.execute(
-            "SELECT parents, article_id, pos_start, pos_end, exact, prefix, suffix"
+            "SELECT parents, article, pos_start, pos_end, exact, prefix, suffix"
             " FROM note_revisions WHERE rev_id = ?",
             (head,),
         ).fetchone()
@@ -114,7 +113,14 @@ def test_a_revision_that_branches_updates_from_the_note_alone(
         conn.execute(
             "INSERT INTO note_revisions VALUES ('PEERBRANCH000000000000000A', ?, ?, ?, 0, 20, ?,"
             " '', ?, 'their second', 0, ?, 'peer')",
-            (note.id, json.dumps([first]), aid, TEXT[:20], TEXT[20:52], lib.stamp(conn)),
+            (
+                note.id,
+                json.dumps([first]),
+                state.key_of(conn, aid),
+                TEXT[:20],
+                TEXT[20:52],
+                lib.stamp(conn),
+            ),
         )
         state.note_revised(conn, note.id, "PEERBRANCH000000000000000A")
     assert lib.note(note.id).conflict

@@ -174,7 +174,7 @@ NOTICES = "Harbourmaster Notices"
 
 def entry_rows(lib: Library) -> list[tuple[str, str]]:
     return lib.conn.execute(
-        "SELECT fe.guid, a.title FROM feed_entries fe JOIN articles a ON a.id = fe.article_id"
+        "SELECT fe.guid, a.title FROM feed_entries fe JOIN articles a ON a.key = fe.article"
         " ORDER BY fe.hlc"
     ).fetchall()
 

@@ -180,8 +180,7 @@ def legacy_library(path: Path, src: Path) -> str:
     parsed = parse_file(src)
     legacy = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()[:32]
     with Library.open(path) as lib, lib.write() as conn:
-        importer._insert(conn, legacy, parsed, str(src.resolve()))
-        state.rebuild(conn, [legacy])
+        state.rebuild(conn, [importer._insert(conn, legacy, parsed, str(src.resolve()))])
     return legacy
 
 

@@ -270,8 +270,9 @@ def test_hostile_peer_text_is_refused(pair, folder: Path) -> None:
     c = sqlite3.connect(peer)
     c.execute("UPDATE note_revisions SET body = 'evil \x1b]52;c;ZXZpbA==\x07' WHERE note_id = ?",
               (n.id,))  # fmt: skip
-    c.execute("INSERT INTO events VALUES ('E1', ?, 'tag:[bold]', 1, ?, 'x')",
-              (aid, "0000000000001.00000.x"))  # fmt: skip
+    c.execute("INSERT INTO events (event_id, article, field, value, hlc, device)"
+              " SELECT 'E1', key, 'tag:[bold]', 1, ?, 'x' FROM articles WHERE id = ?",
+              ("0000000000001.00000.x", aid))  # fmt: skip
     c.commit()
     c.close()
     report = a.sync(folder)
