@@ -4,7 +4,14 @@ copied to a scratch folder (the original is only read), and `gloss --db COPY lis
 command's peak memory (ru_maxrss of the child) and the migrated file's size. Repeated
 (a fresh copy each time); the copy is not timed.
 
-    python -m bench.migrate_bench [--db bench/data/lib100k.db] [--runs 3] [--keep PATH]
+    python -m bench.migrate_bench [--db bench/data/lib100k-schema4.db] [--runs 3] [--keep PATH]
+
+The schema-4 library is made by the generator from before the compact schema (commit
+4b79e7e), which writes schema 4:
+
+    git worktree add /tmp/gloss-v4 4b79e7e
+    (cd /tmp/gloss-v4 && PYTHONPATH=. python -m bench.generate \
+        $PWD/bench/data/lib100k-schema4.db --articles 100000 --notes 50000)
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ GLOSS = Path(sys.executable).with_name("gloss")
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 """The installed `gloss` command, running this worktree's code."""
 RUNS = 3
-DEFAULT = Path("/work/main/bench/data/lib100k.db")
+DEFAULT = ROOT / "bench" / "data" / "lib100k-schema4.db"
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -93,6 +100,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=RUNS)
     ap.add_argument("--keep", type=Path, help="copy the last migrated library here")
     args = ap.parse_args()
+    if not args.db.is_file():
+        raise SystemExit(
+            f"no schema-4 library at {args.db}: see `{__doc__.splitlines()[6].strip()}`"
+            " and the commands under it in bench/migrate_bench.py"
+        )
     print(f"wrote {save({'migrate': run(args.db, args.runs, args.keep)})}")
 
 

@@ -1,6 +1,6 @@
 """Bytes per article of a library, per table and per b-tree (SQLite's dbstat), and of the
 whole file, so a schema's size can be compared with another's (issue #13: schema 4
-bench/data/lib100k.db before, a schema-5 library after).
+bench/data/lib100k-schema4.db before, a schema-5 library after).
 
 A table's figure includes its indexes and, for a full-text table, its shadow tables. The
 file is opened read-only and immutable: nothing is written, not even a -shm beside it.
