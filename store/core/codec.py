@@ -53,25 +53,37 @@ def _varints(out: bytearray, values: Iterable[int]) -> None:
         out.append(v)
 
 
+MAX_VARINT_BYTES = 5  # 35 bits: far past any offset into an article (MAX_TEXT_CHARS)
+
+
 def _read(buf: bytes, pos: int, n: int) -> tuple[list[int], int]:
-    """n varints from buf[pos:]; the common one-byte case is one comparison."""
+    """n varints from buf[pos:]; the common one-byte case is one comparison. A blob is
+    untrusted (a sync peer's): ValueError for a count past its bytes, a varint longer than
+    MAX_VARINT_BYTES (an endless one cost quadratic time) or a truncated one."""
+    if n > len(buf) - pos:  # every varint takes at least one byte
+        raise ValueError(f"{n} values claimed in {len(buf) - pos} bytes")
     out = []
     append = out.append
-    for _ in range(n):
-        b = buf[pos]
-        pos += 1
-        if b < 0x80:
-            append(b)
-            continue
-        v, shift = b & 0x7F, 7
-        while True:
+    try:
+        for _ in range(n):
             b = buf[pos]
             pos += 1
-            v |= (b & 0x7F) << shift
             if b < 0x80:
-                break
-            shift += 7
-        append(v)
+                append(b)
+                continue
+            v, shift = b & 0x7F, 7
+            while True:
+                b = buf[pos]
+                pos += 1
+                v |= (b & 0x7F) << shift
+                if b < 0x80:
+                    break
+                shift += 7
+                if shift >= 7 * MAX_VARINT_BYTES:
+                    raise ValueError("a varint longer than 5 bytes")
+            append(v)
+    except IndexError:
+        raise ValueError("truncated") from None
     return out, pos
 
 
@@ -114,18 +126,26 @@ def pack_entities(ents: Iterable[tuple[int, int, str]]) -> bytes:
 
 def unpack_entities(buf: bytes) -> list[tuple[int, int, str]]:
     """[(start, end, label)] in (start, end) order."""
+    if not buf:
+        raise ValueError("empty")
     if buf[0] != FORMAT:
         raise ValueError(f"unknown entities format {buf[0]}")
     n_extra, pos = _one(buf, 1)
+    if len(BUILTIN_LABELS) + n_extra > 256:
+        raise ValueError(f"{n_extra} extra labels")
     labels = list(BUILTIN_LABELS)
     for _ in range(n_extra):
         ln, pos = _one(buf, pos)
+        if ln > len(buf) - pos:
+            raise ValueError("truncated label")
         labels.append(buf[pos : pos + ln].decode())
         pos += ln
     n, pos = _one(buf, pos)
     deltas, pos = _read(buf, pos, n)
     lengths, pos = _read(buf, pos, n)
     codes = buf[pos : pos + n]
+    if len(codes) != n or (n and max(codes) >= len(labels)):
+        raise ValueError("label codes missing or out of range")
     out = []
     s = 0
     for d, ln, c in zip(deltas, lengths, codes, strict=True):
@@ -152,6 +172,8 @@ def pack_sentences(sents: Iterable[tuple[int, int]]) -> bytes:
 
 def unpack_sentences(buf: bytes) -> list[tuple[int, int]]:
     """[(start, end)] in start order."""
+    if not buf:
+        raise ValueError("empty")
     if buf[0] != FORMAT:
         raise ValueError(f"unknown sentences format {buf[0]}")
     n, pos = _one(buf, 1)

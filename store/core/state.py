@@ -400,7 +400,7 @@ def recount(conn: sqlite3.Connection) -> None:
     triggers keep them after that; this is for a library built in bulk (the migration, a
     generated bench library) and for checking them."""
     row = conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred),"
+        "SELECT count(*), count(*) FILTER (WHERE read = 0), count(*) FILTER (WHERE starred != 0),"
         " coalesce(sum(notes), 0), coalesce(sum(highlights), 0),"
         " count(*) FILTER (WHERE notes > 0 OR highlights > 0)"
         " FROM article_state WHERE superseded_by IS NULL"
