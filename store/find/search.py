@@ -144,37 +144,48 @@ def _field(node: Field, r: str) -> tuple[str, list[object]]:
     return f"EXISTS (SELECT 1 FROM article_state s WHERE s.article = {r} AND s.{cond})", []
 
 
-def _text(node: Text, r: str, note: str | None) -> tuple[str, list[object]]:
+def _text(node: Text, r: str, note: str | None, floor: int | None) -> tuple[str, list[object]]:
+    # `floor`: the ranking window's oldest rowid (the caller keeps R at or above it), so the
+    # matches are gathered from the window only, not from the whole index
+    newer, more = (" AND rowid >= ?", [floor]) if floor is not None else ("", [])
     if note is not None:  # a note's own words
-        return f"{note} IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?)", [node.fts()]
+        return (
+            f"{note} IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?{newer})",
+            [node.fts(), *more],
+        )
     return (
-        f"({r} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-        f" OR {r} IN (SELECT rowid FROM article_tagtext_fts WHERE article_tagtext_fts MATCH ?))",
-        [node.fts(), node.fts()],
+        f"({r} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{newer})"
+        f" OR {r} IN (SELECT rowid FROM article_tagtext_fts"
+        f" WHERE article_tagtext_fts MATCH ?{newer}))",
+        [node.fts(), *more, node.fts(), *more],
     )
 
 
-def _pred(node: Node, r: str, note: str | None) -> tuple[str, list[object]]:
+def _pred(
+    node: Node, r: str, note: str | None, floor: int | None = None
+) -> tuple[str, list[object]]:
     if isinstance(node, Text):
-        return _text(node, r, note)
+        return _text(node, r, note, floor)
     if isinstance(node, Field):
         return _field(node, r)
     if isinstance(node, Not):
-        sql, args = _pred(node.node, r, note)
+        sql, args = _pred(node.node, r, note, floor)
         return f"NOT ({sql})", args
-    parts = [_pred(n, r, note) for n in node.nodes]
+    parts = [_pred(n, r, note, floor) for n in node.nodes]
     joiner = " AND " if isinstance(node, And) else " OR "
     return "(" + joiner.join(p for p, _ in parts) + ")", [a for _, args in parts for a in args]
 
 
-def _where(nodes: list[Node], r: str, note: str | None = None) -> tuple[str, list[object]]:
+def _where(
+    nodes: list[Node], r: str, note: str | None = None, floor: int | None = None
+) -> tuple[str, list[object]]:
     """Filters for an article rowid R; articles replaced by a newer version never match."""
     current = f" AND {r} NOT IN (SELECT article FROM article_state WHERE superseded_by IS NOT NULL)"
     if note is not None:
         current = ""  # notes live on the current version already
     if not nodes:
         return current, []
-    sql, args = _pred(And(tuple(nodes)) if len(nodes) > 1 else nodes[0], r, note)
+    sql, args = _pred(And(tuple(nodes)) if len(nodes) > 1 else nodes[0], r, note, floor)
     return " AND " + sql + current, args
 
 
@@ -243,21 +254,36 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
             [match, *args, limit],
         ).fetchall()
         return rows
-    where, args = _where([root], "a.rowid")
     ranked = _positive_texts(root)
     if not ranked:  # filters only: newest first
+        where, args = _where([root], "a.rowid")
         return conn.execute(
             f"SELECT a.rowid, 0.0, 1 FROM articles a WHERE 1{where}"
             " ORDER BY a.imported_at DESC, a.rowid DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
+    match = " OR ".join(t.fts() for t in ranked)
+    floor, newer = _floor(conn, "articles_fts", match, limit), ""
+    where, args = _where([root], "a.rowid", floor=floor)
+    if floor is not None:  # rank the window only (and what else matches within it)
+        newer, where, args = " AND rowid >= ?", f"{where} AND a.rowid >= ?", [*args, floor]
     return conn.execute(
         f"SELECT a.rowid, coalesce(r.score, 0.0), 1 FROM articles a LEFT JOIN"
         f" (SELECT rowid AS rid, {ARTICLE_RANK} AS score FROM articles_fts"
-        " WHERE articles_fts MATCH ?) r ON r.rid = a.rowid"
+        f" WHERE articles_fts MATCH ?{newer}) r ON r.rid = a.rowid"
         f" WHERE 1{where} ORDER BY 2, a.imported_at DESC LIMIT ?",
-        [" OR ".join(t.fts() for t in ranked), *args, limit],
+        [match, *([floor] if newer else []), *args, limit],
     ).fetchall()
+
+
+def _floor(conn: sqlite3.Connection, table: str, match: str, limit: int) -> int | None:
+    """The oldest rowid of the ranking window: the window(limit)-th newest match, or None
+    when fewer match (all are ranked). A walk down the index in rowid order, no ranking."""
+    row = conn.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        [match, window(limit) - 1],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _ranked_notes(
@@ -276,19 +302,24 @@ def _ranked_notes(
     ranked = _positive_texts(root)
     if not ranked and scope != "notes":
         return []  # a filter-only query lists articles, not every note in them
-    where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
     if not ranked:
+        where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
         return conn.execute(
             f"SELECT n.rowid, 0.0, 0 FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
             f" WHERE 1{where} ORDER BY h.hlc DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
+    match = " OR ".join(t.fts() for t in ranked)
+    floor, newer = _floor(conn, "notes_fts", match, limit), ""
+    where, args = _where([root] if root is not None else [], "n.article", "n.rowid", floor)
+    if floor is not None:
+        newer, where, args = " AND rowid >= ?", f"{where} AND n.rowid >= ?", [*args, floor]
     return conn.execute(
         f"SELECT n.rowid, coalesce(r.score, 0.0), 0 FROM notes n LEFT JOIN"
-        f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?) r"
-        " ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
+        f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?"
+        f"{newer}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
         f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
-        [" OR ".join(t.fts() for t in ranked), *args, limit],
+        [match, *([floor] if newer else []), *args, limit],
     ).fetchall()
 
 

@@ -48,3 +48,16 @@ def test_notes_are_windowed_the_same_way(
     monkeypatch.setattr(search, "WINDOW", 2)
     hits = [h for h in fresh_lib.search("beacon in:notes", limit=1) if h.kind == "note"]
     assert [h.note_id for h in hits] in ([notes[3].id], [notes[4].id])
+
+
+def test_or_queries_are_windowed_too(
+    fresh_lib: Library, five: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fresh_lib.search("lighthouse OR zeppelin", limit=2)[0].article_id == five[0]
+    monkeypatch.setattr(search, "WINDOW", 3)
+    hits = fresh_lib.search("lighthouse OR zeppelin", limit=2)
+    assert len(hits) == 2 and {h.article_id for h in hits} <= set(five[2:])
+    # the window gathers the other terms' matches too: a negated word within it still counts
+    hits = fresh_lib.search("(lighthouse OR zeppelin) -report", limit=2)
+    assert hits == []
+    assert {h.article_id for h in fresh_lib.search("lighthouse OR zeppelin", limit=10)} == set(five)
