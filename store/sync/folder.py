@@ -244,10 +244,18 @@ def merge_peer(h: Handle, path: Path, workdir: Path) -> PeerResult:
         with private_copy(path, workdir) as copy:
             merge_file(h, copy, result)
     except LibraryError as exc:
-        result.skipped = clean_line(str(exc))
-        result.received = result.sent = 0
-        return result
+        return _skipped(result, str(exc))
+    except Exception as exc:  # a bug a peer found: skip it (rolled back), never stop the sync
+        return _skipped(result, f"could not be merged: {type(exc).__name__}: {exc}")
     _remember(h, key, sig)
+    return result
+
+
+def _skipped(result: PeerResult, reason: str) -> PeerResult:
+    """The peer was not merged (its transaction rolled back): nothing received from it."""
+    result.skipped = clean_line(" ".join(reason.split()))
+    result.received = result.sent = result.refused = result.conflicts = 0
+    result.refusals = []
     return result
 
 

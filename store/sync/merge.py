@@ -5,18 +5,20 @@ derived state of the articles it touched."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
 import tempfile
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.core import codec, db, hlc, state
+from store.core import db, hlc, state
 from store.core.errors import GlossError, LibraryError
-from store.core.sanitize import has_unsafe, normalise_tag
+from store.core.sanitize import normalise_tag
+from store.notes.exchange import MAX_ID_CHARS, MAX_PARENTS
+from store.sync.analyses import is_clean, merge_analyses
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
@@ -59,13 +61,34 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 # Our article columns and what a schema-4 (or older) peer calls them: it keyed articles by
 # their hex id. A schema-5 peer uses our names, holding its own integer keys.
 ARTICLE_REFS = {"article": "article_id", "old": "old_id", "new": "new_id"}
+# The type of every column a peer gives (its article columns are looked up, not copied): a
+# peer declares its own tables, so a BLOB or a number can sit where our text must be.
+_INTEGER = {("note_revisions", "pos_start"), ("note_revisions", "pos_end"),
+            ("note_revisions", "deleted"), ("events", "value")}  # fmt: skip
+_NULLABLE = {"byline", "source", "published", "pos_start", "pos_end", "exact", "prefix",
+             "suffix", "link"}  # fmt: skip
+
+
+def _typed(table: str) -> str:
+    """SQL: every column of a peer row (alias p) has our column's type."""
+    out = []
+    for col in FACTS[table][0]:
+        if col in ARTICLE_REFS:
+            continue
+        kinds = ["integer" if (table, col) in _INTEGER else "text"]
+        kinds += ["null"] if col in _NULLABLE else []
+        kind = f"= '{kinds[0]}'" if len(kinds) == 1 else f"IN ('{kinds[0]}', 'null')"
+        out.append(f'typeof(p."{col}") {kind}')
+    return " AND ".join(out)
+
+
 # Text a peer sends that will reach a terminal must already be what our import would store.
-_CHECKS = {
+_VALUES = {
     "articles": "gloss_clean(title) AND gloss_clean(byline) AND gloss_clean(text)"
     " AND gloss_clean(source) AND gloss_clean(published)",
     "note_revisions": "gloss_clean(body) AND gloss_clean(exact) AND gloss_clean(prefix)"
-    " AND gloss_clean(suffix) AND gloss_clean(device)",
-    "events": "gloss_field(field)",
+    " AND gloss_clean(suffix) AND gloss_clean(device) AND gloss_parents(parents, rev_id)",
+    "events": "gloss_field(field) AND value IN (0, 1)",
     # A feed's id is the hash of its (http/https) URL; events and entries need their feed.
     "feeds": "p.feed_id = gloss_feed_id(url) AND gloss_clean(url) AND gloss_clean(title)"
     " AND length(title) <= 500 AND instr(title, char(10)) = 0",
@@ -77,6 +100,8 @@ _CHECKS = {
     "feed_entries": "p.feed_id IN (SELECT feed_id FROM main.feeds) AND gloss_clean(guid)"
     " AND gloss_clean(link) AND gloss_clean(published)",
 }
+# (types first: SQLite evaluates AND left to right, so the value checks see the right types)
+_CHECKS = {t: f"{_typed(t)} AND ({_VALUES[t]})" if t in _VALUES else _typed(t) for t in FACTS}
 _FEED_OWNED = ("feeds", "feed_events")  # facts about feeds, touching no article
 
 
@@ -98,10 +123,20 @@ class PeerResult:
         return asdict(self)
 
 
-def _is_clean(value: object) -> int:
-    if not isinstance(value, str):
-        return 1
-    return int(not has_unsafe(value) and unicodedata.is_normalized("NFC", value))
+def _is_parents(parents: object, rev_id: object) -> int:
+    """A revision's parents: a JSON array of other revisions' ids, as an import admits."""
+    if not isinstance(parents, str) or len(parents) > MAX_PARENTS * (MAX_ID_CHARS + 8):
+        return 0
+    try:
+        ids = json.loads(parents)
+    except (ValueError, RecursionError):
+        return 0
+    return int(
+        isinstance(ids, list)
+        and len(ids) <= MAX_PARENTS
+        and rev_id not in ids
+        and all(isinstance(i, str) and 0 < len(i) <= MAX_ID_CHARS and is_clean(i) for i in ids)
+    )
 
 
 def _is_field(value: object) -> int:
@@ -218,8 +253,9 @@ def _ours_in_peer(version: int, column: str) -> str:
 def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
     """Merge the facts of a checked peer copy into the library, in one transaction."""
     conn = h.conn
-    conn.create_function("gloss_clean", 1, _is_clean, deterministic=True)
+    conn.create_function("gloss_clean", 1, is_clean, deterministic=True)
     conn.create_function("gloss_field", 1, _is_field, deterministic=True)
+    conn.create_function("gloss_parents", 2, _is_parents, deterministic=True)
     conn.create_function("gloss_feed_id", 1, _feed_id, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
@@ -236,6 +272,7 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
     result.device = device[0] if device else None
     version = w.execute("PRAGMA peer.user_version").fetchone()[0]
     present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
+    _check_layout(w, version, present)
     touched: set[int] = set()
     analysed: set[int] = set()
     entry_keys: set[tuple[str, str]] = set()
@@ -249,7 +286,7 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
         if table == "articles":
             touched |= set(new)
             if "analyses" in present:  # analyses next: nothing else refers to them
-                got, analysed, sent = _merge_analyses(w, version, refusals)
+                got, analysed, sent = merge_analyses(w, version, refusals)
                 result.received += got
                 result.sent += sent
         elif table == "feed_entries":
@@ -267,6 +304,39 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
         converge_entries(w, entry_keys)
     state.rebuild_entities(w, analysed)
     result.conflicts = _conflicts(w, touched)
+
+
+def _layout(version: int) -> dict[str, tuple[str, ...]]:
+    """The tables (and their columns) read from a peer of this schema version."""
+    old = version < 5
+    tables = {
+        t: tuple(ARTICLE_REFS.get(c, c) if old else c for c in cols)
+        for t, (cols, _) in FACTS.items()
+        if version >= 4 or t not in ("feeds", "feed_events", "feed_entries")
+    }
+    if version < 3:
+        del tables["article_versions"]
+    tables["meta"] = ("key", "value")
+    if old:
+        tables["analyses"] = ("article_id", "model", "analysed_at")
+        tables["entities"] = ("article_id", "model", "start", "end", "label")
+        tables["sentences"] = ("article_id", "model", "start", "end")
+    else:
+        tables["articles"] += ("key",)
+        tables["analyses"] = ("article", "model", "analysed_at", "entities", "sentences")
+        tables["models"] = ("key", "name")
+    return tables
+
+
+def _check_layout(w: sqlite3.Connection, version: int, present: set[str]) -> None:
+    """LibraryError naming the first table or column the peer lacks of those we read."""
+    for table, cols in _layout(version).items():
+        if table not in present:
+            raise LibraryError(f"not a complete gloss library (no table {table})")
+        have = {r[1] for r in w.execute("SELECT * FROM pragma_table_info(?, 'peer')", (table,))}
+        for col in cols:
+            if col not in have:
+                raise LibraryError(f"not a complete gloss library (no column {table}.{col})")
 
 
 # "Sent" counts what a reader calls facts.
@@ -310,6 +380,8 @@ def _merge_table(
         n = w.execute(f"UPDATE temp.merge_rows SET ok = 0 WHERE ok AND ({orphaned})").rowcount
         if n:
             refusals[f"{_NOUNS[table]} about an article not merged"] = n
+    if table == "article_versions":
+        _refuse_cycles(w, refusals)
     w.execute(
         f"INSERT OR IGNORE INTO main.{table} ({names}) SELECT {names} FROM temp.merge_rows WHERE ok"
     )
@@ -332,6 +404,38 @@ def _merge_table(
             f" (SELECT 1 FROM peer.{table} p WHERE {back})"
         ).fetchone()[0]
     return received, new, sent
+
+
+_MAX_CHAIN = 10_000  # versions of one article followed before a link is refused anyway
+
+
+def _refuse_cycles(w: sqlite3.Connection, refusals: dict[str, int]) -> None:
+    """Refuse each new version link (old -> new) that would close a cycle: old = new, or
+    old among the newer versions of new (the links held plus those accepted before it, in
+    stamp order). An article in a cycle would be superseded for good, on every machine."""
+    rows = w.execute(
+        "SELECT rowid, old, new FROM temp.merge_rows WHERE ok ORDER BY hlc, old, new"
+    ).fetchall()
+    for rowid, old, new in rows:
+        if old == new:
+            why = "version links from an article to itself"
+        else:
+            found, depth = w.execute(
+                "WITH RECURSIVE newer (k, d) AS (SELECT ?1, 0 UNION SELECT v.new, d + 1"
+                " FROM newer JOIN main.article_versions v ON v.old = newer.k WHERE d < ?3)"
+                " SELECT coalesce(max(k = ?2), 0), max(d) FROM newer",
+                (new, old, _MAX_CHAIN),
+            ).fetchone()
+            if not found and depth < _MAX_CHAIN:
+                w.execute(
+                    "INSERT OR IGNORE INTO main.article_versions (old, new, hlc, device)"
+                    " SELECT old, new, hlc, device FROM temp.merge_rows WHERE rowid = ?",
+                    (rowid,),
+                )
+                continue
+            why = "version links that would close a cycle"
+        w.execute("UPDATE temp.merge_rows SET ok = 0 WHERE rowid = ?", (rowid,))
+        refusals[why] = refusals.get(why, 0) + 1
 
 
 def _merge_articles(
@@ -359,171 +463,15 @@ def _merge_articles(
     return received, new, sent
 
 
-# -- analyses -------------------------------------------------------------------------------
-
-_BATCH = 1000  # peer analyses read (and, for an old peer, packed) at a time
-
-
-def analysis_problem(length: int, entities: object, sentences: object) -> str | None:
-    """Why a packed analysis cannot be stored for a text of `length` characters (None: it
-    can): both blobs must decode (known format), be exactly what the codec writes for what
-    they decode to (no stray or missing bytes), keep every span inside the text, and name
-    only clean labels."""
-    if not isinstance(entities, bytes) or not isinstance(sentences, bytes):
-        return "analyses that are not packed spans"
-    try:
-        ents = codec.unpack_entities(entities)
-        sents = codec.unpack_sentences(sentences)
-        canonical = (codec.pack_entities(ents), codec.pack_sentences(sents))
-    except (ValueError, IndexError, UnicodeDecodeError):
-        return "analyses whose packed spans cannot be read"
-    if canonical != (entities, sentences):
-        return "analyses with stray bytes in their packed spans"
-    spans = [(s, e) for s, e, _ in ents] + sents
-    if not all(0 <= s <= e <= length for s, e in spans):
-        return "analyses with spans outside the article text"
-    if not all(_is_clean(label) and label for label in {lb for _, _, lb in ents}):
-        return "analyses with unsafe labels"
-    return None
-
-
-def _merge_analyses(
-    w: sqlite3.Connection, version: int, refusals: dict[str, int]
-) -> tuple[int, set[int], int]:
-    """Copy the peer's analyses we lack, each checked against our copy of its text:
-    (received, keys of the articles analysed anew, sent). A schema-5 peer's blobs are taken
-    as they are once checked; an older peer's entity and sentence rows are packed here.
-    Bounded memory: the peer is read in batches of analyses."""
-    models = dict(w.execute("SELECT name, key FROM main.models"))
-    analysed: set[int] = set()
-    received = 0
-    rows = _peer_analyses(w, version)
-    for batch in rows:
-        for key, model, at, length, entities, sentences in batch:
-            if key is None:
-                why = "analyses about an article not merged"
-            elif not (isinstance(model, str) and model and _is_clean(model)):
-                why = "analyses with an unsafe model name"
-            elif not (isinstance(at, str) and _is_clean(at)):
-                why = "analyses with a malformed time"
-            else:
-                why = analysis_problem(length, entities, sentences)
-            if why is not None:
-                refusals[why] = refusals.get(why, 0) + 1
-                continue
-            if model not in models:
-                models[model] = w.execute(
-                    "INSERT INTO main.models (name) VALUES (?) RETURNING key", (model,)
-                ).fetchone()[0]
-            w.execute(
-                "INSERT OR IGNORE INTO main.analyses (article, model, analysed_at, entities,"
-                " sentences) VALUES (?, ?, ?, ?, ?)",
-                (key, models[model], at, entities, sentences),
-            )
-            analysed.add(key)
-            received += 1
-    if version >= 5:
-        theirs = (
-            "p.article = (SELECT px.key FROM main.articles a JOIN peer.articles px"
-            " ON px.id = a.id WHERE a.key = m.article) AND p.model = (SELECT pm.key FROM"
-            " main.models mm JOIN peer.models pm ON pm.name = mm.name WHERE mm.key = m.model)"
-        )
-    else:
-        theirs = (
-            "p.article_id = (SELECT id FROM main.articles WHERE key = m.article)"
-            " AND p.model = (SELECT name FROM main.models WHERE key = m.model)"
-        )
-    sent = w.execute(
-        f"SELECT count(*) FROM main.analyses m WHERE NOT EXISTS"
-        f" (SELECT 1 FROM peer.analyses p WHERE {theirs})"
-    ).fetchone()[0]
-    return received, analysed, sent
-
-
-_OURS = (
-    "NOT EXISTS (SELECT 1 FROM main.analyses m JOIN main.models mm ON mm.key = m.model"
-    " WHERE m.article = a.key AND mm.name = {model})"
-)
-
-
-def _peer_analyses(w: sqlite3.Connection, version: int):
-    """Batches of (our key or None, model name, analysed_at, our text's length, entities
-    blob, sentences blob) of the peer analyses we lack, in the peer's key order."""
-    if version >= 5:
-        sql = (
-            "SELECT pa.article, pa.model, a.key, pm.name, pa.analysed_at, length(a.text),"
-            " pa.entities, pa.sentences FROM peer.analyses pa"
-            " LEFT JOIN peer.articles px ON px.key = pa.article"
-            " LEFT JOIN main.articles a ON a.id = px.id"
-            " LEFT JOIN peer.models pm ON pm.key = pa.model"
-            f" WHERE {{after}} {_OURS.format(model='pm.name')}"
-            " ORDER BY pa.article, pa.model LIMIT ?"
-        )
-    else:
-        sql = (
-            "SELECT pa.article_id, pa.model, a.key, pa.model, pa.analysed_at, length(a.text)"
-            " FROM peer.analyses pa LEFT JOIN main.articles a ON a.id = pa.article_id"
-            f" WHERE {{after}} {_OURS.format(model='pa.model')}"
-            " ORDER BY pa.article_id, pa.model LIMIT ?"
-        )
-    after = ""
-    last: tuple = ()
-    order = "pa.article, pa.model" if version >= 5 else "pa.article_id, pa.model"
-    while True:
-        rows = w.execute(sql.format(after=after), (*last, _BATCH)).fetchall()
-        if not rows:
-            return
-        if version >= 5:
-            yield [r[2:] for r in rows]
-        else:
-            yield _packed(w, rows)
-        last = rows[-1][:2]
-        after = f"({order}) > (?, ?) AND"
-        if len(rows) < _BATCH:
-            return
-
-
-def _packed(w: sqlite3.Connection, rows: list[tuple]) -> list[tuple]:
-    """An old peer's analyses with their entity and sentence rows packed as ours are."""
-    w.execute("DROP TABLE IF EXISTS temp.merge_scope")
-    w.execute("CREATE TEMP TABLE merge_scope (article_id, model, PRIMARY KEY (article_id, model))")
-    w.executemany(
-        "INSERT OR IGNORE INTO temp.merge_scope VALUES (?, ?)",
-        [r[:2] for r in rows if r[2] is not None],
-    )
-    ents: dict[tuple, list] = {}
-    for aid, model, s, e, label in w.execute(
-        'SELECT p.article_id, p.model, p.start, p."end", p.label FROM temp.merge_scope t'
-        " JOIN peer.entities p ON p.article_id = t.article_id AND p.model = t.model"
-    ):
-        ents.setdefault((aid, model), []).append((s, e, label))
-    sents: dict[tuple, list] = {}
-    for aid, model, s, e in w.execute(
-        'SELECT p.article_id, p.model, p.start, p."end" FROM temp.merge_scope t'
-        " JOIN peer.sentences p ON p.article_id = t.article_id AND p.model = t.model"
-    ):
-        sents.setdefault((aid, model), []).append((s, e))
-    w.execute("DROP TABLE temp.merge_scope")
-    out = []
-    for aid, model, key, name, at, length in rows:
-        entities: object = None
-        sentences: object = None
-        if key is not None:
-            try:
-                entities = codec.pack_entities(ents.get((aid, model), ()))
-                sentences = codec.pack_sentences(sents.get((aid, model), ()))
-            except (TypeError, ValueError, AttributeError, UnicodeEncodeError):
-                pass  # spans that are not whole numbers, labels that are not text
-        out.append((key, name, at, length, entities, sentences))
-    return out
-
-
 def _observe(h: Handle, w: sqlite3.Connection, present: set[str]) -> None:
     """Advance our clock past the newest stamp the peer has (unless far in the future)."""
-    feeds = " UNION ALL SELECT max(hlc) FROM peer.feed_events" if "feed_events" in present else ""
-    newest = w.execute(
-        "SELECT max(h) FROM (SELECT max(hlc) AS h FROM peer.note_revisions"
-        f" UNION ALL SELECT max(hlc) FROM peer.events{feeds})"
+    tables = ["note_revisions", "events"] + (["feed_events"] if "feed_events" in present else [])
+    newest = w.execute(  # (a stamp that is not text is a refused fact's: it is not read)
+        "SELECT max(h) FROM ("
+        + " UNION ALL ".join(
+            f"SELECT max(hlc) AS h FROM peer.{t} WHERE typeof(hlc) = 'text'" for t in tables
+        )
+        + ")"
     ).fetchone()[0]  # (a peer of schema 2 has no article_versions: it is not read)
     if not newest:
         return
