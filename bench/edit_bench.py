@@ -25,11 +25,11 @@ BUDGET_MS = 20.0
 TEXT = " ".join(f"Paragraph {i} reports what the council decided on item {i}." for i in range(500))
 
 
-def _revision(rev: str, note: str, parents: list[str], aid: str, i: int) -> tuple:
+def _revision(rev: str, note: str, parents: list[str], article: int | None, i: int) -> tuple:
     at = (i * 37) % (len(TEXT) - 40)
     stamp = f"{1_700_000_000_000 + i // 100_000:013d}.{i % 100_000:05d}.peer"
     body = f"note {i}" if i % 3 else ""  # every third a highlight
-    return (rev, note, json.dumps(parents), aid, at, at + 30, TEXT[at : at + 30], "", "", body,
+    return (rev, note, json.dumps(parents), article, at, at + 30, TEXT[at : at + 30], "", "", body,
             0, stamp, "peer")  # fmt: skip
 
 
@@ -40,19 +40,20 @@ def build(path: Path) -> tuple[Library, str, str]:
     lib = Library.open(path)
     aid = lib.import_paths([src]).results[0].article_id
     assert aid is not None
-    rows = [_revision(f"N{i:025d}", f"NOTE{i:022d}", [], aid, i) for i in range(NOTES)]
+    key = state.key_of(lib.conn, aid)  # revisions name their article by its local key
+    rows = [_revision(f"N{i:025d}", f"NOTE{i:022d}", [], key, i) for i in range(NOTES)]
     long_note = "LONG" + "0" * 22
     parent: list[str] = []
     for i in range(REVISIONS):
         rev = f"L{i:025d}"
-        rows.append(_revision(rev, long_note, parent, aid, i))
+        rows.append(_revision(rev, long_note, parent, key, i))
         parent = [rev]
     t = time.perf_counter()
     with lib.write() as conn:
         conn.executemany(
             "INSERT INTO note_revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
-        state.rebuild(conn, [aid])  # what a merge or an import of these facts runs once
+        state.rebuild(conn, [key])  # what a merge or an import of these facts runs once
     print(f"built: {NOTES:,} notes and a {REVISIONS:,}-revision note; full rebuild and insert"
           f" {time.perf_counter() - t:.1f} s")  # fmt: skip
     return lib, aid, long_note
@@ -72,13 +73,14 @@ def timed(fn: Callable[[int], object]) -> dict[str, float]:
 def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         lib, aid, long_note = build(Path(tmp) / "library.db")
+        key = state.key_of(lib.conn, aid)
 
         def raw(i: int) -> None:
             with lib.write() as conn:
                 conn.execute(
                     "INSERT INTO note_revisions VALUES (?, ?, '[]', ?, 0, 9, ?, '', '', 'raw', 0,"
                     " ?, 'bench')",
-                    (f"RAW{i:023d}", f"RAWNOTE{i:019d}", aid, TEXT[:9], lib.stamp(conn)),
+                    (f"RAW{i:023d}", f"RAWNOTE{i:019d}", key, TEXT[:9], lib.stamp(conn)),
                 )
 
         results = {

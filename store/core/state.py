@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from store.core import codec
 
@@ -351,13 +351,16 @@ def _unpost(conn: sqlite3.Connection, key: int, name: str, label: str) -> None:
     conn.execute("DELETE FROM entity_names WHERE key = ? AND articles <= 0", (ent[0],))
 
 
-def rebuild_entities(conn: sqlite3.Connection, keys: Iterable[int]) -> None:
+def rebuild_entities(
+    conn: sqlite3.Connection, keys: Iterable[int], fresh: Collection[int] = ()
+) -> None:
     """Recompute the entity index (entity_names totals, entity_articles postings,
     article_state.labels) of these articles from their latest analysis. Postings of any
     analysis still stored are replaced; one deleted or overwritten since must have been
-    removed first with `forget_entities`."""
+    removed first with `forget_entities`. `fresh`: keys of articles new in this
+    transaction, which have no postings to forget (half of a merge's work otherwise)."""
     keys = list(dict.fromkeys(keys))
-    forget_entities(conn, keys)
+    forget_entities(conn, [k for k in keys if k not in fresh])
     for key in keys:
         row = conn.execute("SELECT text FROM articles WHERE key = ?", (key,)).fetchone()
         current = current_analysis(conn, key)
