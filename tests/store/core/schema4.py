@@ -7,7 +7,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from store.core import db
+from store.core import db, legacy
 
 MODEL = "en_core_web_sm-3.8.0"
 TEXT_A = "Ada Lovelace met Charles Babbage in London. They wrote about the engine."
@@ -42,7 +42,7 @@ def build(path: Path, version: int = 4) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN")
     sdb["migrations"].create({"name": str, "applied_at": str}, pk="name")
-    db.MIGRATIONS_V4[0][1](sdb)
+    legacy.MIGRATIONS_V4[0][1](sdb)
     sdb["migrations"].insert({"name": "0001_initial", "applied_at": "2024-01-01"})
     q = conn.execute
     for aid, title, text, at in ARTICLES:
@@ -107,12 +107,12 @@ def build(path: Path, version: int = 4) -> None:
     q("PRAGMA user_version = 1")
     q("COMMIT")
     if version > 1:
-        steps = db.MIGRATIONS_V4
-        db.MIGRATIONS_V4 = steps[:version]
+        steps = legacy.MIGRATIONS_V4
+        legacy.MIGRATIONS_V4 = steps[:version]
         try:
-            db.migrate_v4(conn, path)
+            legacy.migrate_v4(conn, path)
         finally:
-            db.MIGRATIONS_V4 = steps
+            legacy.MIGRATIONS_V4 = steps
     conn.close()
 
 

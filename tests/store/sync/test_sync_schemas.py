@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from store import Library
-from store.core import codec, db
+from store.core import codec, db, legacy
 from store.ingest.fetch import url_id
 from store.ingest.importer import legacy_id
 from tests.store.sync.test_sync import fork
@@ -27,7 +27,7 @@ def schema4_peer(path: Path, ours: Path, shared: str) -> str:
     `ours` with a note and a star on it, and one article of its own, analysed, tagged and
     brought by a feed. Returns the id of its own article."""
     conn = sqlite3.connect(path, isolation_level=None)
-    db.migrate_v4(conn, path)
+    legacy.migrate_v4(conn, path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
     src = sqlite3.connect(ours)
     cols = "id, title, byline, source, published, imported_at, text, structure"
