@@ -11,7 +11,7 @@ import sqlite3
 
 from store.core.errors import GlossError, LibraryError
 from store.core.sanitize import normalise_tag
-from store.notes.exchange import MAX_ID_CHARS, MAX_PARENTS
+from store.notes.exchange_formats import MAX_ID_CHARS, MAX_PARENTS
 from store.sync.analyses import is_clean
 
 # Each fact table: its columns (as in our schema) and the key that decides what "already
