@@ -30,8 +30,8 @@ from ulid import ULID
 
 from bench.corpus import ARTICLES
 from store.core import codec, state
+from store.core.entity_index import fold, label_bit
 from store.core.models import Anchor
-from store.core.state import fold, label_bit
 from store.ingest import entities
 from store.ingest.importer import article_id
 from store.ingest.parse import parse_file

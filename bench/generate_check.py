@@ -3,9 +3,10 @@ equals what the store's own rebuild computes from the same facts.
 
 A library of 2,000 articles is generated; its derived tables (article_state, article_tags,
 notes, entity_names, entity_articles) are read; then they are emptied and recomputed by
-store.core.state (rebuild, rebuild_entities) and read again: the two must be equal, row for
-row. The full-text indexes must pass FTS5's integrity-check against their content (the
-tables and views they index), and the file SQLite's integrity_check.
+store.core.state.rebuild and store.core.entity_index.rebuild_entities and read again: the
+two must be equal, row for row. The full-text indexes must pass FTS5's integrity-check
+against their content (the tables and views they index), and the file SQLite's
+integrity_check.
 
     python -m bench.generate_check [--articles 2000] [--keep PATH]
 """
@@ -42,14 +43,14 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
 
 def rebuild(conn: sqlite3.Connection) -> None:
     """Empty the derived tables and recompute them with the store's own code."""
-    from store.core import state
+    from store.core import entity_index, state
 
     keys = [k for (k,) in conn.execute("SELECT key FROM articles ORDER BY key")]
     conn.execute("BEGIN IMMEDIATE")
     for table in ("notes", "article_tags", "article_state", "entity_articles", "entity_names"):
         conn.execute(f"DELETE FROM {table}")  # (the triggers empty the FTS rows with them)
     state.rebuild(conn, keys)
-    state.rebuild_entities(conn, keys)
+    entity_index.rebuild_entities(conn, keys)
     conn.execute("COMMIT")
 
 

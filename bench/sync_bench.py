@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.generate import generate
 from store import Library
-from store.core import state
+from store.core import entity_index, state
 from store.sync.folder import SyncReport, check_device
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -29,7 +29,7 @@ def _drop(path: Path, ids: list[str]) -> None:
     """Remove articles and every fact about them: this library never had them."""
     with Library.open(path) as lib, lib.write() as conn:
         keys = [(k,) for k in state.keys_of(conn, ids).values()]
-        state.forget_entities(conn, [k for (k,) in keys])
+        entity_index.forget_entities(conn, [k for (k,) in keys])
         # notes before their revisions: the notes index reads a note's text through them
         for table in ("notes", "note_revisions", "analyses", "events", "article_tags",
                       "article_state", "feed_entries"):  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from store.core import codec, state
+from store.core import codec, entity_index
 from store.core.errors import NotFound
 from store.core.handle import Handle
 from store.core.models import (
@@ -169,7 +169,7 @@ def get_article(h: Handle, article_id: str) -> Article:
         "SELECT key, text, structure FROM articles WHERE id = ?", (article_id,)
     ).fetchone()
     struct = json.loads(structure)
-    current = state.current_analysis(h.conn, key)
+    current = entity_index.current_analysis(h.conn, key)
     model = current[0] if current else None
     entities: tuple[Entity, ...] = ()
     sentences: tuple[Sentence, ...] = ()
@@ -251,7 +251,7 @@ def _article_entities(
     h: Handle, article_id: str, label: str | None, limit: int | None
 ) -> list[EntityCount]:
     row = h.conn.execute("SELECT key, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-    current = state.current_analysis(h.conn, row[0]) if row else None
+    current = entity_index.current_analysis(h.conn, row[0]) if row else None
     if current is None:
         return []
     groups: dict[tuple[str, str], list] = {}
@@ -259,7 +259,7 @@ def _article_entities(
         if label and lab != label:
             continue
         name = row[1][s:e]
-        entry = groups.setdefault((state.fold(name), lab), [name, 0])
+        entry = groups.setdefault((entity_index.fold(name), lab), [name, 0])
         entry[0] = min(entry[0], name)
         entry[1] += 1
     out = sorted(

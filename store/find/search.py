@@ -24,9 +24,9 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from store.core.entity_index import label_bit
 from store.core.errors import QueryError
 from store.core.sanitize import normalise_tag
-from store.core.state import label_bit
 from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters

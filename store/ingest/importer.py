@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.core import codec, state
+from store.core import codec, entity_index, state
 from store.core.errors import GlossError, ImportFailed
 from store.core.ids import new_id
 from store.core.models import FileResult, ImportReport
@@ -189,7 +189,7 @@ def store_new(
                     on_insert(conn, n, result.article_id)  # type: ignore[arg-type]
             keys = list(state.keys_of(conn, [r.article_id for r, _, _ in batch]).values())  # type: ignore[misc]
             state.rebuild(conn, keys)
-            state.rebuild_entities(conn, keys)
+            entity_index.rebuild_entities(conn, keys)
         done += len(batch)
         if progress:
             progress(done, len(new))
@@ -292,7 +292,7 @@ def reanalyze(
             keys = state.keys_of(conn, batch)
             if all_articles:
                 # the postings of the blobs about to go are found by decoding them
-                state.forget_entities(conn, keys.values())
+                entity_index.forget_entities(conn, keys.values())
                 model = model_key(conn, analyzer.name)
                 conn.executemany(
                     "DELETE FROM analyses WHERE article = ? AND model = ?",
@@ -301,7 +301,7 @@ def reanalyze(
             for aid, analysis in zip(batch, analyses, strict=True):
                 if aid in keys:
                     _store_analysis(conn, keys[aid], analyzer.name, analysis)
-            state.rebuild_entities(conn, keys.values())
+            entity_index.rebuild_entities(conn, keys.values())
         done += len(batch)
         if progress:
             progress(done, len(ids))

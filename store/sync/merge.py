@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.core import db, hlc, state
+from store.core import db, entity_index, hlc, state
 from store.core.errors import LibraryError
 from store.sync.analyses import is_clean, merge_analyses
 from store.sync.checks import (
@@ -195,7 +195,7 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
         from store.ingest.feeds import converge_entries
 
         converge_entries(w, entry_keys)
-    state.rebuild_entities(w, analysed, fresh)
+    entity_index.rebuild_entities(w, analysed, fresh)
     result.conflicts = _conflicts(w, touched)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from store.core import compact, db, state
+from store.core import compact, db, entity_index, state
 from tests.store.core import schema4
 
 A, B, C = (a[0] for a in schema4.ARTICLES)
@@ -133,7 +133,7 @@ def test_migrated_state_equals_a_rebuild(old: Path) -> None:
         keys = [r[0] for r in conn.execute("SELECT key FROM articles")]
         with lib.write() as w:
             state.rebuild(w, keys)
-            state.rebuild_entities(w, keys)
+            entity_index.rebuild_entities(w, keys)
         after = dump()
         # entity keys are re-assigned by the rebuild: compare by name
         for t in ("entity_names", "entity_articles"):
