@@ -42,8 +42,8 @@ CHECK_EVERY = 1000  # SQLite VM steps between two looks at the clock
 # Ranking reads the newest WINDOW matches of a text query (per index), not all of them: bm25
 # costs a look at every match it ranks, and a common word matches a third of a million-
 # article library (raw FTS5 ranking all of "summit": 314 ms; its newest 10,000: 39 ms, in
-# bench/results-1m.json). A query matching more
-# than that ranks its newest 10,000 matches; a narrower query ranks all of them.
+# bench/results-1m.json). A query matching more than that ranks its newest 10,000 matches;
+# a narrower query ranks all of them.
 WINDOW = 10_000
 
 
