@@ -33,7 +33,7 @@ from store.notes import annotations
 if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.core.hlc import Stamp
     from store.find.search import Hit
-    from store.ingest.feeds import Feeds
+    from store.ingest.subscriptions import Feeds
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Export
     from store.sync.folder import SyncReport
@@ -74,7 +74,9 @@ class Library:
         elif path.is_dir():
             raise LibraryError(f"{path} is a folder, not a library file")
         try:
-            db.upgrade(path, progress)
+            from store.core import upgrade
+
+            upgrade.run(path, progress)
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"cannot upgrade library {path}: {exc}") from None
         lib = cls(path)
@@ -324,7 +326,7 @@ class Library:
     @cached_property
     def feeds(self) -> Feeds:
         """Feed subscriptions, refresh, saved pages and OPML (store.ingest.feeds)."""
-        from store.ingest.feeds import Feeds
+        from store.ingest.subscriptions import Feeds
 
         return Feeds(self.handle)
 

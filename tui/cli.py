@@ -9,13 +9,9 @@ non-zero exit.
 
 from __future__ import annotations
 
-import gc
 import os
-import sqlite3
 import sys
 from pathlib import Path
-
-BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -47,43 +43,13 @@ def app_only(argv: list[str]) -> Path | None:
     return default_db_path()
 
 
-def run_app(db_path: Path) -> None:
-    """Open the TUI on the library at db_path; a new library first imports the bundled
-    articles (in the app's worker). A library that cannot be opened ends the app with its
-    error, as one line."""
-    # Start-up allocates much and frees little: the cyclic collector ran a hundred times
-    # (23 ms) before the first frame. The app turns it back on once that frame is up.
-    gc.disable()
-    from tui.opening import prefetch, upgrade_first
-
-    upgrade_first(db_path)  # an older library: upgraded first, with its progress on stderr
-
-    first_run = not db_path.exists()
-    imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []
-    first_screen = prefetch(db_path)  # while Textual is imported and the app starts
-
-    from tui.app import GlossApp
-
-    app = GlossApp(db_path, imports, quit_on_open_error=True, prefetched=first_screen)
-    app.run()
-    if (error := app.open_error) is not None:
-        if isinstance(error, sqlite3.DatabaseError):  # found past the open's own checks
-            from store.core.errors import LibraryError
-            from tui.cli_base import damaged
-
-            if isinstance(error, sqlite3.OperationalError):  # busy, locked, I/O
-                raise LibraryError(f"library {db_path}: {error}")
-            raise LibraryError(damaged(db_path, error))
-        raise error
-    if app.return_code:
-        sys.exit(app.return_code)
-
-
 def main() -> None:
     """Entry point: run the app or a command, turning every expected failure into one line."""
     try:
         db_path = app_only(sys.argv[1:])
         if db_path is not None:
+            from tui.launch import run_app
+
             run_app(db_path)
         else:
             from tui.cli_commands import run

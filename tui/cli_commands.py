@@ -17,7 +17,6 @@ from store.core.errors import QueryError
 from store.core.models import Article, Filter
 from store.core.paths import default_db_path
 from store.core.sanitize import clean_line
-from tui.cli import run_app
 from tui.cli_base import (
     article_arg,
     damaged,
@@ -28,6 +27,7 @@ from tui.cli_base import (
     out,
     summary_line,
 )
+from tui.launch import run_app
 
 
 @click.group(invoke_without_command=True)

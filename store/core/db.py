@@ -6,7 +6,7 @@ notes, article_state, article_tags, the entity index (entity_names, entity_artic
 
 A new library is created at schema 5 directly (store.core.schema). An older one is brought to
 schema 4 in place by the kept migrations 0001-0004 (store.core.legacy), then to schema 5 by
-`store.core.compact`, which builds a new file beside it and swaps it in (`upgrade`, run
+`store.core.compact`, which builds a new file beside it and swaps it in (`store.core.upgrade`, run
 before the library is opened for use).
 """
 
@@ -143,23 +143,6 @@ def needs_upgrade(path: Path) -> bool:
     finally:
         conn.close()
     return 0 < version < COMPACT_VERSION
-
-
-def upgrade(path: Path, progress: Progress | None = None) -> None:
-    """Bring an older library at `path` to schema 5: 0001-0004 in place up to schema 4,
-    then the compact migration (a new file, swapped in). `progress(phase, done, total)`
-    is called as it goes. A no-op for a new or current library."""
-    if not needs_upgrade(path):
-        return
-    from store.core import compact, legacy
-
-    conn = connect(path)
-    try:
-        legacy.migrate_v4(conn, path)
-    finally:
-        conn.close()
-
-    compact.migrate(path, progress)
 
 
 def now_iso() -> str:

@@ -2,7 +2,7 @@
 schema 4 in place (and to build schema-4 libraries in tests): the sqlite-utils steps that
 created the initial tables, search, article versions and feeds, as MIGRATIONS_V4, and
 `migrate_v4`, which applies those a library lacks in one transaction. From schema 4,
-`store.core.compact` takes a library to schema 5 (`store.core.db.upgrade` runs both)."""
+`store.core.compact` takes a library to schema 5 (`store.core.upgrade.run` runs both)."""
 
 from __future__ import annotations
 

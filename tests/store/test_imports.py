@@ -39,3 +39,21 @@ def test_app_start_up_imports_stay_light() -> None:
     """Opening the app never pays for spaCy, trafilatura, or sqlite-utils (and its numpy)."""
     loaded = modules_after("import tui.app")
     assert not {"spacy", "trafilatura", "sqlite_utils", "numpy", "yaml"} & loaded
+
+
+def test_no_import_cycles() -> None:
+    """No module of store or tui reaches itself through its imports, lazy ones included
+    (import-linter's layers keep the layers apart; this keeps each layer acyclic too)."""
+    import grimp
+
+    graph = grimp.build_graph("store", "tui")
+    cycles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if imported.split(".")[0] in ("store", "tui")
+            and graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert cycles == []
