@@ -73,15 +73,15 @@ class Library:
                 raise LibraryError(f"cannot create {path.parent}: {exc.strerror}") from None
         elif path.is_dir():
             raise LibraryError(f"{path} is a folder, not a library file")
-        try:
-            from store.core import upgrade
-
-            upgrade.run(path, progress)
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"cannot upgrade library {path}: {exc}") from None
         lib = cls(path)
         conn = lib.conn
         try:
+            # read on this connection (it sees a WAL the file's header may lag behind); the
+            # upgrade's code loads only for an older library, never on a current one's open
+            if 0 < conn.execute("PRAGMA user_version").fetchone()[0] < db.SCHEMA_VERSION:
+                lib.close()
+                lib = cls._upgraded(path, progress)
+                conn = lib.conn
             db.migrate(conn, path)
             db.ensure_speed_indexes(conn)
         except sqlite3.DatabaseError as exc:
@@ -95,6 +95,18 @@ class Library:
 
             record_home(lib.handle)
         return lib
+
+    @classmethod
+    def _upgraded(cls, path: Path, progress: db.Progress | None) -> Library:
+        """Upgrade the older library at path (a file swap, so with no connection of ours
+        open), then open it afresh."""
+        from store.core import upgrade
+
+        try:
+            upgrade.run(path, progress)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"cannot upgrade library {path}: {exc}") from None
+        return cls(path)
 
     @classmethod
     def _open_readonly(cls, path: Path) -> Library:
