@@ -264,17 +264,26 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
             [*args, limit],
         ).fetchall()
     match = " OR ".join(t.fts() for t in ranked)
-    floor, newer = _floor(conn, "articles_fts", match, limit), ""
+    floor = _floor(conn, "articles_fts", match, limit)
     where, args = _where([root], "a.rowid", floor=floor)
-    if floor is not None:  # rank the window only (and what else matches within it)
-        newer, where, args = " AND rowid >= ?", f"{where} AND a.rowid >= ?", [*args, floor]
+    newer, where, args = _in_window(floor, "a.rowid", where, args)
     return conn.execute(
         f"SELECT a.rowid, coalesce(r.score, 0.0), 1 FROM articles a LEFT JOIN"
         f" (SELECT rowid AS rid, {ARTICLE_RANK} AS score FROM articles_fts"
-        f" WHERE articles_fts MATCH ?{newer}) r ON r.rid = a.rowid"
+        f" WHERE articles_fts MATCH ?{newer[0]}) r ON r.rid = a.rowid"
         f" WHERE 1{where} ORDER BY 2, a.imported_at DESC LIMIT ?",
-        [match, *([floor] if newer else []), *args, limit],
+        [match, *newer[1], *args, limit],
     ).fetchall()
+
+
+def _in_window(
+    floor: int | None, col: str, where: str, args: list[object]
+) -> tuple[tuple[str, list[object]], str, list[object]]:
+    """Keep a ranking to the window from `floor` up: (the clause and argument for the
+    scoring FTS query, the filters with `col >= floor` added, their arguments)."""
+    if floor is None:  # fewer matches than the window: all are ranked
+        return ("", []), where, args
+    return (" AND rowid >= ?", [floor]), f"{where} AND {col} >= ?", [*args, floor]
 
 
 def _floor(conn: sqlite3.Connection, table: str, match: str, limit: int) -> int | None:
@@ -311,16 +320,15 @@ def _ranked_notes(
             [*args, limit],
         ).fetchall()
     match = " OR ".join(t.fts() for t in ranked)
-    floor, newer = _floor(conn, "notes_fts", match, limit), ""
+    floor = _floor(conn, "notes_fts", match, limit)
     where, args = _where([root] if root is not None else [], "n.article", "n.rowid", floor)
-    if floor is not None:
-        newer, where, args = " AND rowid >= ?", f"{where} AND n.rowid >= ?", [*args, floor]
+    newer, where, args = _in_window(floor, "n.rowid", where, args)
     return conn.execute(
         f"SELECT n.rowid, coalesce(r.score, 0.0), 0 FROM notes n LEFT JOIN"
         f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?"
-        f"{newer}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
+        f"{newer[0]}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
         f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
-        [match, *([floor] if newer else []), *args, limit],
+        [match, *newer[1], *args, limit],
     ).fetchall()
 
 
