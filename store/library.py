@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.ingest.subscriptions import Feeds
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Export
-    from store.sync.folder import SyncReport
+    from store.sync.report import SyncReport
 
 ALL = Filter()
 
@@ -347,10 +347,11 @@ class Library:
     def sync(
         self, target: Path | str, progress: Callable[[int, int, str], None] | None = None
     ) -> SyncReport:
-        """Sync with a folder or a library file (store.sync.folder)."""
+        """Sync with a hub (a folder, or a WebDAV or S3 URL) or a library file
+        (store.sync.folder)."""
         from store.sync.folder import sync
 
-        return sync(self.handle, Path(target), progress)
+        return sync(self.handle, target, progress)
 
 
 def _check_header(path: Path) -> None:

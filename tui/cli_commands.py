@@ -176,13 +176,18 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("target")
 @json_option
 @click.pass_context
-def sync(ctx: click.Context, path: Path, as_json: bool) -> None:
-    """Sync with a folder (Syncthing, Dropbox, USB stick) or with another library file."""
+def sync(ctx: click.Context, target: str, as_json: bool) -> None:
+    """Sync with a hub: a folder (Syncthing, Dropbox, a USB stick), a WebDAV URL
+    (webdav://host/path, webdav+http://host:port/path) or an S3 URL (s3://bucket/prefix);
+    or with another library file."""
     with library(ctx) as lib:
-        report = lib.sync(path)
+        report = lib.sync(target)
+    from store.sync.hub import strip_credentials
+
+    path = strip_credentials(target) if "://" in target else target
     from tui.reports import print_report, sync_lines
 
     print_report(sync_lines(report, path), report.to_json() if as_json else None)

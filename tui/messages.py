@@ -14,7 +14,7 @@ from store.core.models import Article, ImportReport
 
 if TYPE_CHECKING:
     from store.ingest.refresh import RefreshReport
-    from store.sync.folder import SyncReport
+    from store.sync.report import SyncReport
 
 
 class OpenArticle(Message):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from store.ingest.refresh import FeedResult, RefreshReport
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Written
-    from store.sync.folder import SyncReport
+    from store.sync.report import SyncReport
 
 SHOWN = 5  # failures the TUI notifies one by one; the rest are counted
 
@@ -108,23 +108,39 @@ def import_lines(report: ImportReport) -> Lines:
 
 
 def sync_lines(report: SyncReport, target: str | Path) -> Lines:
-    """A line per peer file, what was published, conflicts; exit status 1 if a peer was
+    """A line per file read, what was written, conflicts; exit status 1 if a file was
     skipped (the summary names it). The summary joins the same lines: `Synced with T: a; b.`"""
     said: list[tuple[str, str]] = []  # (verb, the rest): the CLI aligns the verbs
+    hub = report.hub is not None
     for p in report.peers:
         name = Path(p.path).name
         if p.skipped:
             said.append(("skipped", f"{name}: {p.skipped}"))
         elif p.unchanged:
-            said.append(("unchanged", f"{name} since the last sync"))
+            said.append(
+                ("unchanged", f"{name} (merged before)" if hub else f"{name} since the last sync")
+            )
         else:
             refused = f", {p.refused} unsafe facts refused" if p.refused else ""
-            said.append(("merged", f"{name}: {p.received} facts received, {p.sent} sent{refused}"))
+            waiting = getattr(p, "waiting", 0)
+            later = f", {waiting} stamped in the future wait" if waiting else ""
+            sent = "" if hub else f", {p.sent} sent"
+            said.append(("merged", f"{name}: {p.received} facts received{sent}{refused}{later}"))
     parts = [f"{verb} {rest}" for verb, rest in said]
     details = [f"{verb:<8} {rest}" for verb, rest in said]
-    if not report.peers and report.published and Path(report.published).parent == Path(target):
-        parts.append("no other library there yet")
-    if report.published:
+    if hub:
+        if report.published:
+            details.append(
+                f"wrote    {Path(report.published).name} ({report.sent:,} facts,"
+                f" {_size(report.written_bytes)})"
+            )
+        else:
+            details.append("wrote    nothing: the hub holds everything this library has")
+        parts.append(details[-1].replace("    ", " ", 1))
+        if report.compacted:
+            details.append(f"rolled   {report.compacted} of this device's files into one")
+            parts.append(details[-1].replace("   ", " ", 1))
+    elif report.published:
         state = "is up to date" if report.up_to_date else "written"
         details.append(f"published {report.published} ({state})")
         parts.append(details[-1])
@@ -141,6 +157,16 @@ def sync_lines(report: SyncReport, target: str | Path) -> Lines:
         exit_code=int(skipped),
         severity="warning" if skipped or report.conflicts else "information",
         summary_at="none",
+    )
+
+
+def _size(n: int) -> str:
+    return (
+        f"{n:,} bytes"
+        if n < 10_000
+        else f"{n / 1024:,.0f} KiB"
+        if n < 10 << 20
+        else f"{n / (1 << 20):,.1f} MiB"
     )
 
 

@@ -51,7 +51,7 @@ def analysis_problem(length: int, entities: object, sentences: object) -> str | 
 
 
 def merge_analyses(
-    w: sqlite3.Connection, version: int, refusals: dict[str, int]
+    w: sqlite3.Connection, version: int, refusals: dict[str, int], pack: bool = False
 ) -> tuple[int, set[int], int]:
     """Copy the peer's analyses we lack, each checked against our copy of its text:
     (received, keys of the articles analysed anew, sent). A schema-5 peer's blobs are taken
@@ -60,7 +60,7 @@ def merge_analyses(
     models = dict(w.execute("SELECT name, key FROM main.models"))
     analysed: set[int] = set()
     received = 0
-    rows = _peer_analyses(w, version)
+    rows = _peer_analyses(w, version, "refs" if pack else "articles")
     for batch in rows:
         for key, model, at, length, entities, sentences in batch:
             if key is None:
@@ -85,6 +85,8 @@ def merge_analyses(
             )
             analysed.add(key)
             received += 1
+    if pack:  # a pack holds only what its writer sent: nothing to count against it
+        return received, analysed, 0
     if version >= 5:
         theirs = (
             "p.article = (SELECT px.key FROM main.articles a JOIN peer.articles px"
@@ -109,14 +111,14 @@ _OURS = (
 )
 
 
-def _peer_analyses(w: sqlite3.Connection, version: int):
+def _peer_analyses(w: sqlite3.Connection, version: int, refs: str = "articles"):
     """Batches of (our key or None, model name, analysed_at, our text's length, entities
     blob, sentences blob) of the peer analyses we lack, in the peer's key order."""
     if version >= 5:
         sql = (
             "SELECT pa.article, pa.model, a.key, pm.name, pa.analysed_at, length(a.text),"
             " pa.entities, pa.sentences FROM peer.analyses pa"
-            " LEFT JOIN peer.articles px ON px.key = pa.article"
+            f" LEFT JOIN peer.{refs} px ON px.key = pa.article"
             " LEFT JOIN main.articles a ON a.id = px.id"
             " LEFT JOIN peer.models pm ON pm.key = pa.model"
             f" WHERE {{after}} {_OURS.format(model='pm.name')}"

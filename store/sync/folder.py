@@ -1,62 +1,32 @@
-"""Sync through any file-sync tool: publish our facts to a file, merge every peer's facts.
+"""`gloss sync TARGET`: a hub (a folder any file-sync tool keeps, or a remote store) is a
+log of immutable fact files (store.sync.log); a single library file (a USB stick) is synced
+two ways, whole.
 
 Merge is a set union of facts (INSERT OR IGNORE from a private, checked, read-only copy of
 the peer) in one local transaction, then a rebuild of derived state for touched articles.
-Union is commutative, associative and idempotent, so every machine converges. Publishing is
-`VACUUM INTO` a temp file beside the target, fsync, then `os.replace`: a crash at any point
-leaves both sides valid.
+Union is commutative, associative and idempotent, so every machine converges. A library
+file is published by `VACUUM INTO` a temp file beside it, fsync, then `os.replace`: a crash
+at any point leaves both sides valid.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import socket
 import sqlite3
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from store.core.errors import GlossError, LibraryError
-from store.core.sanitize import clean_line
-from store.sync.merge import (
-    COUNTED,
-    PeerResult,
-    merge_file,
-    private_copy,
-    skip_reason,
-)
+from store.sync.merge import COUNTED
+from store.sync.peer import file_sig, merge_peer, remember
+from store.sync.report import Progress, SyncReport
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
-
-SUFFIX = ".gloss"
-CONFLICT_COPY = re.compile(r"conflicted copy|\.sync-conflict-|\(conflict", re.IGNORECASE)
-
-
-@dataclass
-class SyncReport:
-    peers: list[PeerResult] = field(default_factory=list)
-    published: str | None = None
-    up_to_date: bool = False  # the published file already held everything: not rewritten
-    conflicts: int = 0
-    messages: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "published": self.published,
-            "up_to_date": self.up_to_date,
-            "conflicts": self.conflicts,
-            "messages": self.messages,
-            "peers": [p.to_json() for p in self.peers],
-        }
-
-
-Progress = Callable[[int, int, str], None]
 
 
 def _home(h: Handle) -> str:
@@ -144,80 +114,66 @@ def _fsync_dir(folder: Path) -> None:
 # -- the whole sync -----------------------------------------------------------------------
 
 
-def peers_in(folder: Path, own: str) -> list[Path]:
-    """Every other library file in a sync folder, conflict copies included."""
-    found = []
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name == own:
-            continue
-        if path.name.endswith(SUFFIX) or (CONFLICT_COPY.search(path.name) and SUFFIX in path.name):
-            found.append(path)
-    return found
-
-
-def _file_sig(path: Path) -> str | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-
-
 def _facts_sig(h: Handle) -> str:
     """Changes whenever a fact is added (facts are append-only, so counts only grow)."""
     counts = [h.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED]
     return ",".join(map(str, counts))
 
 
-def _remember(h: Handle, key: str, value: str | None) -> None:
-    if value is not None:
-        with h.write() as conn:
-            h.set_meta(conn, key, value)
-
-
 def publish_if_changed(h: Handle, target: Path, keep_identity_of: Path | None = None) -> bool:
     """Publish unless the target already holds exactly what we have; True if written."""
     key = f"published:{target.resolve()}"
     facts = _facts_sig(h)
-    if h.meta(key) == f"{facts}|{_file_sig(target)}":
+    if h.meta(key) == f"{facts}|{file_sig(target)}":
         return False
     try:
         publish(h, target, keep_identity_of)
     except (OSError, sqlite3.Error) as exc:
         raise LibraryError(f"cannot write {target}: {exc}") from None
-    _remember(h, key, f"{facts}|{_file_sig(target)}")
-    _remember(h, f"peer:{target.resolve()}", _file_sig(target))  # our own bytes
+    remember(h, key, f"{facts}|{file_sig(target)}")
+    remember(h, f"peer:{target.resolve()}", file_sig(target))  # our own bytes
     return True
 
 
-def sync(h: Handle, target: Path, progress: Progress | None = None) -> SyncReport:
-    """Sync with a folder (publish ours, merge theirs) or with one library file (two-way)."""
+def sync(h: Handle, target: Path | str, progress: Progress | None = None) -> SyncReport:
+    """Sync with a hub (a folder, or a remote store's URL: publish what it lacks, merge what
+    is new there) or with one library file (two-way)."""
+    from store.sync import hub as hubs
+
     report = SyncReport()
     check_device(h, report)
-    workdir = h.path.parent
-    if target.is_dir():
-        own = f"{h.device_id}{SUFFIX}"
-        peers = peers_in(target, own)
-        for n, path in enumerate(peers):
-            if progress:
-                progress(n, len(peers) + 1, path.name)
-            report.peers.append(merge_peer(h, path, workdir))
+    text = str(target)
+    if hubs.is_remote(text):
+        from store.sync.log import sync_hub
+
+        sync_hub(h, hubs.open_remote(text), report, progress)
+        return _finish(h, report)
+    if "://" in text:
+        raise LibraryError(
+            f"{hubs.strip_credentials(text)}: not a hub gloss can reach (it takes a folder,"
+            " a library file, webdav://, webdav+http://, dav://, davs:// or s3:// URLs)"
+        )
+    path = Path(target)
+    if path.is_dir():
+        from store.sync.log import sync_hub
+
+        sync_hub(h, hubs.FolderHub(path), report, progress)
         if progress:
-            progress(len(peers), len(peers) + 1, own)
-        _clean_stale_temps(target, own)
-        report.up_to_date = not publish_if_changed(h, target / own)
-        report.published = str(target / own)
-    else:
-        if target.exists():
-            result = merge_peer(h, target, workdir)
-            report.peers.append(result)
-            if result.skipped:
-                return _finish(h, report)
-        elif not target.parent.is_dir():
-            raise LibraryError(f"no folder {target.parent} to write {target.name} into")
-        keep = target if target.exists() else None
-        report.up_to_date = not publish_if_changed(h, target, keep_identity_of=keep)
-        report.published = str(target)
+            progress(1, 1, "done")
+        return _finish(h, report)
+    if path.exists() and not path.is_file():
+        raise LibraryError(f"{path} is neither a folder nor a library file")
+    workdir = h.path.parent
+    if path.exists():
+        result = merge_peer(h, path, workdir)
+        report.peers.append(result)
+        if result.skipped:
+            return _finish(h, report)
+    elif not path.parent.is_dir():
+        raise LibraryError(f"no folder {path.parent} to write {path.name} into")
+    keep = path if path.exists() else None
+    report.up_to_date = not publish_if_changed(h, path, keep_identity_of=keep)
+    report.published = str(path)
     if progress:
         progress(1, 1, "done")
     return _finish(h, report)
@@ -226,40 +182,3 @@ def sync(h: Handle, target: Path, progress: Progress | None = None) -> SyncRepor
 def _finish(h: Handle, report: SyncReport) -> SyncReport:
     report.conflicts = h.conn.execute("SELECT count(*) FROM notes WHERE conflict = 1").fetchone()[0]
     return report
-
-
-def merge_peer(h: Handle, path: Path, workdir: Path) -> PeerResult:
-    """Merge one peer file (safely read) into the library; never raises for a bad peer."""
-    result = PeerResult(str(path))
-    reason = skip_reason(path)
-    if reason:
-        result.skipped = reason
-        return result
-    key = f"peer:{path.resolve()}"
-    sig = _file_sig(path)
-    if sig is not None and h.meta(key) == sig:
-        result.unchanged = True  # merged as it is now at an earlier sync
-        return result
-    try:
-        with private_copy(path, workdir) as copy:
-            merge_file(h, copy, result)
-    except LibraryError as exc:
-        return _skipped(result, str(exc))
-    except Exception as exc:  # a bug a peer found: skip it (rolled back), never stop the sync
-        return _skipped(result, f"could not be merged: {type(exc).__name__}: {exc}")
-    _remember(h, key, sig)
-    return result
-
-
-def _skipped(result: PeerResult, reason: str) -> PeerResult:
-    """The peer was not merged (its transaction rolled back): nothing received from it."""
-    result.skipped = clean_line(" ".join(reason.split()))
-    result.received = result.sent = result.refused = result.conflicts = 0
-    result.refusals = []
-    return result
-
-
-def _clean_stale_temps(folder: Path, own: str) -> None:
-    for path in folder.glob(f".{own}.*.tmp"):
-        with contextlib.suppress(OSError):
-            path.unlink()

@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from store.core import db, entity_index, hlc, state
 from store.core.errors import LibraryError
@@ -120,12 +120,13 @@ def check_peer(path: Path) -> int:
 # -- merging ------------------------------------------------------------------------------
 
 
-def _peer_article(version: int, column: str) -> str:
+def _peer_article(version: int, column: str, refs: str = "articles") -> str:
     """SQL for our key of the article a peer row (alias p) names in `column`; NULL when we
-    do not hold it. A schema-5 peer names it by its own key, an older one by the hex id."""
+    do not hold it. A schema-5 peer names it by its own key (a pack maps its keys to ids in
+    `refs`), an older one by the hex id."""
     if version >= 5:
         return (
-            "(SELECT a.key FROM peer.articles px JOIN main.articles a ON a.id = px.id"
+            f"(SELECT a.key FROM peer.{refs} px JOIN main.articles a ON a.id = px.id"
             f' WHERE px.key = p."{column}")'
         )
     return f'(SELECT a.key FROM main.articles a WHERE a.id = p."{ARTICLE_REFS[column]}")'
@@ -141,8 +142,19 @@ def _ours_in_peer(version: int, column: str) -> str:
     return f'(SELECT a.id FROM main.articles a WHERE a.key = m."{column}")'
 
 
-def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
-    """Merge the facts of a checked peer copy into the library, in one transaction."""
+class Hooks(Protocol):
+    """What a caller runs inside a merge's transaction: at its start and before its end."""
+
+    def begin(self, w: sqlite3.Connection) -> None: ...
+    def end(self, w: sqlite3.Connection) -> None: ...
+
+
+def merge_file(
+    h: Handle, path: Path, result: PeerResult, pack: bool = False, hooks: Hooks | None = None
+) -> None:
+    """Merge the facts of a checked peer copy into the library, in one transaction. A pack
+    (store.sync.pack, its layout checked exactly) holds only facts: what we send is not
+    counted against it."""
     conn = h.conn
     conn.create_function("gloss_clean", 1, is_clean, deterministic=True)
     conn.create_function("gloss_field", 1, is_field, deterministic=True)
@@ -151,19 +163,24 @@ def merge_file(h: Handle, path: Path, result: PeerResult) -> None:
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
         with h.write() as w:
-            _merge(h, w, result)
+            if hooks:
+                hooks.begin(w)
+            _merge(h, w, result, pack)
+            if hooks:
+                hooks.end(w)
     except sqlite3.OperationalError as exc:  # a file with gloss's ids but not its tables
         raise LibraryError(f"not laid out as a gloss library ({exc})") from None
     finally:
         conn.execute("DETACH DATABASE peer")
 
 
-def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
+def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult, pack: bool = False) -> None:
     device = w.execute("SELECT value FROM peer.meta WHERE key = 'device_id'").fetchone()
     result.device = device[0] if device else None
-    version = w.execute("PRAGMA peer.user_version").fetchone()[0]
+    version = 5 if pack else w.execute("PRAGMA peer.user_version").fetchone()[0]
     present = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master")}
-    check_layout(w, version, present)
+    if not pack:  # (a pack's layout is checked exactly when it is opened)
+        check_layout(w, version, present)
     touched: set[int] = set()
     analysed: set[int] = set()
     fresh: set[int] = set()
@@ -172,14 +189,14 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult) -> None:
     for table in FACTS:
         if table not in present:  # an older schema: read what it has
             continue
-        received, new, sent = _merge_table(w, table, version, refusals)
+        received, new, sent = _merge_table(w, table, version, refusals, pack)
         result.received += received
         result.sent += sent
         if table == "articles":
             touched |= set(new)
             fresh = set(new)  # articles new here: no postings of theirs to forget
             if "analyses" in present:  # analyses next: nothing else refers to them
-                got, analysed, sent = merge_analyses(w, version, refusals)
+                got, analysed, sent = merge_analyses(w, version, refusals, pack)
                 result.received += got
                 result.sent += sent
         elif table == "feed_entries":
@@ -212,19 +229,20 @@ _NOUNS = {
 
 
 def _merge_table(
-    w: sqlite3.Connection, table: str, version: int, refusals: dict[str, int]
+    w: sqlite3.Connection, table: str, version: int, refusals: dict[str, int], pack: bool = False
 ) -> tuple[int, list[tuple], int]:
     """Insert the peer's rows we lack: (received, owner keys of new rows, sent). Rows move
     inside SQLite, through one scan of the peer into a temp table, never through Python;
     a column naming an article is re-keyed to ours through the peer's public ids."""
     cols, key = FACTS[table]
     refs = [c for c in cols if c in ARTICLE_REFS]
-    source = {c: _peer_article(version, c) if c in refs else f'p."{c}"' for c in cols}
+    refs_table = "refs" if pack else "articles"
+    source = {c: _peer_article(version, c, refs_table) if c in refs else f'p."{c}"' for c in cols}
     missing = " AND ".join(f'm."{k}" = {source[k]}' for k in key)
     check = CHECKS.get(table, "1")
     names = ", ".join(f'"{c}"' for c in cols)
     if table == "articles":
-        return _merge_articles(w, names, missing, check, refusals)
+        return _merge_articles(w, names, missing, check, refusals, pack)
     w.execute("DROP TABLE IF EXISTS temp.merge_rows")
     w.execute(
         "CREATE TEMP TABLE merge_rows AS SELECT "
@@ -253,7 +271,7 @@ def _merge_table(
     new = w.execute(f"SELECT DISTINCT {', '.join(owner)} FROM temp.merge_rows WHERE ok").fetchall()
     w.execute("DROP TABLE temp.merge_rows")
     sent = 0
-    if table in COUNTED:
+    if table in COUNTED and not pack:
         back = " AND ".join(
             f'p."{ARTICLE_REFS[k] if version < 5 else k}" = {_ours_in_peer(version, k)}'
             if k in refs else f'p."{k}" = m."{k}"'
@@ -299,7 +317,12 @@ def _refuse_cycles(w: sqlite3.Connection, refusals: dict[str, int]) -> None:
 
 
 def _merge_articles(
-    w: sqlite3.Connection, names: str, missing: str, check: str, refusals: dict[str, int]
+    w: sqlite3.Connection,
+    names: str,
+    missing: str,
+    check: str,
+    refusals: dict[str, int],
+    pack: bool = False,
 ) -> tuple[int, list[int], int]:
     """Articles straight from the peer, never through a temp table (their texts are most of
     a library: a peer's whole text in memory is what bounded memory rules out). New rows
@@ -319,6 +342,8 @@ def _merge_articles(
     if refused:
         refusals[f"{_NOUNS['articles']} with unsafe or malformed values"] = refused
     new = [r[0] for r in w.execute("SELECT key FROM main.articles WHERE key > ?", (before,))]
+    if pack:
+        return received, new, 0
     sent = w.execute(
         "SELECT count(*) FROM main.articles m WHERE NOT EXISTS"
         " (SELECT 1 FROM peer.articles p WHERE p.id = m.id)"

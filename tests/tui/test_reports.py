@@ -85,38 +85,42 @@ def test_sync(tmp_path: Path, no_model: None) -> None:
     with Library.open(tmp_path / "laptop.db") as laptop, Library.open(tmp_path / "l.db") as lib:
         laptop.import_paths([tmp_path / "one.txt"])
         laptop.add_note(laptop.resolve(STORY_ID), "Written on the [b]laptop[/b].")
-        theirs, ours = f"{laptop.device_id}.gloss", f"{folder}/{lib.device_id}.gloss"
-        first = sync_lines(laptop.sync(folder), folder)
+        report = laptop.sync(folder)
+        theirs = Path(report.published or "").name
+        assert theirs.startswith(f"{laptop.device_id}-000001-") and theirs.endswith(".glosspack")
+        size = f"{report.written_bytes:,} bytes"
+        first = sync_lines(report, folder)
         assert first == Lines(
             "Sync",
-            f"Synced with {folder}: no other library there yet; published {folder}/{theirs}"
-            " (written).",
-            (f"published {folder}/{theirs} (written)",),
+            f"Synced with {folder}: wrote {theirs} (2 facts, {size}).",
+            (f"wrote    {theirs} (2 facts, {size})",),
             summary_at="none",
         )
         merged = sync_lines(lib.sync(folder), folder)
         assert merged.printed() == [
-            f"merged   {theirs}: 2 facts received, 0 sent",
-            f"published {ours} (written)",
+            f"merged   {theirs}: 2 facts received",
+            "wrote    nothing: the hub holds everything this library has",
         ]
         assert merged.summary == (
-            f"Synced with {folder}: merged {theirs}: 2 facts received, 0 sent;"
-            f" published {ours} (written)."
+            f"Synced with {folder}: merged {theirs}: 2 facts received;"
+            " wrote nothing: the hub holds everything this library has."
         )
         broken_peer = folder / "x-broken.gloss"  # named to sort after the device's hex name
         broken_peer.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
         skipped = sync_lines(lib.sync(folder), folder)
+        again = sync_lines(lib.sync(folder), folder)  # not read again, named again
     broken = "x-broken.gloss: damaged or truncated (file is not a database)"
     assert skipped.printed() == [
-        f"unchanged {theirs} since the last sync",
         f"skipped  {broken}",
-        f"published {ours} (is up to date)",
+        "wrote    nothing: the hub holds everything this library has",
     ]
     assert skipped.summary == (
-        f"Synced with {folder}: unchanged {theirs} since the last sync; skipped {broken};"
-        f" published {ours} (is up to date)."
+        f"Synced with {folder}: skipped {broken};"
+        " wrote nothing: the hub holds everything this library has."
     )
     assert (skipped.exit_code, skipped.severity) == (1, "warning")
+    assert again.printed()[0] == f"skipped  {broken} (unchanged since)"
+    assert again.exit_code == 1
 
 
 def test_refresh(fresh_lib: Library, site: str, no_model: None) -> None:  # noqa: F811

@@ -71,19 +71,20 @@ async def test_palette_sync_brings_a_note_from_another_device(
         summaries = [m for m, _ in messages(pilot) if m.startswith("Synced with")]
         assert len(summaries) == 1, messages(pilot)
         assert f"Synced with {folder}: " in summaries[0]
-        assert "received" in summaries[0] and "; published " in summaries[0]
+        assert "received" in summaries[0] and "; wrote " in summaries[0]
         assert any("it now syncs as device" in m for m, _ in messages(pilot))  # a copy
         text = screen_text(pilot)
         assert "1 note" in text and "✎1" in text  # the header and the article's row
         await open_article(pilot, lib_path, ECB)
         await pilot.press("n")
         assert "Written on the [b]laptop[/b]." in screen_text(pilot)
-        assert len(list(folder.glob("*.gloss"))) == 2  # the laptop's file and ours
+        assert len(list(folder.glob("*.glosspack"))) == 2  # the laptop's file and ours
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert await palette_sync(pilot, None) == str(folder)  # the last path is offered
         again = [m for m, _ in messages(pilot) if m.startswith("Synced with")][-1]
-        assert re.search(r": unchanged \w+\.gloss since the last sync; published ", again), again
+        # nothing read again; written: the one fact since (opening the article read it)
+        assert re.search(r"Sync: wrote \S+\.glosspack \(1 facts, [\d,]+ bytes\)\.$", again), again
     with opened(lib_path) as lib:
         note = lib.note(note_id)
         assert (note.article_id, note.body) == (ECB, "Written on the [b]laptop[/b].")

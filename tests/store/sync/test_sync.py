@@ -122,10 +122,10 @@ def test_sync_twice_changes_nothing(pair, folder: Path) -> None:
     a.add_note(a.resolve("6055"), "n")
     a.sync(folder)
     b.sync(folder)
-    before = snapshot(b)
+    before, files = snapshot(b), sorted(folder.iterdir())
     report = b.sync(folder)
-    assert [(p.received, p.skipped) for p in report.peers] == [(0, None)]
-    assert snapshot(b) == before
+    assert report.peers == [] and report.published is None  # nothing read, nothing written
+    assert snapshot(b) == before and sorted(folder.iterdir()) == files
 
 
 def test_single_file_two_way(pair, tmp_path: Path) -> None:
@@ -157,9 +157,8 @@ def test_conflict_copies_are_merged(pair, folder: Path) -> None:
     a, b = pair
     aid = a.resolve("6055")
     b.add_note(aid, "in a conflicted copy")
-    b.sync(folder)
-    published = folder / f"{b.device_id}.gloss"
-    published.rename(folder / f"{b.device_id} (conflicted copy 2026-11-29).gloss")
+    published = Path(b.sync(folder).published or "")
+    published.rename(folder / f"{published.stem} (conflicted copy 2026-11-29){published.suffix}")
     a.sync(folder)
     assert "in a conflicted copy" in {n.body for n in a.notes(aid)}
 
@@ -243,7 +242,7 @@ def test_peer_replaced_while_read(pair, folder: Path, monkeypatch) -> None:
 
     a, b = pair
     b.add_note(b.resolve("6055"), "b's note")
-    b.sync(folder)
+    b.sync(folder / f"{b.device_id}.gloss")  # a whole library, as gloss 1 wrote into a hub
     before = snapshot(a)
     real = sync_mod.shutil.copyfile
 
@@ -265,8 +264,8 @@ def test_hostile_peer_text_is_refused(pair, folder: Path) -> None:
     a, b = pair
     aid = b.resolve("6055")
     n = b.add_note(aid, "fine")
-    b.sync(folder)
-    peer = folder / f"{b.device_id}.gloss"
+    peer = folder / f"{b.device_id}.gloss"  # a whole library, as gloss 1 wrote into a hub
+    b.sync(peer)
     c = sqlite3.connect(peer)
     c.execute("UPDATE note_revisions SET body = 'evil \x1b]52;c;ZXZpbA==\x07' WHERE note_id = ?",
               (n.id,))  # fmt: skip
