@@ -6,8 +6,8 @@
 - `FaultProxy`: a threaded HTTP/1.1 proxy in front of either. It forwards every request as it
   came (Host header included, so S3 signatures and WebDAV Destination headers stay valid) until a
   rule says otherwise: `cut_uploads` closes both sockets after half of a request body has reached
-  the server; `fail` answers a status (500, 503...) without asking the server. Its `counts` say
-  what it did.
+  the server; `fail` answers a status (500, 503...) without asking the server; `stall` never
+  answers (until `clear()`), for the client's timeouts. Its `counts` say what it did.
 
 Each starts on a free port chosen by the kernel and stops (joining its threads) in `stop()`; all
 are context managers.
@@ -184,7 +184,7 @@ UPLOADS = ("PUT", "POST")
 
 @dataclass
 class _Rule:
-    kind: str  # "cut" or "fail"
+    kind: str  # "cut", "fail" or "stall"
     times: int
     methods: tuple[str, ...] | None  # None: any method
     status: int = 503
@@ -204,6 +204,7 @@ class ProxyCounts:
     passed: int = 0
     cut: int = 0
     failed: int = 0
+    stalled: int = 0
     cut_bytes: list[tuple[int, int]] = field(default_factory=list)  # (forwarded, of total)
     failed_statuses: list[int] = field(default_factory=list)
 
@@ -220,6 +221,7 @@ class FaultProxy(_Served):
         self.counts = ProxyCounts()
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
+        self._released = threading.Event()  # set: stalled requests end
         self._server = ThreadingHTTPServer((HOST, 0), _handler_for(self))
         self._server.daemon_threads = True
         self.port: int = self._server.server_address[1]
@@ -245,10 +247,19 @@ class FaultProxy(_Served):
         with self._lock:
             self._rules.append(_Rule("fail", times, methods, status=status))
 
+    def stall(self, times: int = 1, methods: tuple[str, ...] | None = None) -> None:
+        """Read the next `times` requests (of `methods`, or any) and never answer them, until
+        `clear()` or `stop()` (then the connection closes): for the client's read timeout."""
+        with self._lock:
+            self._rules.append(_Rule("stall", times, methods))
+
     def clear(self) -> None:
-        """Drop the rules not used up yet: everything passes through from now on."""
+        """Drop the rules not used up yet and let stalled requests go (their connections close
+        unanswered): everything passes through from now on."""
         with self._lock:
             self._rules.clear()
+            self._released.set()
+            self._released = threading.Event()
 
     def _take(self, method: str, body: bytes) -> _Rule | None:
         """Count the request and consume the first rule it matches (under the lock: the
@@ -261,6 +272,8 @@ class FaultProxy(_Served):
                     if rule.kind == "cut":
                         self.counts.cut += 1
                         self.counts.cut_bytes.append((int(len(body) * rule.fraction), len(body)))
+                    elif rule.kind == "stall":
+                        self.counts.stalled += 1
                     else:
                         self.counts.failed += 1
                         self.counts.failed_statuses.append(rule.status)
@@ -269,6 +282,7 @@ class FaultProxy(_Served):
             return None
 
     def stop(self) -> None:
+        self.clear()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=DEFAULT_TIMEOUT)
@@ -313,9 +327,13 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def _proxy(self) -> None:
         body = self._read_body()
+        released = self.proxy._released
         rule = self.proxy._take(self.command, body)
         if rule is not None and rule.kind == "fail":
             self._answer_error(rule.status)
+        elif rule is not None and rule.kind == "stall":
+            released.wait(timeout=self.proxy.timeout * 6)  # bounded: a stuck test still ends
+            self.close_connection = True
         elif rule is not None:
             self._cut(body, int(len(body) * rule.fraction))
         else:

@@ -33,7 +33,7 @@ def s3(endpoint: str, server: S3Server, retries: bool = False, **kw) -> fsspec.A
     kw.setdefault("key", server.key)
     kw.setdefault("secret", server.secret)
     if not retries:
-        kw["config_kwargs"] = {"retries": {"total_max_attempts": 1}}
+        kw["config_kwargs"] = {"retries": {"total_max_attempts": 1}, **kw.get("config_kwargs", {})}
     fs = fsspec.filesystem("s3", endpoint_url=endpoint, skip_instance_cache=True, **kw)
     if not retries:
         fs.retries = 1  # s3fs's own loop around botocore's
@@ -377,3 +377,27 @@ def test_proxy_passes_everything_through_until_told(
     webdav_proxy.clear()
     assert fs.cat_file("big") == big
     assert counts.failed == 0
+
+
+def test_webdav_timeout_bounds_a_stalled_server(
+    webdav_server: WebdavServer, webdav_proxy: FaultProxy
+) -> None:
+    fs = dav(webdav_proxy.url, webdav_server, timeout=httpx.Timeout(0.5))
+    webdav_proxy.stall(methods=("PROPFIND",))
+    with pytest.raises(httpx.ReadTimeout):
+        fs.ls("")
+    webdav_proxy.clear()
+    assert webdav_proxy.counts.stalled == 1
+    assert fs.ls("") == []
+
+
+def test_s3_timeout_bounds_a_stalled_server(s3_server: S3Server, s3_proxy: FaultProxy) -> None:
+    import botocore.exceptions
+
+    fs = s3(s3_proxy.url, s3_server, config_kwargs={"read_timeout": 0.5})
+    s3_proxy.stall(methods=("GET",))
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        fs.ls(s3_server.bucket)
+    s3_proxy.clear()
+    assert s3_proxy.counts.stalled == 1
+    assert fs.ls(s3_server.bucket, refresh=True) == []
