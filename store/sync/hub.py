@@ -56,8 +56,13 @@ class Hub:
         raise NotImplementedError
         yield
 
-    def publish(self, name: str, write: Callable[[IO[bytes]], Any]) -> Any:
-        """Write a new file: `write(stream)` fills it; it appears under `name` complete."""
+    def publish(
+        self, device: str, write: Callable[[IO[bytes]], str], name_of: Callable[[str], str],
+        staging: Path,
+    ) -> str:  # fmt: skip
+        """Write a new file and return its name: `write(stream)` fills it and returns its
+        digest, `name_of(digest)` names it, and it appears under that name only complete.
+        `staging` is a private temp path a transport may write it to first."""
         raise NotImplementedError
 
     def remove(self, name: str) -> None:
@@ -137,14 +142,20 @@ class FolderHub(Hub):
         with self._open(name) as f:
             yield f
 
-    def publish(self, name: str, write: Callable[[IO[bytes]], Any]) -> Any:
-        tmp = self.folder / f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}"
-        final = self.folder / name
+    def publish(
+        self, device: str, write: Callable[[IO[bytes]], str], name_of: Callable[[str], str],
+        staging: Path,
+    ) -> str:  # fmt: skip
+        # written in the hub under a name sync tools ignore, then renamed: no second copy
+        with contextlib.suppress(OSError):
+            staging.unlink()
+        tmp = self.folder / f"{TEMP_PREFIX}{device}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
         try:
             with open(tmp, "xb") as f:
-                result = write(f)
+                name = name_of(write(f))
                 f.flush()
                 os.fsync(f.fileno())
+            final = self.folder / name
             if final.exists():  # never replace a file: names are never reused
                 raise LibraryError(f"{final} exists already")
             os.rename(tmp, final)
@@ -154,20 +165,18 @@ class FolderHub(Hub):
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        return result
+        return name
 
     def remove(self, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             (self.folder / name).unlink()
 
-    def clean_temps(self, older_than_s: float = 3600) -> None:
-        """Our own temp files left by a sync that was killed (an hour old: never one that a
-        sync running now is writing)."""
-        now = time.time()
-        for path in self.folder.glob(f"{TEMP_PREFIX}*{TEMP_SUFFIX}"):
+    def clean_temps(self, device: str) -> None:
+        """This device's temp files left by a sync that was killed (called under the sync
+        lock: no sync of ours is writing one now; another device's are never touched)."""
+        for path in self.folder.glob(f"{TEMP_PREFIX}{device}-*{TEMP_SUFFIX}"):
             with contextlib.suppress(OSError):
-                if now - path.lstat().st_mtime > older_than_s:
-                    path.unlink()
+                path.unlink()
 
 
 def _sig(st: os.stat_result) -> str:
@@ -279,24 +288,45 @@ class RemoteHub(Hub):
             tmp.seek(0)
             yield tmp
 
-    def publish(self, name: str, write: Callable[[IO[bytes]], Any]) -> Any:
-        import tempfile
+    def publish(
+        self, device: str, write: Callable[[IO[bytes]], str], name_of: Callable[[str], str],
+        staging: Path,
+    ) -> str:  # fmt: skip
+        try:
+            with staging.open("wb") as f:
+                name = name_of(write(f))
+            return self._upload(device, staging, name)
+        except OSError as exc:
+            raise LibraryError(f"cannot stage {staging}: {exc.strerror or exc}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                staging.unlink()
 
-        with tempfile.NamedTemporaryFile(prefix=".gloss-tmp-up-") as tmp:
-            result = write(tmp)
-            tmp.flush()
-            if self.atomic_put:
-                self._retry(f"upload {name}", lambda: self.fs.put_file(tmp.name, self._path(name)))
-                return result
-            temp = self._path(f"{TEMP_PREFIX}{secrets.token_hex(6)}{TEMP_SUFFIX}")
-            try:
-                self._retry(f"upload {name}", lambda: self.fs.put_file(tmp.name, temp))
-                self._retry(f"move {name} into place", lambda: self.fs.mv(temp, self._path(name)))
-            finally:
-                with contextlib.suppress(Exception):
-                    if self.fs.exists(temp):
-                        self.fs.rm_file(temp)
-        return result
+    def _upload(self, device: str, staged: Path, name: str) -> str:
+        local = str(staged)
+        if self.atomic_put:  # S3: an object appears whole or not at all
+            self._retry(f"upload {name}", lambda: self.fs.put_file(local, self._path(name)))
+            return name
+        # WebDAV: a PUT cut short leaves its part under the name it was given, so it goes to
+        # a temp name, then one MOVE (a rename on the server; `fs.mv` would be a COPY and a
+        # DELETE) without overwrite puts it in place.
+        temp = self._path(f"{TEMP_PREFIX}{device}-{secrets.token_hex(6)}{TEMP_SUFFIX}")
+        try:
+            self._retry(f"upload {name}", lambda: self.fs.put_file(local, temp))
+            self._retry(f"move {name} into place", lambda: self._move(temp, name))
+        finally:
+            with contextlib.suppress(Exception):
+                if self.fs.exists(temp):
+                    self.fs.rm_file(temp)
+        return name
+
+    def _move(self, temp: str, name: str) -> None:
+        try:
+            self.fs.client.move(temp, self._path(name), overwrite=False)
+        except Exception:
+            if self.fs.exists(self._path(name)) and not self.fs.exists(temp):
+                return  # the MOVE went through; its answer was lost
+            raise
 
     def remove(self, name: str) -> None:
         def rm():
@@ -360,9 +390,11 @@ def open_remote(url: str) -> RemoteHub:
     host = parts.hostname + (f":{parts.port}" if parts.port else "")
     auth = _webdav_auth(parts)
     try:
+        import httpx
+
         fs = fsspec.filesystem(
-            "webdav", base_url=f"{http}://{host}", auth=auth, timeout=TIMEOUT_S,
-            skip_instance_cache=True,
+            "webdav", base_url=f"{http}://{host}", auth=auth, skip_instance_cache=True,
+            timeout=httpx.Timeout(TIMEOUT_S, connect=10),
         )  # fmt: skip
     except Exception as exc:
         raise LibraryError(f"{location}: {_describe(exc)}") from None

@@ -149,8 +149,59 @@ def _state(h: Handle, location: str) -> HubState:
 # -- the whole sync with one hub ----------------------------------------------------------
 
 
+@contextlib.contextmanager
+def exclusive(h: Handle):
+    """One sync of a library at a time (another waits, up to a minute); under it, the temp
+    files a killed sync of this library left behind are removed."""
+    import fcntl
+    import time
+
+    path = h.path.parent / f".{h.path.name}.sync-lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LibraryError(f"cannot lock {path}: {exc.strerror or exc}") from None
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LibraryError(
+                        "another gloss is syncing this library; try again when it is done"
+                    ) from None
+                time.sleep(0.05)
+        for stale in h.path.parent.glob(f"{temp_prefix(h)}*"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+        yield
+    finally:
+        os.close(fd)
+
+
+def temp_prefix(h: Handle) -> str:
+    """The name every temp file of this library's syncs starts with (beside the library:
+    never in a hub)."""
+    return f".{h.path.name}.tmp-"
+
+
+def _temp(h: Handle, kind: str) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(h)}{kind}-", suffix=".db", dir=h.path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
 def sync_hub(h: Handle, hub: Hub, report: SyncReport, progress: Progress | None) -> None:
     """Merge what is new in the hub, then publish what the hub lacks (one file at most)."""
+    with exclusive(h):
+        if isinstance(hub, FolderHub):
+            hub.clean_temps(h.device_id)
+        _sync_hub(h, hub, report, progress)
+
+
+def _sync_hub(h: Handle, hub: Hub, report: SyncReport, progress: Progress | None) -> None:
     ensure_tables(h)
     st = _state(h, hub.location)
     report.hub = hub.location
@@ -200,8 +251,6 @@ def sync_hub(h: Handle, hub: Hub, report: SyncReport, progress: Progress | None)
     _prune(h)
     with h.write() as w:
         w.execute("UPDATE sync_hubs SET synced_at = ? WHERE key = ?", (now_iso(), st.key))
-    if isinstance(hub, FolderHub):
-        hub.clean_temps()
 
 
 def _lost(h: Handle, st: HubState) -> int:
@@ -273,9 +322,8 @@ def _read(h: Handle, hub: Hub, st: HubState, e: Entry) -> PeerResult | None:
 
 
 def _read_pack(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult) -> PeerResult:
-    workdir = h.path.parent
     try:
-        with hub.reading(e.name) as src, pack.opened(src, workdir) as (path, digest):
+        with hub.reading(e.name) as src, pack.opened(src, _temp(h, "pack")) as (path, digest):
             if h.conn.execute("SELECT 1 FROM sync_merged WHERE digest = ?", (digest,)).fetchone():
                 _record(h, st, e, digest, 0, "merged")
                 result.unchanged = True
@@ -304,7 +352,7 @@ def _read_legacy(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult
     if isinstance(hub, FolderHub):
         merged = merge_peer(h, hub.folder / e.name, h.path.parent, hooks=_LegacyHooks(h, st))
     else:
-        with hub.reading(e.name) as src, _spooled(src, h.path.parent) as local:
+        with hub.reading(e.name) as src, _spooled(src, _temp(h, "peer")) as local:
             merged = merge_peer(h, local, h.path.parent, hooks=_LegacyHooks(h, st))
     merged.path = _where(hub, e.name)
     if merged.skipped is None:
@@ -324,13 +372,11 @@ def _transient(reason: str) -> bool:
 
 
 @contextlib.contextmanager
-def _spooled(src: IO[bytes], workdir: Path):
-    fd, tmp = tempfile.mkstemp(prefix=".gloss-tmp-peer-", suffix=".gloss", dir=workdir)
-    path = Path(tmp)
+def _spooled(src: IO[bytes], path: Path):
     try:
         import shutil
 
-        with os.fdopen(fd, "wb") as out:
+        with path.open("wb") as out:
             shutil.copyfileobj(src, out, 1 << 20)
         yield path
     finally:
@@ -419,17 +465,14 @@ def _publish(h: Handle, hub: Hub, st: HubState, report: SyncReport, full: bool) 
         ).fetchone()
     ):
         return
-    workdir = h.path.parent
-    fd, tmp = tempfile.mkstemp(prefix=".gloss-tmp-out-", suffix=".db", dir=workdir)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _temp(h, "out")
     try:
         counts, top = _fill(h, tmp_path, st, full)
         _meta(tmp_path, h.device_id)
         if sum(counts.values()) == 0:
             _set_mark(h, st, top)
             return
-        digest, name, size = _put(hub, tmp_path, h.device_id, _next_seq(h))
+        digest, name, size = _put(h, hub, tmp_path, _next_seq(h))
         with h.write() as w:
             _own(h, hub, st, w, name, digest, size)
             w.execute("UPDATE sync_hubs SET mark = ? WHERE key = ?", (top, st.key))
@@ -444,21 +487,23 @@ def _publish(h: Handle, hub: Hub, st: HubState, report: SyncReport, full: bool) 
             tmp_path.unlink()
 
 
-def _put(hub: Hub, db_path: Path, device: str, seq: int) -> tuple[str, str, int]:
-    """Compress the pack and put it in the hub under its final name: (digest, name, bytes)."""
-    with tempfile.TemporaryFile(dir=db_path.parent) as staged:
-        digest = pack.compress(db_path, staged)
-        size = staged.tell()
-        name = pack.pack_name(device, seq, digest)
+def _put(h: Handle, hub: Hub, db_path: Path, seq: int) -> tuple[str, str, int]:
+    """Compress the pack into the hub under its final name: (digest, name, bytes)."""
+    got: dict[str, int | str] = {}
 
-        def copy(out: IO[bytes]) -> None:
-            import shutil
+    def write(out: IO[bytes]) -> str:
+        start = out.tell()
+        got["digest"] = digest = pack.compress(db_path, out)
+        got["size"] = out.tell() - start
+        return digest
 
-            staged.seek(0)
-            shutil.copyfileobj(staged, out, 1 << 20)
-
-        hub.publish(name, copy)
-    return digest, name, size
+    try:
+        name = hub.publish(
+            h.device_id, write, lambda d: pack.pack_name(h.device_id, seq, d), _temp(h, "up")
+        )
+    except OSError as exc:  # (a transport turns its own into LibraryError; this is ours)
+        raise LibraryError(f"cannot write a fact file: {exc.strerror or exc}") from None
+    return str(got["digest"]), name, int(got["size"])
 
 
 def _own(
@@ -557,17 +602,14 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
     if len(own) < COMPACT_AT:
         return
     rolled = own[:-1]  # the largest stays: the others are read again by every device
-    workdir = h.path.parent
-    fd, tmp = tempfile.mkstemp(prefix=".gloss-tmp-roll-", suffix=".db", dir=workdir)
-    os.close(fd)
-    out = Path(tmp)
+    out = _temp(h, "roll")
     try:
         pack.create(out).close()
         for name, _ in rolled:
-            with hub.reading(name) as src, pack.opened(src, workdir) as (path, _d):
+            with hub.reading(name) as src, pack.opened(src, _temp(h, "pack")) as (path, _d):
                 _roll_into(out, path)
         _meta(out, h.device_id, compacted=len(rolled))
-        digest, name, size = _put(hub, out, h.device_id, _next_seq(h))
+        digest, name, size = _put(h, hub, out, _next_seq(h))
         with h.write() as w:
             _own(h, hub, st, w, name, digest, size)
     except LibraryError as exc:

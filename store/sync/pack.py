@@ -18,10 +18,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -144,15 +142,12 @@ def is_pack(head: bytes) -> bool:
 
 
 @contextlib.contextmanager
-def opened(src: BinaryIO, workdir: Path) -> Iterator[tuple[Path, str]]:
-    """Decompress a pack read from `src` (MAGIC already checked by the caller or not) into
-    a private temp file in `workdir`, check it, and yield (its path, the digest of the
-    pack's bytes). LibraryError says why a file is not a complete, well-formed pack. The
-    temp file is removed on every exit."""
-    fd, tmp = tempfile.mkstemp(prefix=".gloss-tmp-pack-", suffix=".db", dir=workdir)
-    tmp_path = Path(tmp)
+def opened(src: BinaryIO, tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Decompress a pack read from `src` into the private temp file `tmp_path`, check it,
+    and yield (its path, the digest of the pack's bytes). LibraryError says why a file is
+    not a complete, well-formed pack. The temp file is removed on every exit."""
     try:
-        with os.fdopen(fd, "wb") as out:
+        with tmp_path.open("wb") as out:
             digest = _decompress(src, out)
         check(tmp_path)
         yield tmp_path, digest

@@ -1,0 +1,293 @@
+"""Sync v2 with a folder hub: a log of immutable fact files. Costs follow the change; files
+are written once and never changed; anything else in the hub (a sync tool's conflict copy,
+a copy under another name, another device's content under ours, a partial file) is only
+ever read; facts travel between hubs without coming back."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store import Library
+from store.core.errors import LibraryError
+from store.sync import log, pack
+from tests.store.sync.test_sync import fork, snapshot
+
+
+@pytest.fixture
+def trio(sample_library: Path, tmp_path: Path):
+    libs = [fork(sample_library, tmp_path / f"{n}.db") for n in "abc"]
+    yield libs
+    for lib in libs:
+        lib.close()
+
+
+def hub(tmp_path: Path, name: str = "Sync") -> Path:
+    path = tmp_path / name
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def files(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file of the hub with its size, mtime and inode: what a sync tool would see."""
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in sorted(folder.iterdir())
+    }
+
+
+def packs(folder: Path, device: str | None = None) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.endswith(pack.SUFFIX)
+                  and (device is None or p.name.startswith(device)))  # fmt: skip
+
+
+def bodies(lib: Library) -> set[str]:
+    return {n.body for n in lib.notes()}
+
+
+def test_a_new_note_is_one_new_small_file_and_nothing_else_changes(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    a.sync(folder)
+    b.sync(folder)
+    before = files(folder)
+    note = a.add_note(a.resolve("6055"), "one new note")
+    report = a.sync(folder)
+    after = files(folder)
+    new = set(after) - set(before)
+    assert len(new) == 1 and all(after[n] == before[n] for n in before)  # nothing rewritten
+    [name] = new
+    assert report.published == str(folder / name) and report.sent == 1
+    assert after[name][0] == report.written_bytes < 64 * 1024
+    got = b.sync(folder)
+    assert [Path(p.path).name for p in got.peers] == [name]  # only the new file is read
+    assert got.peers[0].received == 1 and b.note(note.id).body == "one new note"
+    assert got.published is None and files(folder) == after  # b had nothing new
+
+
+def test_a_sync_with_nothing_new_reads_and_writes_nothing(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    for lib in (a, b, a, b):
+        lib.sync(folder)
+    before = files(folder)
+    for lib in (a, b):
+        report = lib.sync(folder)
+        assert report.peers == [] and report.published is None and report.written_bytes == 0
+    assert files(folder) == before
+
+
+def test_syncthing_conflict_under_our_name_loses_no_note(trio, tmp_path: Path):
+    """Syncthing's rule: the later change wins, the loser becomes `.sync-conflict-…`. When
+    the winner under a device's own file name holds another device's content, that device
+    reads it (and the loser), and every note ends up everywhere."""
+    a, b, c = trio
+    folder = hub(tmp_path)
+    a.sync(folder)
+    [ours] = packs(folder, a.device_id)
+    c.add_note(c.resolve("6055"), "only in the winning copy")
+    c_folder = hub(tmp_path, "c-side")
+    c.sync(c_folder)
+    [theirs] = packs(c_folder, c.device_id)
+    loser = folder / f"{ours.stem}.sync-conflict-20261202-101010-ABCDEFG{ours.suffix}"
+    os.rename(ours, loser)  # what Syncthing does on a's machine...
+    shutil.copy(theirs, ours)  # ...with c's content as the winner under a's name
+    report = a.sync(folder)
+    assert "only in the winning copy" in bodies(a)
+    assert loser.exists() and ours.exists()  # nothing removed, nothing overwritten
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert not any(p.skipped for p in report.peers)
+    b.sync(folder)
+    assert "only in the winning copy" in bodies(b)
+    assert snapshot(a)[0] == snapshot(b)[0]
+
+
+def test_conflict_copies_duplicates_and_renamed_files_are_read_once(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.add_note(b.resolve("6055"), "b's note")
+    [written] = [Path(b.sync(folder).published or "")]
+    shutil.copy(written, folder / "renamed by hand.bin")
+    shutil.copy(written, folder / f"{written.stem} (conflicted copy){written.suffix}")
+    report = a.sync(folder)
+    by_name = {Path(p.path).name: p for p in report.peers}
+    merged = [p for p in report.peers if not p.unchanged]
+    assert len(merged) == 1 and merged[0].received > 0  # one merge, the copies known by digest
+    assert by_name["renamed by hand.bin"].unchanged or by_name[written.name].unchanged
+    assert "b's note" in bodies(a)
+    assert a.sync(folder).peers == []  # none read again
+
+
+def test_partial_and_temp_files_are_never_read_as_facts(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.add_note(b.resolve("6055"), "arrives complete")
+    staging = hub(tmp_path, "staging")
+    full = Path(b.sync(staging).published or "")
+    data = full.read_bytes()
+    partial = folder / full.name
+    partial.write_bytes(data[: len(data) // 2])  # a sync tool still copying it
+    (folder / f"~syncthing~{full.name}.tmp").write_bytes(data[:100])
+    (folder / f".syncthing.{full.name}.tmp").write_bytes(data[:100])
+    report = a.sync(folder)
+    [seen] = report.peers
+    assert seen.skipped and "incomplete" in seen.skipped and "arrives complete" not in bodies(a)
+    partial.write_bytes(data)  # the copy completes
+    report = a.sync(folder)
+    assert [p.skipped for p in report.peers] == [None] and "arrives complete" in bodies(a)
+
+
+def test_facts_are_relayed_between_hubs_and_never_sent_back(trio, tmp_path: Path):
+    """a syncs with a USB stick, c with a Syncthing folder, b (a laptop) with both."""
+    a, b, c = trio
+    usb, folder = hub(tmp_path, "usb"), hub(tmp_path, "folder")
+    for lib, h in ((a, usb), (b, usb), (b, folder), (c, folder)):
+        lib.sync(h)
+    a.add_note(a.resolve("6055"), "from a, over the stick")
+    c.add_note(c.resolve("6055"), "from c, over the folder")
+    a.sync(usb)
+    c.sync(folder)
+    before_usb = files(usb)
+    got = b.sync(usb)
+    assert got.published is None and files(usb) == before_usb  # a's note not sent back
+    relay = b.sync(folder)
+    assert relay.sent == 1  # a's note, on to the folder
+    back = b.sync(usb)
+    assert back.sent == 1  # c's note, on to the stick (and nothing of a's)
+    c.sync(folder)
+    a.sync(usb)
+    for lib in (a, b, c):
+        assert {"from a, over the stick", "from c, over the folder"} <= bodies(lib)
+    assert b.sync(usb).published is None and b.sync(folder).published is None
+
+
+def test_a_gloss_1_library_file_in_the_hub_is_merged_once(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.add_note(b.resolve("6055"), "written by gloss 1")
+    old = folder / f"{b.device_id}.gloss"
+    b.sync(old)  # a whole library file, as gloss 1 kept in a hub
+    first = a.sync(folder)
+    assert [(Path(p.path).name, p.skipped) for p in first.peers] == [(old.name, None)]
+    assert "written by gloss 1" in bodies(a)
+    assert a.sync(folder).peers == []  # unchanged: not read again
+    b.add_note(b.resolve("6055"), "gloss 1 again")
+    b.sync(old)  # the machine not upgraded yet rewrites it
+    assert [Path(p.path).name for p in a.sync(folder).peers] == [old.name]
+    assert "gloss 1 again" in bodies(a)
+    assert old.exists()  # never removed: it was not written by a
+
+
+def test_own_files_are_rolled_into_one_and_only_ours_removed(trio, tmp_path, monkeypatch):
+    a, b, _ = trio
+    monkeypatch.setattr(log, "COMPACT_AT", 4)
+    folder = hub(tmp_path)
+    b.sync(folder)
+    theirs = files(folder)
+    aid = a.resolve("6055")
+    for n in range(4):
+        a.add_note(aid, f"note {n}")
+        a.sync(folder)
+    mine = packs(folder, a.device_id)
+    assert len(mine) == 2  # the largest kept, the three others rolled into one
+    assert all(files(folder)[n] == theirs[n] for n in theirs)  # b's untouched
+    fresh = fork(tmp_path / "b.db", tmp_path / "fresh.db")
+    fresh.sync(folder)
+    assert {f"note {n}" for n in range(4)} <= bodies(fresh)
+    b.sync(folder)
+    assert {f"note {n}" for n in range(4)} <= bodies(b)
+    fresh.close()
+
+
+def test_a_hub_that_lost_our_files_gets_everything_again(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    a.add_note(a.resolve("6055"), "kept safe")
+    a.sync(folder)
+    for p in packs(folder, a.device_id):
+        p.unlink()  # the hub was wiped, or restored from an old backup
+    report = a.sync(folder)
+    assert report.published and any("published there again" in m for m in report.messages)
+    b.sync(folder)
+    assert "kept safe" in bodies(b)
+
+
+def test_a_failed_write_leaves_no_file_and_a_retry_completes(trio, tmp_path, monkeypatch):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    a.add_note(a.resolve("6055"), "after the disk had room again")
+    real = pack.compress
+
+    def disk_full(db_path, out):
+        out.write(b"x" * 1000)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pack, "compress", disk_full)
+    with pytest.raises(LibraryError, match="No space left on device"):
+        a.sync(folder)
+    assert list(folder.iterdir()) == []  # nothing half-written, no temp file
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    monkeypatch.setattr(pack, "compress", real)
+    a.sync(folder)
+    b.sync(folder)
+    assert "after the disk had room again" in bodies(b)
+
+
+def test_a_killed_sync_leaves_nothing_that_the_next_one_does_not_clean(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    a.add_note(a.resolve("6055"), "survives a kill")
+    path = a.path
+    a.close()
+    code = (
+        "import sys, time\n"
+        "from store import Library\n"
+        "from store.sync import pack\n"
+        "real = pack.compress\n"
+        "def slow(db, out):\n"
+        "    out.write(b'partial')\n"
+        "    out.flush()\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "pack.compress = slow\n"
+        f"Library.open({str(path)!r}).sync({str(folder)!r})\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "writing\n"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    left = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    assert left, "the kill left no temp file: the test did not kill it mid-write"
+    assert not packs(folder)  # nothing under a final name
+    with Library.open(path) as again:
+        again.sync(folder)
+        assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+        assert [p.name for p in folder.iterdir() if p.name.startswith("~")] == []
+    b.sync(folder)
+    assert "survives a kill" in bodies(b)
+
+
+def test_the_cli_reports_what_it_read_and_wrote(gloss, trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.add_note(b.resolve("6055"), "from b")
+    b.sync(folder)
+    a_path = a.path
+    a.close()
+    code, out, err = gloss("sync", str(folder), "--json", db=a_path)
+    assert code == 0, err
+    import json
+
+    report = json.loads(out)
+    assert report["hub"] == str(folder.resolve())
+    assert [p["received"] > 0 for p in report["peers"]] == [True]
+    assert report["published"] and report["written_bytes"] > 0 and report["sent"] > 0
+    code, out, err = gloss("sync", str(folder), db=a_path)
+    assert (code, out.strip()) == (0, "wrote    nothing: the hub holds everything this library has")
