@@ -373,13 +373,17 @@ def open_remote(url: str) -> RemoteHub:
         bucket = parts.netloc.rsplit("@", 1)[-1]
         if not bucket:
             raise LibraryError(f"{location}: no bucket (s3://BUCKET/PREFIX)")
-        kwargs: dict[str, Any] = {"config_kwargs": {"connect_timeout": 10, "read_timeout":
-                                  TIMEOUT_S, "retries": {"max_attempts": 2}}}  # fmt: skip
+        # retries: ours (RETRIES) over botocore's (2 attempts) and s3fs's own (once), so a
+        # server that keeps failing is given up on within a dozen requests
+        config = {"connect_timeout": 10, "read_timeout": TIMEOUT_S,
+                  "retries": {"total_max_attempts": 2, "mode": "standard"}}  # fmt: skip
+        kwargs: dict[str, Any] = {"config_kwargs": config}
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             kwargs["endpoint_url"] = endpoint
         try:
             fs = fsspec.filesystem("s3", skip_instance_cache=True, **kwargs)
+            fs.retries = 1
         except Exception as exc:
             raise LibraryError(f"{location}: {_describe(exc)}") from None
         root = f"{bucket}/{parts.path.strip('/')}".rstrip("/")
