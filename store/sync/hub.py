@@ -151,7 +151,7 @@ class FolderHub(Hub):
             staging.unlink()
         tmp = self.folder / f"{TEMP_PREFIX}{device}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
         try:
-            with open(tmp, "xb") as f:
+            with open(tmp, "x+b") as f:
                 name = name_of(write(f))
                 f.flush()
                 os.fsync(f.fileno())
@@ -293,7 +293,7 @@ class RemoteHub(Hub):
         staging: Path,
     ) -> str:  # fmt: skip
         try:
-            with staging.open("wb") as f:
+            with staging.open("w+b") as f:
                 name = name_of(write(f))
             return self._upload(device, staging, name)
         except OSError as exc:

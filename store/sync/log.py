@@ -27,6 +27,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -323,14 +324,22 @@ def _read(h: Handle, hub: Hub, st: HubState, e: Entry) -> PeerResult | None:
 
 def _read_pack(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult) -> PeerResult:
     try:
-        with hub.reading(e.name) as src, pack.opened(src, _temp(h, "pack")) as (path, digest):
+        with hub.reading(e.name) as src:
+            size = _size(src)
+            digest = pack.digest_of(src)
             if h.conn.execute("SELECT 1 FROM sync_merged WHERE digest = ?", (digest,)).fetchone():
                 _record(h, st, e, digest, 0, "merged")
                 result.unchanged = True
                 return result
-            info = pack.meta(path)
-            result.device = info.get("device_id")
-            merge_file(h, path, result, pack=True, hooks=_Hooks(h, st, e, digest, result))
+            segments = pack.segments(src, size, lambda: _temp(h, "pack"))
+            count = 0
+            for path in segments:  # one transaction each; the file is recorded with the last
+                result.device = pack.meta(path).get("device_id")
+                hooks = _Hooks(h, st, e, digest, result, last=False)
+                merge_file(h, path, result, pack=True, hooks=hooks)
+                count += 1
+            with h.write() as w:
+                _Hooks(h, st, e, digest, result).finish(w)
     except LibraryError as exc:
         _skip(result, str(exc))
         if not _transient(str(exc)):
@@ -385,10 +394,14 @@ def _spooled(src: IO[bytes], path: Path):
 
 
 class _Hooks:
-    """Run inside a pack's merge transaction: what came from the hub is not sent back to
-    it; the file and its digest are recorded in the same transaction as its facts."""
+    """Run inside each merge transaction of a pack's segments: what came from the hub is
+    not sent back to it. Once every segment is merged, the file and its digest are
+    recorded (`finish`)."""
 
-    def __init__(self, h: Handle, st: HubState, e: Entry, digest: str, result: PeerResult):
+    def __init__(
+        self, h: Handle, st: HubState, e: Entry, digest: str, result: PeerResult,
+        last: bool = True,
+    ) -> None:  # fmt: skip
         self.h, self.st, self.e, self.digest, self.result = h, st, e, digest, result
         self.before = 0
 
@@ -397,6 +410,8 @@ class _Hooks:
 
     def end(self, w: sqlite3.Connection) -> None:
         _held(w, self.st, self.before)
+
+    def finish(self, w: sqlite3.Connection) -> None:
         waiting = bool(getattr(self.result, "waiting", 0))
         if not waiting:
             w.execute("INSERT OR IGNORE INTO sync_merged (digest) VALUES (?)", (self.digest,))
@@ -412,6 +427,13 @@ class _LegacyHooks:
 
     def end(self, w: sqlite3.Connection) -> None:
         _held(w, self.st, self.before)
+
+
+def _size(f: IO[bytes]) -> int:
+    f.seek(0, os.SEEK_END)
+    size = f.tell()
+    f.seek(0)
+    return size
 
 
 def _top(w: sqlite3.Connection) -> int:
@@ -456,44 +478,41 @@ def _publish(h: Handle, hub: Hub, st: HubState, report: SyncReport, full: bool) 
     """Write one pack with the facts after the hub's mark that it does not hold (`full`:
     every fact this library holds); nothing when there are none."""
     conn = h.conn
-    if (
-        not full
-        and not conn.execute(
-            "SELECT 1 FROM sync_journal j WHERE seq > ? AND NOT EXISTS (SELECT 1 FROM sync_sent s"
-            " WHERE s.hub = ? AND s.seq = j.seq) LIMIT 1",
-            (st.mark or 0, st.key),
+    top = _top(conn)
+    if full:
+        have = conn.execute(
+            "SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in JOURNAL)
+        ).fetchone()[0]
+    else:
+        have = conn.execute(
+            "SELECT 1 FROM sync_journal j WHERE seq > ? AND seq <= ? AND NOT EXISTS (SELECT 1"
+            " FROM sync_sent s WHERE s.hub = ? AND s.seq = j.seq) LIMIT 1",
+            (st.mark or 0, top, st.key),
         ).fetchone()
-    ):
+    if not have:
+        _set_mark(h, st, top)
         return
-    tmp_path = _temp(h, "out")
-    try:
-        counts, top = _fill(h, tmp_path, st, full)
-        _meta(tmp_path, h.device_id)
-        if sum(counts.values()) == 0:
-            _set_mark(h, st, top)
-            return
-        digest, name, size = _put(h, hub, tmp_path, _next_seq(h))
-        with h.write() as w:
-            _own(h, hub, st, w, name, digest, size)
-            w.execute("UPDATE sync_hubs SET mark = ? WHERE key = ?", (top, st.key))
-            w.execute("DELETE FROM sync_sent WHERE hub = ? AND seq <= ?", (st.key, top))
-        st.mark = top
-        report.published = _where(hub, name)
-        report.up_to_date = False
-        report.written_bytes += size
-        report.sent += sum(counts.values())
-    finally:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
+    counts: dict[str, int] = {}
+    digest, name, size = _put(h, hub, _segments(h, st, full, top, counts), _next_seq(h))
+    with h.write() as w:
+        _own(h, hub, st, w, name, digest, size)
+        w.execute("UPDATE sync_hubs SET mark = ? WHERE key = ?", (top, st.key))
+        w.execute("DELETE FROM sync_sent WHERE hub = ? AND seq <= ?", (st.key, top))
+    st.mark = top
+    report.published = _where(hub, name)
+    report.up_to_date = False
+    report.written_bytes += size
+    report.sent += sum(counts.values())
 
 
-def _put(h: Handle, hub: Hub, db_path: Path, seq: int) -> tuple[str, str, int]:
-    """Compress the pack into the hub under its final name: (digest, name, bytes)."""
+def _put(h: Handle, hub: Hub, segments: Iterable[Path], seq: int) -> tuple[str, str, int]:
+    """Write the pack of these segments into the hub under its final name: (digest, name,
+    bytes)."""
     got: dict[str, int | str] = {}
 
     def write(out: IO[bytes]) -> str:
         start = out.tell()
-        got["digest"] = digest = pack.compress(db_path, out)
+        got["digest"] = digest = pack.write(out, segments)
         got["size"] = out.tell() - start
         return digest
 
@@ -503,6 +522,9 @@ def _put(h: Handle, hub: Hub, db_path: Path, seq: int) -> tuple[str, str, int]:
         )
     except OSError as exc:  # (a transport turns its own into LibraryError; this is ours)
         raise LibraryError(f"cannot write a fact file: {exc.strerror or exc}") from None
+    finally:
+        if hasattr(segments, "close"):
+            segments.close()  # a generator stopped early: its temp file is removed
     return str(got["digest"]), name, int(got["size"])
 
 
@@ -534,10 +556,77 @@ def _next_seq(h: Handle) -> int:
     return seq
 
 
-def _fill(h: Handle, path: Path, st: HubState, full: bool) -> tuple[dict[str, int], int]:
-    """Fill the pack database at `path` from one snapshot of the library: (rows per table,
-    the journal position it covers)."""
+def _segments(
+    h: Handle, st: HubState, full: bool, top: int, counts: dict[str, int]
+) -> Iterator[Path]:
+    """The segment databases of a pack, filled one at a time (each is compressed while the
+    next one fills); `counts` adds up their rows. A later sync's pack is one segment: the
+    facts of the journal after the hub's mark that the hub does not hold. A full one has a
+    segment per SEGMENT_ARTICLES articles (with their analyses), then one of the rest.
+    Facts are never changed or removed, so segments filled one after another hold every
+    fact up to `top` (and maybe a few after it, which a later pack holds again: harmless)."""
+    conn = h.conn
+    if not full:
+        conn.execute("DROP TABLE IF EXISTS temp.pub")
+        conn.execute(
+            "CREATE TEMP TABLE pub AS SELECT tbl, a, b, c, d FROM sync_journal j"
+            " WHERE seq > ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM sync_sent s"
+            " WHERE s.hub = ? AND s.seq = j.seq)",
+            (st.mark or 0, top, st.key),
+        )
+        try:
+            sql = {}
+            for table, (code, _, join) in JOURNAL.items():
+                cols = _COLUMNS[table]
+                picked = ", ".join(f"x.{c.strip()}" for c in cols.split(","))
+                sql[table] = (
+                    f"SELECT DISTINCT {picked} FROM temp.pub j JOIN main.{table} x ON {join}"
+                    f" WHERE j.tbl = {code}",
+                    (),
+                )
+            yield _segment(h, sql, counts)
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.pub")
+        return
+    low = 0
+    while True:
+        row = conn.execute(
+            "SELECT max(key) FROM (SELECT key FROM articles WHERE key > ? ORDER BY key LIMIT ?)",
+            (low, pack.SEGMENT_ARTICLES),
+        ).fetchone()
+        if row[0] is None:
+            break
+        high = row[0]
+        yield _segment(
+            h,
+            {
+                "articles": (
+                    f"SELECT {_COLUMNS['articles']} FROM main.articles WHERE key > ? AND key <= ?",
+                    (low, high),
+                ),
+                "analyses": (
+                    f"SELECT {_COLUMNS['analyses']} FROM main.analyses"
+                    " WHERE article > ? AND article <= ?",
+                    (low, high),
+                ),
+            },
+            counts,
+        )
+        low = high
+    rest = {
+        t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ())
+        for t in JOURNAL
+        if t not in ("articles", "analyses")
+    }
+    yield _segment(h, rest, counts)
+
+
+def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int]) -> Path:
+    """One segment database: the rows each SELECT gives its table, with their refs and
+    models."""
+    path = _temp(h, "out")
     pack.create(path).close()
+    _meta(path, h.device_id)
     conn = h.conn
     conn.execute("ATTACH DATABASE ? AS pk", (str(path),))
     try:
@@ -545,27 +634,11 @@ def _fill(h: Handle, path: Path, st: HubState, full: bool) -> tuple[dict[str, in
         conn.execute("PRAGMA pk.synchronous = OFF")
         conn.execute("BEGIN")
         try:
-            top = _top(conn)
-            if not full:
-                conn.execute("DROP TABLE IF EXISTS temp.pub")
-                conn.execute(
-                    "CREATE TEMP TABLE pub AS SELECT tbl, a, b, c, d FROM sync_journal j"
-                    " WHERE seq > ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM sync_sent s"
-                    " WHERE s.hub = ? AND s.seq = j.seq)",
-                    (st.mark or 0, top, st.key),
-                )
-            counts = {}
-            for table, (code, _, join) in JOURNAL.items():
-                cols = _COLUMNS[table]
-                if full:
-                    sql = f"INSERT INTO pk.{table} ({cols}) SELECT {cols} FROM main.{table}"
-                else:
-                    picked = ", ".join(f"x.{c.strip()}" for c in cols.split(","))
-                    sql = (
-                        f"INSERT OR IGNORE INTO pk.{table} ({cols}) SELECT {picked} FROM temp.pub j"
-                        f" JOIN main.{table} x ON {join} WHERE j.tbl = {code}"
-                    )
-                counts[table] = conn.execute(sql).rowcount
+            for table, (select, args) in sql.items():
+                n = conn.execute(
+                    f"INSERT INTO pk.{table} ({_COLUMNS[table]}) {select}", args
+                ).rowcount
+                counts[table] = counts.get(table, 0) + n
             refs = " UNION ".join(
                 f"SELECT {c} FROM pk.{t}" for t, cs in _ARTICLE_COLS.items() for c in cs
             )
@@ -582,11 +655,13 @@ def _fill(h: Handle, path: Path, st: HubState, full: bool) -> tuple[dict[str, in
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
     finally:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("DROP TABLE IF EXISTS temp.pub")
         conn.execute("DETACH DATABASE pk")
-    return counts, top
+    return path
 
 
 # -- compaction and pruning ---------------------------------------------------------------
@@ -606,10 +681,12 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
     try:
         pack.create(out).close()
         for name, _ in rolled:
-            with hub.reading(name) as src, pack.opened(src, _temp(h, "pack")) as (path, _d):
-                _roll_into(out, path)
+            with hub.reading(name) as src:
+                size = _size(src)
+                for path in pack.segments(src, size, lambda: _temp(h, "pack")):
+                    _roll_into(out, path)
         _meta(out, h.device_id, compacted=len(rolled))
-        digest, name, size = _put(h, hub, out, _next_seq(h))
+        digest, name, size = _put(h, hub, iter([out]), _next_seq(h))
         with h.write() as w:
             _own(h, hub, st, w, name, digest, size)
     except LibraryError as exc:

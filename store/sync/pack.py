@@ -1,11 +1,14 @@
 """Fact files ("packs"): what a device writes into a hub, once, and never changes.
 
-A pack is MAGIC, then one zstd frame (with its content size and checksum) of a small SQLite
-file holding only facts, in the fact tables' own columns (no FTS, no state, no secondary
-index) plus `refs`, the public id of every article a fact in it names. Article keys in a pack
-are its writer's own; a reader maps them to its own through `refs`. The format was chosen by
-measurement (bench/pack_format_bench.py): SQLite keeps the merge in SQL (every check of
-store.sync.checks applies to a pack as to a whole peer library) and zstd makes it small.
+A pack is MAGIC, its length and number of segments, then the segments: each a zstd frame
+(with its checksum) of a small SQLite database holding only facts, in the fact tables' own
+columns (no FTS, no state, no secondary index) plus `refs`, the public id of every article a
+fact in it names. A first sync's pack holds a segment per 10,000 articles (written while the
+previous one is compressed, and read one at a time: bounded temp space); a later one, one.
+Article keys in a pack are its writer's own; a reader maps them to its own through `refs`.
+The format was chosen by measurement (bench/pack_format_bench.py): SQLite keeps the merge in
+SQL (every check of store.sync.checks applies to a pack as to a whole peer library) and zstd
+makes it small.
 
 The file's name is `<device>-<seq>-<digest>.glosspack`: the digest (the first 16 hex of the
 SHA-256 of the bytes) lets a reader skip, without reading it, a pack it has merged. A reader
@@ -20,7 +23,8 @@ import functools
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,8 +35,12 @@ SUFFIX = ".glosspack"
 PACK_APPLICATION_ID = 0x676C7066  # "glpf": a pack is not a library
 PACK_VERSION = 1
 LEVEL = 3  # zstd level: see bench/pack_format_bench.py
-MAX_PACK_BYTES = 8 << 30  # a pack read from a hub: the bytes of a first sync of ~4M articles
-MAX_UNPACKED_BYTES = 32 << 30
+MAX_PACK_BYTES = 16 << 30  # a pack read from a hub (a first sync of 1M articles: ~1 GB)
+MAX_SEGMENTS = 100_000
+MAX_SEGMENT_BYTES = 4 << 30  # one segment, unpacked (a first sync's hold ~10,000 articles)
+SEGMENT_ARTICLES = 10_000  # articles (with their analyses) per segment of a full pack
+_HEADER = struct.Struct(">QI")  # after MAGIC: the file's length, its number of segments
+_LENGTH = struct.Struct(">Q")  # before each segment: its compressed length
 DIGEST_CHARS = 16
 NAME = re.compile(r"^([0-9a-f]{16})-(\d{1,12})-([0-9a-f]{16})\.glosspack$")
 _CHUNK = 1 << 20
@@ -41,8 +49,8 @@ _CHUNK = 1 << 20
 # dictionary, refs and meta. A reader requires exactly this DDL (sqlite_master compared).
 DDL = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE refs (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)",
-    "CREATE TABLE articles (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT"
+    "CREATE TABLE refs (key INTEGER PRIMARY KEY, id TEXT NOT NULL)",
+    "CREATE TABLE articles (key INTEGER PRIMARY KEY, id TEXT NOT NULL, title TEXT NOT"
     " NULL, byline TEXT, source TEXT, published TEXT, imported_at TEXT NOT NULL, structure"
     " TEXT NOT NULL, text TEXT NOT NULL)",
     "CREATE TABLE models (key INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
@@ -97,7 +105,7 @@ def create(path: Path) -> sqlite3.Connection:
     """An empty pack database at `path` (a private temp file), ready to be filled."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.executescript(
-        "PRAGMA page_size = 4096; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+        "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
     )
     conn.execute("BEGIN")
     for statement in DDL:
@@ -108,30 +116,65 @@ def create(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def compress(db_path: Path, out: BinaryIO) -> str:
-    """Write MAGIC + the zstd frame of the pack database to `out`; the hex SHA-256 of all
-    bytes written."""
+def write(out: BinaryIO, segments: Iterable[Path]) -> str:
+    """Write a pack to `out` (a regular file, seekable) from its segment databases, in
+    order, each compressed (in a worker thread, while the caller fills the next one) as
+    soon as it is yielded; the hex SHA-256 of the bytes written. A segment's file is
+    removed once compressed."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import zstandard
 
-    digest = hashlib.sha256(MAGIC)
-    out.write(MAGIC)
-    size = db_path.stat().st_size
-    cctx = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True, threads=-1)
-    with db_path.open("rb") as src:
-        hashing = _Hashing(out, digest)
-        cctx.copy_stream(src, hashing, size=size, read_size=_CHUNK, write_size=_CHUNK)
+    start = out.tell()
+    out.write(MAGIC + _HEADER.pack(0, 0))
+    cctx = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
+
+    def squeeze(path: Path) -> bytes:
+        try:
+            with path.open("rb") as f:
+                return cctx.compress(f.read())
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    count = 0
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for path in segments:
+            job = pool.submit(squeeze, path)
+            if pending is not None:
+                _put_segment(out, pending.result())
+                count += 1
+            pending = job
+        if pending is not None:
+            _put_segment(out, pending.result())
+            count += 1
+    end = out.tell()
+    out.seek(start + len(MAGIC))
+    out.write(_HEADER.pack(end - start, count))
+    out.seek(end)
+    out.flush()
+    return digest_of(out, start, end)
+
+
+def _put_segment(out: BinaryIO, frame: bytes) -> None:
+    out.write(_LENGTH.pack(len(frame)))
+    out.write(frame)
+
+
+def digest_of(f: BinaryIO, start: int = 0, end: int | None = None) -> str:
+    """The hex SHA-256 of a seekable file's bytes from `start` to `end` (or its end)."""
+    digest = hashlib.sha256()
+    f.seek(start)
+    left = None if end is None else end - start
+    while left is None or left > 0:
+        chunk = f.read(_CHUNK if left is None else min(_CHUNK, left))
+        if not chunk:
+            break
+        digest.update(chunk)
+        if left is not None:
+            left -= len(chunk)
     return digest.hexdigest()
-
-
-class _Hashing:
-    """A writable stream that hashes what passes through it."""
-
-    def __init__(self, out: BinaryIO, digest) -> None:
-        self.out, self.digest = out, digest
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.out.write(data)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -141,55 +184,66 @@ def is_pack(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
-@contextlib.contextmanager
-def opened(src: BinaryIO, tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """Decompress a pack read from `src` into the private temp file `tmp_path`, check it,
-    and yield (its path, the digest of the pack's bytes). LibraryError says why a file is
-    not a complete, well-formed pack. The temp file is removed on every exit."""
-    try:
-        with tmp_path.open("wb") as out:
-            digest = _decompress(src, out)
-        check(tmp_path)
-        yield tmp_path, digest
-    finally:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
+def segments(src: BinaryIO, size: int, temp: Callable[[], Path]) -> Iterator[Path]:
+    """The segment databases of the pack in `src` (a seekable file of `size` bytes), each
+    decompressed into a private temp file from `temp()`, checked, yielded, then removed.
+    LibraryError says why a file is not a complete, well-formed pack: a partial file is
+    refused before any segment is read."""
+    src.seek(0)
+    head = src.read(len(MAGIC) + _HEADER.size)
+    if len(head) < len(MAGIC) + _HEADER.size or not head.startswith(MAGIC):
+        raise LibraryError("not a gloss fact file")
+    total, count = _HEADER.unpack(head[len(MAGIC) :])
+    if total == 0:
+        raise LibraryError("incomplete (its writer did not finish it)")
+    if size != total:
+        raise LibraryError(f"incomplete ({size:,} of its {total:,} bytes)")
+    if size > MAX_PACK_BYTES:
+        raise LibraryError(f"larger than {MAX_PACK_BYTES >> 30} GiB, the limit")
+    if count > MAX_SEGMENTS:
+        raise LibraryError(f"damaged ({count:,} segments)")
+    for _ in range(count):
+        raw = src.read(_LENGTH.size)
+        if len(raw) < _LENGTH.size:
+            raise LibraryError("incomplete (cut short)")
+        (length,) = _LENGTH.unpack(raw)
+        if length > total:
+            raise LibraryError("damaged (a segment longer than the file)")
+        path = temp()
+        try:
+            with path.open("wb") as out:
+                _decompress(src, length, out)
+            check(path)
+            yield path
+        finally:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    if src.read(1):
+        raise LibraryError("damaged (bytes after its last segment)")
 
 
-def _decompress(src: BinaryIO, out: BinaryIO) -> str:
+def _decompress(src: BinaryIO, length: int, out: BinaryIO) -> None:
     import zstandard
 
-    digest = hashlib.sha256()
-    head = src.read(len(MAGIC))
-    digest.update(head)
-    if head != MAGIC:
-        raise LibraryError("not a gloss fact file")
-    dctx = zstandard.ZstdDecompressor()
-    dobj = dctx.decompressobj()
-    read = written = 0
+    dobj = zstandard.ZstdDecompressor().decompressobj()
+    left, written = length, 0
     try:
-        while True:
-            chunk = src.read(_CHUNK)
+        while left > 0:
+            chunk = src.read(min(_CHUNK, left))
             if not chunk:
-                break
-            read += len(chunk)
-            if read > MAX_PACK_BYTES:
-                raise LibraryError(f"larger than {MAX_PACK_BYTES >> 30} GiB, the limit")
-            digest.update(chunk)
+                raise LibraryError("incomplete (cut short)")
+            left -= len(chunk)
             data = dobj.decompress(chunk)
             written += len(data)
-            if written > MAX_UNPACKED_BYTES:
-                raise LibraryError(f"unpacks to more than {MAX_UNPACKED_BYTES >> 30} GiB")
+            if written > MAX_SEGMENT_BYTES:
+                raise LibraryError(f"a segment unpacks to more than {MAX_SEGMENT_BYTES >> 30} GiB")
             out.write(data)
-            if dobj.eof and (dobj.unused_data or src.read(1)):
-                raise LibraryError("damaged (bytes after the end of its frame)")
     except zstandard.ZstdError as exc:
         raise LibraryError(f"damaged ({exc})") from None
     except OSError as exc:
         raise LibraryError(f"cannot be unpacked here: {exc.strerror or exc}") from None
-    if not dobj.eof:
-        raise LibraryError("incomplete (cut short: still being written, or damaged)")
-    return digest.hexdigest()
+    if not dobj.eof or dobj.unused_data:
+        raise LibraryError("damaged (a segment is not one whole frame)")
 
 
 def check(path: Path) -> None:

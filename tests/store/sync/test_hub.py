@@ -223,18 +223,18 @@ def test_a_failed_write_leaves_no_file_and_a_retry_completes(trio, tmp_path, mon
     a, b, _ = trio
     folder = hub(tmp_path)
     a.add_note(a.resolve("6055"), "after the disk had room again")
-    real = pack.compress
+    real = pack.write
 
-    def disk_full(db_path, out):
+    def disk_full(out, segments):
         out.write(b"x" * 1000)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pack, "compress", disk_full)
+    monkeypatch.setattr(pack, "write", disk_full)
     with pytest.raises(LibraryError, match="No space left on device"):
         a.sync(folder)
     assert list(folder.iterdir()) == []  # nothing half-written, no temp file
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
-    monkeypatch.setattr(pack, "compress", real)
+    monkeypatch.setattr(pack, "write", real)
     a.sync(folder)
     b.sync(folder)
     assert "after the disk had room again" in bodies(b)
@@ -250,13 +250,13 @@ def test_a_killed_sync_leaves_nothing_that_the_next_one_does_not_clean(trio, tmp
         "import sys, time\n"
         "from store import Library\n"
         "from store.sync import pack\n"
-        "real = pack.compress\n"
-        "def slow(db, out):\n"
+        "def slow(out, segments):\n"
+        "    next(iter(segments))\n"  # one segment filled, beside the library
         "    out.write(b'partial')\n"
         "    out.flush()\n"
         "    print('writing', flush=True)\n"
         "    time.sleep(60)\n"
-        "pack.compress = slow\n"
+        "pack.write = slow\n"
         f"Library.open({str(path)!r}).sync({str(folder)!r})\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -265,6 +265,7 @@ def test_a_killed_sync_leaves_nothing_that_the_next_one_does_not_clean(trio, tmp
     proc.wait()
     left = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
     assert left, "the kill left no temp file: the test did not kill it mid-write"
+    assert [p.name.startswith("~syncthing~") for p in folder.iterdir()] == [True]
     assert not packs(folder)  # nothing under a final name
     with Library.open(path) as again:
         again.sync(folder)
