@@ -28,7 +28,8 @@ _BATCH = 1000  # peer analyses read (and, for an old peer, packed) at a time
 def analysis_problem(length: int, entities: object, sentences: object) -> str | None:
     """Why a packed analysis cannot be stored for a text of `length` characters (None: it
     can): both blobs must decode (known format), be exactly what the codec writes for what
-    they decode to (no stray or missing bytes), keep every span inside the text, and name
+    they decode to (no stray or missing bytes), keep every span inside the text and not
+    empty, and name
     only clean labels."""
     if entities is _BAD_ROWS:
         return MALFORMED
@@ -43,7 +44,7 @@ def analysis_problem(length: int, entities: object, sentences: object) -> str | 
     if canonical != (entities, sentences):
         return "analyses with stray bytes in their packed spans"
     spans = [(s, e) for s, e, _ in ents] + sents
-    if not all(0 <= s <= e <= length for s, e in spans):
+    if not all(0 <= s < e <= length for s, e in spans):  # (spaCy's spans are never empty)
         return "analyses with spans outside the article text"
     if not all(is_clean(label) and label for label in {lb for _, _, lb in ents}):
         return "analyses with unsafe labels"
