@@ -83,11 +83,14 @@ MAX_STAMP_CHARS = MAX_ID_CHARS + 20
 # here would load every parser at each sync
 MAX_TITLE_CHARS = 500
 MAX_STRUCTURE_CHARS = 2 * MAX_TEXT_CHARS  # paragraph and section offsets of one text
+# What the import does not cut (a byline, a path or URL, a feed's guid or link): far past
+# any real one, so no peer fact of a real library is refused, yet bounded.
+_LINE, _URL = 4096, 8192
 _SIZES = {
-    "title": MAX_TITLE_CHARS, "byline": 1000, "source": 4096, "published": 100,
-    "imported_at": 100, "structure": MAX_STRUCTURE_CHARS, "text": MAX_TEXT_CHARS,
+    "title": MAX_TITLE_CHARS, "byline": _LINE, "source": _URL, "published": 200,
+    "imported_at": 200, "structure": MAX_STRUCTURE_CHARS, "text": MAX_TEXT_CHARS,
     "body": MAX_NOTE_CHARS, "exact": MAX_TEXT_CHARS, "prefix": MAX_CONTEXT_CHARS,
-    "suffix": MAX_CONTEXT_CHARS, "field": 200, "url": 4096, "guid": 4096, "link": 4096,
+    "suffix": MAX_CONTEXT_CHARS, "field": 200, "url": _URL, "guid": _URL, "link": _URL,
     "hlc": MAX_STAMP_CHARS, "parents": MAX_PARENTS * (MAX_ID_CHARS + 8),
 }  # fmt: skip
 _SIZED = {"feed_events": {"value": 500}}  # a feed event's value: 0, 1 or a title

@@ -385,6 +385,22 @@ def test_analysis_spans_must_be_inside_the_text(gloss, libs, tmp_path: Path, ent
         assert lib.get_article(legacy_id(text)).text == text  # the article itself merged
 
 
+def test_an_analysis_blob_too_large_is_refused_unread(gloss, libs, tmp_path: Path) -> None:
+    ours, b, _ = libs
+    text = "Ada met Charles."
+    many = codec.pack_entities([(0, 1, "PERSON")] * 5_000_000)  # every one inside the text
+
+    def craft(conn: sqlite3.Connection) -> None:
+        _article(conn, legacy_id(text), "Ada", text)
+        conn.execute("INSERT INTO analyses VALUES (100000, 1, '2026-01-01', ?, ?)",
+                     (many, codec.pack_sentences([(0, 16)])))  # fmt: skip
+
+    result = one_peer(gloss, b, tmp_path, ours, craft)
+    assert result["refusals"] == ["1 analyses larger than an import admits"]
+    with Library.open(ours) as lib:
+        assert lib.get_article(legacy_id(text)).entities == ()
+
+
 def test_schema4_offsets_out_of_range_are_refused(gloss, libs, tmp_path: Path) -> None:
     ours, _, _ = libs
     with Library.open(ours) as lib:
