@@ -11,6 +11,10 @@ from store.core import codec
 from store.core.sanitize import has_unsafe
 
 MALFORMED = "analyses with malformed entity or sentence rows"
+# A packed analysis of the longest text an import admits (MAX_TEXT_CHARS) with an entity
+# every few characters stays far below this; a larger blob is never read into Python.
+MAX_BLOB_BYTES = 4 * 1024 * 1024
+_TOO_LARGE = "too large"  # what the SQL below reads in place of a larger blob
 _BAD_ROWS = object()  # an old peer's rows that are not (whole number, whole number, text)
 
 
@@ -28,10 +32,13 @@ _BATCH = 1000  # peer analyses read (and, for an old peer, packed) at a time
 def analysis_problem(length: int, entities: object, sentences: object) -> str | None:
     """Why a packed analysis cannot be stored for a text of `length` characters (None: it
     can): both blobs must decode (known format), be exactly what the codec writes for what
-    they decode to (no stray or missing bytes), keep every span inside the text, and name
+    they decode to (no stray or missing bytes), keep every span inside the text and not
+    empty, and name
     only clean labels."""
     if entities is _BAD_ROWS:
         return MALFORMED
+    if _TOO_LARGE in (entities, sentences):
+        return "analyses larger than an import admits"
     if not isinstance(entities, bytes) or not isinstance(sentences, bytes):
         return "analyses that are not packed spans"
     try:
@@ -43,7 +50,7 @@ def analysis_problem(length: int, entities: object, sentences: object) -> str | 
     if canonical != (entities, sentences):
         return "analyses with stray bytes in their packed spans"
     spans = [(s, e) for s, e, _ in ents] + sents
-    if not all(0 <= s <= e <= length for s, e in spans):
+    if not all(0 <= s < e <= length for s, e in spans):  # (spaCy's spans are never empty)
         return "analyses with spans outside the article text"
     if not all(is_clean(label) and label for label in {lb for _, _, lb in ents}):
         return "analyses with unsafe labels"
@@ -111,13 +118,18 @@ _OURS = (
 )
 
 
+def _bounded(column: str) -> str:
+    """SQL: a peer's blob, or _TOO_LARGE in its place when it is larger than MAX_BLOB_BYTES."""
+    return f"CASE WHEN length({column}) <= {MAX_BLOB_BYTES} THEN {column} ELSE '{_TOO_LARGE}' END"
+
+
 def _peer_analyses(w: sqlite3.Connection, version: int, refs: str = "articles"):
     """Batches of (our key or None, model name, analysed_at, our text's length, entities
     blob, sentences blob) of the peer analyses we lack, in the peer's key order."""
     if version >= 5:
         sql = (
             "SELECT pa.article, pa.model, a.key, pm.name, pa.analysed_at, length(a.text),"
-            " pa.entities, pa.sentences FROM peer.analyses pa"
+            f" {_bounded('pa.entities')}, {_bounded('pa.sentences')} FROM peer.analyses pa"
             f" LEFT JOIN peer.{refs} px ON px.key = pa.article"
             " LEFT JOIN main.articles a ON a.id = px.id"
             " LEFT JOIN peer.models pm ON pm.key = pa.model"

@@ -162,7 +162,7 @@ def sync(h: Handle, target: Path | str, progress: Progress | None = None) -> Syn
             progress(1, 1, "done")
         return _finish(h, report)
     if path.exists() and not path.is_file():
-        raise LibraryError(f"{path} is neither a folder nor a library file")
+        raise LibraryError(f"{path} is not a regular file (nor a folder): not a hub or a library")
     workdir = h.path.parent
     if path.exists():
         result = merge_peer(h, path, workdir)

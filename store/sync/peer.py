@@ -48,7 +48,8 @@ def merge_peer(h: Handle, path: Path, workdir: Path, hooks: Hooks | None = None)
         return _skipped(result, str(exc))
     except Exception as exc:  # a bug a peer found: skip it (rolled back), never stop the sync
         return _skipped(result, f"could not be merged: {type(exc).__name__}: {exc}")
-    remember(h, key, sig)
+    if not result.waiting:  # facts stamped ahead wait: the file is read again next time
+        remember(h, key, sig)
     return result
 
 

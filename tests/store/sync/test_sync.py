@@ -279,13 +279,14 @@ def test_hostile_peer_text_is_refused(pair, folder: Path) -> None:
     assert a.notes() == [] and a.summary(aid).tags == ()
 
 
-def test_far_future_peer_stamp_is_not_adopted(pair, folder: Path) -> None:
+def test_far_future_peer_stamp_is_not_adopted_nor_merged(pair, folder: Path) -> None:
     a, b = pair
     n = b.add_note(b.resolve("6055"), "from the future")
     future = hlc.Stamp(hlc.now_ms() + 10 * hlc.MAX_DRIFT_MS, 0, b.device_id)
     with b.write() as conn:
         conn.execute("UPDATE note_revisions SET hlc = ? WHERE note_id = ?", (str(future), n.id))
     b.sync(folder)
-    a.sync(folder)
-    assert a.note(n.id).body == "from the future"
+    [peer] = a.sync(folder).peers
+    assert (peer.waiting, peer.refused) == (1, 0)  # it waits until it is due
+    assert n.id not in {x.id for x in a.notes()}
     assert hlc.Stamp.parse(a.meta("hlc") or "0" * 13 + ".00000.x").wall < future.wall

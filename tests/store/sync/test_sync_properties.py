@@ -85,8 +85,7 @@ def apply(libs: list[Library], dev: int, op: str, n: int, ids: list[str]) -> Non
 def union(work: Path, name: str, *paths: Path) -> Path:
     """Merge libraries left to right into a copy of the first; the copy's path."""
     out = work / f"{name}.db"
-    shutil.copy(paths[0], out)
-    with Library.open(out) as lib:
+    with fork(paths[0], out) as lib:  # (a device of its own: a peer with our id is refused)
         for p in paths[1:]:
             result = merge_peer(lib.handle, p, work)
             assert result.skipped is None, result.skipped
