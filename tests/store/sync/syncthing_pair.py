@@ -223,7 +223,12 @@ class SyncthingPair:
             "devices": [{"deviceID": st.device_id}, {"deviceID": other.device_id}],
             "fsWatcherEnabled": True, "fsWatcherDelayS": self.watcher_delay_s,
             "rescanIntervalS": self.rescan_s, "paused": False,
+            "pullerPauseS": 2,  # after a failed pull retry in 2 s, not 60
         })  # fmt: skip
+        got = st.api("GET", "/rest/config/options")
+        wrong = {k: got.get(k) for k, v in OPTIONS.items() if got.get(k) != v}
+        if wrong:
+            raise SyncthingError(f"{st.name}: options not taken: {wrong}")
         if st.api("GET", "/rest/config/restart-required")["requiresRestart"]:
             raise SyncthingError(f"{st.name}: the configuration asks for a restart")
 

@@ -127,9 +127,11 @@ def test_notes_on_both_sides_sync_both_ways(pair: SyncthingPair, machines) -> No
     for i, art in enumerate(ARTICLES[:3]):
         a.note(art, f"a's note {i}")
         b.note(art, f"b's note {i}")
+    before = pair.bytes_moved()
     a.sync()
     b.sync()
     settle(pair, a, b)
+    assert pair.bytes_moved() > before  # both files went across
     assert {n["body"] for n in a.notes().values()} == {
         f"{side}'s note {i}" for side in "ab" for i in range(3)
     }
@@ -174,20 +176,27 @@ ROUNDS = 30
 
 def test_sync_while_writing_and_while_syncthing_moves_files(pair: SyncthingPair,
                                                             machines) -> None:  # fmt: skip
-    """Both sides at once, 30 rounds each of a note then `gloss sync`, never waiting for
-    Syncthing; then Syncthing settles and a few last rounds: nothing lost."""
+    """On each side at once, one thread writes 30 notes while another runs `gloss sync` 30
+    times, never waiting for Syncthing (which moves files meanwhile); then Syncthing
+    settles and a few last rounds of sync: nothing lost."""
     a, b = machines
     failures: list[str] = []
 
-    def rounds(m: Machine) -> None:
+    def write(m: Machine) -> None:
         for i in range(ROUNDS):
             try:
                 m.note(ARTICLES[i % len(ARTICLES)], f"{m.name} race {i}")
-                m.sync()
             except AssertionError as exc:  # gloss failed: record it, keep racing
                 failures.append(str(exc))
 
-    threads = [threading.Thread(target=rounds, args=(m,)) for m in (a, b)]
+    def sync(m: Machine) -> None:
+        for _ in range(ROUNDS):
+            try:
+                m.sync()
+            except AssertionError as exc:
+                failures.append(str(exc))
+
+    threads = [threading.Thread(target=f, args=(m,)) for m in (a, b) for f in (write, sync)]
     for t in threads:
         t.start()
     for t in threads:
