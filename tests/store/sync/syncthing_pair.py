@@ -95,6 +95,31 @@ class Instance:
         if not key or not dev:
             raise SyncthingError(f"no API key or device id from syncthing generate: {done}")
         self.api_key, self.device_id = key.group(1), dev.group(1)
+        self._loopback_only()
+
+    def _loopback_only(self) -> None:
+        """Before the first start, so that not even its first second listens, announces or
+        dials beyond 127.0.0.1 (the REST API sets the rest, and checks these again)."""
+        import xml.etree.ElementTree as ET
+
+        path = self.home / "config.xml"
+        tree = ET.parse(path)
+        options = tree.getroot().find("options")
+        if options is None:
+            raise SyncthingError(f"no <options> in {path}")
+        for tag in ("listenAddress", "globalAnnounceServer"):
+            for old in options.findall(tag):
+                options.remove(old)
+        ET.SubElement(options, "listenAddress").text = f"tcp://127.0.0.1:{self.listen_port}"
+        for tag, value in (("globalAnnounceEnabled", "false"), ("localAnnounceEnabled",
+                           "false"), ("relaysEnabled", "false"), ("natEnabled", "false"),
+                           ("urAccepted", "-1"), ("crashReportingEnabled", "false"),
+                           ("autoUpgradeIntervalH", "0"), ("startBrowser", "false")):  # fmt: skip
+            node = options.find(tag)
+            if node is None:
+                node = ET.SubElement(options, tag)
+            node.text = value
+        tree.write(path)
 
     def launch(self) -> None:
         log = self.log_path.open("ab")
