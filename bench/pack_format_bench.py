@@ -16,8 +16,13 @@ Each write and each read runs in a child process of its own (its peak RSS is its
 library is only ever opened read-only. "What the hub does not hold" is stood in for by a
 watermark per table (rowid or article key): none for ALL, the last note revision for one.
 
-    .venv/bin/python -m bench.pack_format_bench [--repeats 3] [--note-repeats 15]
-        [--lib bench/data/lib100k.db] [--only A-16k,B-16k-z3-t2] [--json PATH]
+The generated library's texts are shuffles of the shipped articles' 81 paragraphs: zstd
+finds them again and compresses them ~70x at GB/s, which no real library allows. `--words`
+runs on a copy whose texts are random English words instead (2.2x at level 1, next to 2.0x
+for a shipped article alone): its compressed figures are the ones to judge a format by.
+
+    .venv/bin/python -m bench.pack_format_bench [--words] [--repeats 3] [--note-repeats 15]
+        [--lib bench/data/lib100k.db] [--only A-16k,B-16k-z1-t2] [--json PATH]
 """
 
 from __future__ import annotations
@@ -96,8 +101,10 @@ def variants() -> dict[str, dict]:
     out: dict[str, dict] = {"vacuum": {"kind": "vacuum"}}
     for page in (4096, 16384):
         out[f"A-{page // 1024}k"] = {"kind": "sqlite", "page": page}
-    for page, level, threads in ((16384, 1, 0), (16384, 1, 2), (16384, 3, 0), (16384, 3, 2),
-                                 (4096, 1, 2), (4096, 3, 2)):  # fmt: skip
+    # (negative levels: zstd's --fast, for a first sync that must keep near VACUUM INTO)
+    for page, level, threads in ((16384, -5, 0), (16384, -5, 2), (16384, -1, 0),
+                                 (16384, -1, 2), (16384, 1, 0), (16384, 1, 2), (16384, 3, 0),
+                                 (16384, 3, 2), (4096, 1, 2), (4096, 3, 2)):  # fmt: skip
         spec = {"kind": "sqlite", "page": page, "level": level, "threads": threads}
         out[f"B-{page // 1024}k-z{level}-t{threads}"] = spec
     for enc, level in (("json", 3), ("bin", 1), ("bin", 3)):
@@ -395,12 +402,38 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class DiskFull(Exception):
+    """A child ran out of disk space (the disk is shared: the sample is taken again)."""
+
+
 def _spawn(job: dict) -> dict:
     cmd = [sys.executable, "-m", "bench.pack_format_bench", "--child", json.dumps(job)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode and "No space left on device" in done.stderr:
+        raise DiskFull
     if done.returncode:
         raise SystemExit(f"{job['variant']} {job['phase']} failed:\n{done.stderr}")
     return json.loads(done.stdout)
+
+
+def _pair(job: dict, tries: int = 5) -> tuple[dict, dict]:
+    """Write then read one variant's file, removed after; again while the disk is full."""
+    path = Path(job["work"], f"{job['variant']}.{job['case']}")
+    for _ in range(tries):
+        try:
+            return _spawn({**job, "phase": "write"}), _spawn({**job, "phase": "read"})
+        except DiskFull:
+            print(f"  {job['variant']}: disk full, waiting for 4 GiB free", flush=True)
+            deadline = time.monotonic() + 600
+            while shutil.disk_usage(job["work"]).free < 4 << 30:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the disk stayed full for 10 minutes") from None
+                time.sleep(5)
+        finally:
+            path.unlink(missing_ok=True)
+            for tmp in Path(job["work"], "private").glob("*"):
+                tmp.unlink()
+    raise SystemExit(f"{job['variant']}: the disk was full {tries} times")
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -463,7 +496,7 @@ def realism(lib: Path) -> dict:
     text_bytes = conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM articles").fetchone()[0]
     conn.close()
     out: dict = {"real_bytes": sum(map(len, real)), "text_bytes": text_bytes}
-    for level in (1, 3):
+    for level in (-5, -1, 1, 3):
         cctx = zstandard.ZstdCompressor(level=level)
         t = time.perf_counter()
         packed = len(cctx.compress(bulk))
@@ -550,9 +583,7 @@ def run(lib: Path = LIB, repeats: int = 3, note_repeats: int = 15,
                 for name in todo[r % len(todo) :] + todo[: r % len(todo)]:  # each first in turn
                     job = {"variant": name, "case": case, "lib": str(lib), "work": tmp,
                            "marks": marks}  # fmt: skip
-                    w = _spawn({**job, "phase": "write"})
-                    rd = _spawn({**job, "phase": "read"})
-                    Path(tmp, f"{name}.{case}").unlink()
+                    w, rd = _pair(job)
                     want = {k: v for k, v in expect.items() if k in rd["counts"]}
                     if rd["counts"] != want or (name != "vacuum" and rd["counts"] != expect):
                         raise SystemExit(f"{name} {case}: read {rd['counts']}, want {expect}")
@@ -577,10 +608,17 @@ def report(res: dict) -> None:
     for case, rows in res["cases"].items():
         scale, unit = (1, "s") if case == "all" else (1000, "ms")
         print(f"== {case}: write and read ({unit}: median, IQR, range), bytes, peak RSS MiB")
+        print("   budget: " + ("write <= 1.2x VACUUM INTO, bytes <= 0.6x the library" if case ==
+              "all" else "write < 0.3 s and < 64 KiB"))  # fmt: skip
         for name, s in rows.items():
             ratio = f"  {s['x_vacuum']['median']:.2f}x vacuum" if "x_vacuum" in s else ""
             size = f"{s['bytes'] / MiB:9.1f} MiB" if case == "all" else f"{s['bytes']:9,d} B"
-            print(f"  {name:14} write {show(s['write_s'], scale)}{ratio}")
+            if case == "all":
+                ok = s["bytes"] <= 0.6 * lib_bytes and s["x_vacuum"]["median"] <= 1.2
+            else:
+                ok = s["bytes"] < 64 * 1024 and s["write_s"]["median"] < 0.3
+            budget = "" if name == "vacuum" else "  within budget" if ok else "  OVER budget"
+            print(f"  {name:14} write {show(s['write_s'], scale)}{ratio}{budget}")
             print(f"  {'':14} read  {show(s['read_s'], scale)}   {size}"
                   f" ({s['bytes'] / lib_bytes:.3f}x lib)  RSS {s['write_rss_mib']:.0f}/"
                   f"{s['read_rss_mib']:.0f}")  # fmt: skip
@@ -589,7 +627,7 @@ def report(res: dict) -> None:
         f"== compressibility: {real['real_bytes']:,} B of shipped articles next to as much"
         f" generated text; the library holds {real['text_bytes'] / MiB:,.0f} MiB of text"
     )
-    for level in ("z1", "z3"):
+    for level in (k for k in real if k.startswith("z")):
         r = real[level]
         print(
             f"  {level}: each alone: real {r['real_each']['ratio']:.2f}x at"
