@@ -50,6 +50,13 @@ def check_device(h: Handle, report: SyncReport) -> None:
             old = h.device_id
             new = secrets.token_hex(8)
             conn.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", (new,))
+            # the original's fact files in its hubs are its own, never this copy's: the copy
+            # will not roll them up or remove them (what it knows the hubs hold still holds)
+            if conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_own'"
+            ).fetchone():
+                conn.execute("DELETE FROM sync_own")
+                conn.execute("UPDATE sync_files SET own = 0")
             report.messages.append(
                 f"this library is a copy of device {old} (made on {recorded.split(':')[0]}"
                 f" or moved); it now syncs as device {new}"

@@ -673,7 +673,11 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
     own = h.conn.execute(
         "SELECT name, digest, size FROM sync_own WHERE hub = ? ORDER BY size", (st.key,)
     ).fetchall()
-    own = [(n, d) for n, d, _ in own if n in st.files and st.files[n][1] == d]
+    own = [  # (only files named as ours too: a device removes nothing it did not write)
+        (n, d) for n, d, _ in own
+        if n in st.files and st.files[n][1] == d
+        and (pack.parse_name(n) or ("",))[0] == h.device_id
+    ]  # fmt: skip
     if len(own) < COMPACT_AT:
         return
     rolled = own[:-1]  # the largest stays: the others are read again by every device

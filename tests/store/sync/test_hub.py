@@ -292,3 +292,24 @@ def test_the_cli_reports_what_it_read_and_wrote(gloss, trio, tmp_path: Path):
     assert report["published"] and report["written_bytes"] > 0 and report["sent"] > 0
     code, out, err = gloss("sync", str(folder), db=a_path)
     assert (code, out.strip()) == (0, "wrote    nothing: the hub holds everything this library has")
+
+
+def test_a_copy_of_a_library_never_removes_the_originals_files(trio, tmp_path, monkeypatch):
+    a, _, _ = trio
+    folder = hub(tmp_path)
+    a.sync(folder)
+    a.add_note(a.resolve("6055"), "first")
+    a.sync(folder)
+    originals = packs(folder, a.device_id)  # a's first and a small one
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = fork(a.path, tmp_path / "copy.db")  # a new device, with a's record of the hub
+    assert copy.conn.execute("SELECT count(*) FROM sync_files").fetchone()[0] == 2
+    monkeypatch.setattr(log, "COMPACT_AT", 2)
+    for n in range(3):
+        copy.add_note(copy.resolve("6055"), f"from the copy {n}")
+        copy.sync(folder)
+    assert all(p.exists() for p in originals)  # rolled up are the copy's files only
+    assert len(packs(folder, copy.device_id)) < 3
+    a.sync(folder)
+    assert {f"from the copy {n}" for n in range(3)} <= bodies(a)
+    copy.close()
