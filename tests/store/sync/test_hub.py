@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from store import Library
+from store.core import hlc
 from store.core.errors import LibraryError
 from store.sync import log, pack
 from tests.store.sync.test_sync import fork, snapshot
@@ -313,3 +315,75 @@ def test_a_copy_of_a_library_never_removes_the_originals_files(trio, tmp_path, m
     a.sync(folder)
     assert {f"from the copy {n}" for n in range(3)} <= bodies(a)
     copy.close()
+
+
+# -- a crafted fact file: the same checks as for a whole peer library ------------------------
+
+
+def crafted(good: Path, dest: Path, work: Path, *sql: str) -> Path:
+    """A copy of the pack `good` with `sql` run on each of its segments, written as a
+    complete, well-formed pack at `dest` (another device's file, say)."""
+    work.mkdir(exist_ok=True)
+    segs = []
+    with good.open("rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        for n, seg in enumerate(pack.segments(f, size, lambda: work / f"x{len(segs)}.db")):
+            kept = work / f"seg{n}.db"
+            shutil.copy(seg, kept)
+            segs.append(kept)
+    for seg in segs:
+        conn = sqlite3.connect(seg, isolation_level=None)
+        for statement in sql:
+            conn.execute(statement)
+        conn.close()
+    with dest.open("w+b") as out:
+        pack.write(out, segs)
+    return dest
+
+
+def test_a_crafted_fact_file_is_checked_fact_by_fact(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.add_note(b.resolve("6055"), "the good note")
+    stage = hub(tmp_path, "stage")
+    b.sync(stage)
+    b.add_note(b.resolve("339b"), "a second note")
+    good = Path(b.sync(stage).published or "")
+    far = f"{hlc.now_ms() + 10 * hlc.MAX_DRIFT_MS:013d}.00000.0123456789abcdef"
+    crafted(
+        good, folder / "crafted.glosspack", tmp_path / "work",
+        "INSERT INTO events SELECT 'E-FUTURE', article, 'starred', 1, '" + far + "',"
+        " '0123456789abcdef' FROM note_revisions",
+        "INSERT INTO articles (key, id, title, imported_at, structure, text) VALUES (999999,"
+        " 'aaaa0000000000000000000000000001', 'A forged id', '2026-01-01', '{}', 'text')",
+        "INSERT INTO refs VALUES (999999, 'aaaa0000000000000000000000000001')",
+    )  # fmt: skip
+    report = a.sync(folder)
+    [peer] = report.peers
+    assert peer.skipped is None and peer.waiting == 1 and peer.refused >= 1
+    assert any("hash of their text" in r for r in peer.refusals), peer.refusals
+    assert "a second note" in bodies(a)  # the good facts of the same file
+    assert not a.summary(a.resolve("339b")).starred  # the future event waits, not wins
+    again = a.sync(folder)  # a file with waiting facts is read again (until they are due)
+    assert [p.waiting for p in again.peers] == [1]
+    assert a.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+
+
+@pytest.mark.parametrize(
+    "sql, reason",
+    [
+        (("DROP TABLE events", "CREATE VIEW events AS WITH RECURSIVE r(x) AS (SELECT 1 UNION"
+          " ALL SELECT x + 1 FROM r) SELECT x AS event_id, x AS article, 'read' AS field,"
+          " 1 AS value, 'h' AS hlc, 'd' AS device FROM r"), "its tables are not ours"),
+        (("CREATE TABLE extra (x)",), "its tables are not ours"),
+        (("PRAGMA application_id = 0",), "not a pack database"),
+    ],
+)  # fmt: skip
+def test_a_fact_file_laid_out_otherwise_is_refused_at_once(trio, tmp_path, sql, reason):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    stage = hub(tmp_path, "stage")
+    good = Path(b.sync(stage).published or "")
+    crafted(good, folder / "odd.glosspack", tmp_path / "work", *sql)
+    [peer] = a.sync(folder).peers
+    assert peer.skipped and reason in peer.skipped
