@@ -46,7 +46,7 @@ class GlossApp(App[None]):
         as the `gloss` command does, instead of staying with nothing to show."""
         self.open_error: BaseException | None = None
         self.library_screen = LibraryScreen(self.db_path, list(import_paths or []), prefetched)
-        self.last_sync_path: Path | None = None
+        self.last_sync_path: Path | str | None = None
         """The folder or file synced with last in this session, offered again."""
         self._terminal_safe = TerminalSafe(super().get_line_filters)
 
@@ -98,10 +98,11 @@ class GlossApp(App[None]):
         self.push_screen(PathPrompt(), chosen)
 
     def action_sync(self) -> None:
-        """Ask for a folder or library file (the last one is offered), then sync with it."""
+        """Ask for a hub (a folder or a URL) or a library file (the last one is offered), then
+        sync with it."""
         from tui.screens.modals import PathPrompt
 
-        def chosen(path: Path | None) -> None:
+        def chosen(path: Path | str | None) -> None:
             if path is not None:
                 self.last_sync_path = path
                 self.library_screen.start_sync(path)
@@ -110,8 +111,10 @@ class GlossApp(App[None]):
             "Sync with a folder or a library file",
             value=str(self.last_sync_path or ""),
             placeholder="~/Sync/gloss",
-            hint="A folder your sync tool shares (Syncthing, Dropbox, a USB stick): gloss "
-            "merges every library there and publishes yours. Or one library file to merge with.",
+            hint="A folder your sync tool shares (Syncthing, Dropbox, a USB stick), or a "
+            "webdav:// or s3:// URL: gloss merges what is new there and adds what it lacks. "
+            "Or one library file to merge with.",
+            urls=True,
         )
         self.push_screen(prompt, chosen)
 

@@ -505,7 +505,7 @@ def _publish(h: Handle, hub: Hub, st: HubState, report: SyncReport, full: bool) 
     report.sent += sum(counts.values())
 
 
-def _put(h: Handle, hub: Hub, segments: Iterable[Path], seq: int) -> tuple[str, str, int]:
+def _put(h: Handle, hub: Hub, segments: Iterable[bytes], seq: int) -> tuple[str, str, int]:
     """Write the pack of these segments into the hub under its final name: (digest, name,
     bytes)."""
     got: dict[str, int | str] = {}
@@ -558,7 +558,7 @@ def _next_seq(h: Handle) -> int:
 
 def _segments(
     h: Handle, st: HubState, full: bool, top: int, counts: dict[str, int]
-) -> Iterator[Path]:
+) -> Iterator[bytes]:
     """The segment databases of a pack, filled one at a time (each is compressed while the
     next one fills); `counts` adds up their rows. A later sync's pack is one segment: the
     facts of the journal after the hub's mark that the hub does not hold. A full one has a
@@ -621,17 +621,13 @@ def _segments(
     yield _segment(h, rest, counts)
 
 
-def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int]) -> Path:
-    """One segment database: the rows each SELECT gives its table, with their refs and
-    models."""
-    path = _temp(h, "out")
-    pack.create(path).close()
-    _meta(path, h.device_id)
+def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int]) -> bytes:
+    """One segment database (its bytes): the rows each SELECT gives its table, with their
+    refs and models."""
     conn = h.conn
-    conn.execute("ATTACH DATABASE ? AS pk", (str(path),))
+    conn.execute("ATTACH DATABASE ':memory:' AS pk")  # (in memory: a segment is ~20 MB)
     try:
-        conn.execute("PRAGMA pk.journal_mode = OFF")
-        conn.execute("PRAGMA pk.synchronous = OFF")
+        conn.deserialize(pack.empty(), name="pk")
         conn.execute("BEGIN")
         try:
             for table, (select, args) in sql.items():
@@ -650,18 +646,15 @@ def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int
                 "INSERT INTO pk.models (key, name) SELECT key, name FROM main.models"
                 " WHERE key IN (SELECT model FROM pk.analyses)"
             )
+            conn.executemany("INSERT INTO pk.meta (key, value) VALUES (?, ?)", _meta_rows(h))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        raise
+        return conn.serialize(name="pk")
     finally:
         conn.execute("DETACH DATABASE pk")
-    return path
 
 
 # -- compaction and pruning ---------------------------------------------------------------
@@ -690,7 +683,7 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
                 for path in pack.segments(src, size, lambda: _temp(h, "pack")):
                     _roll_into(out, path)
         _meta(out, h.device_id, compacted=len(rolled))
-        digest, name, size = _put(h, hub, iter([out]), _next_seq(h))
+        digest, name, size = _put(h, hub, iter([out.read_bytes()]), _next_seq(h))
         with h.write() as w:
             _own(h, hub, st, w, name, digest, size)
     except LibraryError as exc:
@@ -724,6 +717,12 @@ def _roll_into(out: Path, path: Path) -> None:
         roll.execute("COMMIT")
     finally:
         roll.close()
+
+
+def _meta_rows(h: Handle, **extra: object) -> list[tuple[str, str]]:
+    return [("device_id", h.device_id), ("created", now_iso()), ("format", "1")] + [
+        (k, str(v)) for k, v in extra.items()
+    ]
 
 
 def _meta(path: Path, device: str, **extra: object) -> None:

@@ -1,9 +1,11 @@
 """Fact files ("packs"): what a device writes into a hub, once, and never changes.
 
-A pack is MAGIC, its length and number of segments, then the segments: each a zstd frame
-(with its checksum) of a small SQLite database holding only facts, in the fact tables' own
+A pack is MAGIC, the segments, then a trailer (an end mark, the file's length and its
+number of segments, so a file cut short is known at once); each segment is a zstd frame
+(with its checksum), or when the writer's cores are all compressing, the bytes as they are,
+of a small SQLite database holding only facts, in the fact tables' own
 columns (no FTS, no state, no secondary index) plus `refs`, the public id of every article a
-fact in it names. A first sync's pack holds a segment per 10,000 articles (written while the
+fact in it names. A first sync's pack holds a segment per 5,000 articles (written while the
 previous one is compressed, and read one at a time: bounded temp space); a later one, one.
 Article keys in a pack are its writer's own; a reader maps them to its own through `refs`.
 The format was chosen by measurement (bench/pack_format_bench.py): SQLite keeps the merge in
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
 import re
 import sqlite3
 import struct
@@ -34,13 +37,16 @@ MAGIC = b"glosspk1"
 SUFFIX = ".glosspack"
 PACK_APPLICATION_ID = 0x676C7066  # "glpf": a pack is not a library
 PACK_VERSION = 1
-LEVEL = 3  # zstd level: see bench/pack_format_bench.py
+LEVEL = 1  # zstd level: 2.2x on prose at ~300 MB/s a core (bench/pack_format_bench.py)
+WORKERS = max(1, (os.cpu_count() or 2) - 1)  # compressors; one core fills the segments
 MAX_PACK_BYTES = 16 << 30  # a pack read from a hub (a first sync of 1M articles: ~1 GB)
 MAX_SEGMENTS = 100_000
 MAX_SEGMENT_BYTES = 4 << 30  # one segment, unpacked (a first sync's hold ~10,000 articles)
-SEGMENT_ARTICLES = 10_000  # articles (with their analyses) per segment of a full pack
-_HEADER = struct.Struct(">QI")  # after MAGIC: the file's length, its number of segments
-_LENGTH = struct.Struct(">Q")  # before each segment: its compressed length
+SEGMENT_ARTICLES = 5_000  # articles (with their analyses) per segment of a full pack
+_LENGTH = struct.Struct(">Q")  # before each segment: its length, then its kind
+ZSTD, STORED = b"z", b"s"  # a segment's kind: a zstd frame, or the database as it is
+_TRAILER = struct.Struct(">8sQI")  # last: END, the file's length, its number of segments
+END = b"glossend"
 DIGEST_CHARS = 16
 NAME = re.compile(r"^([0-9a-f]{16})-(\d{1,12})-([0-9a-f]{16})\.glosspack$")
 _CHUNK = 1 << 20
@@ -101,6 +107,17 @@ def parse_name(name: str) -> tuple[str, int, str] | None:
 # -- writing ------------------------------------------------------------------------------
 
 
+@functools.cache
+def empty() -> bytes:
+    """The bytes of an empty pack database (made once: a segment starts from them)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        made = Path(tmp) / "empty.db"
+        create(made).close()
+        return made.read_bytes()
+
+
 def create(path: Path) -> sqlite3.Connection:
     """An empty pack database at `path` (a private temp file), ready to be filled."""
     conn = sqlite3.connect(path, isolation_level=None)
@@ -116,50 +133,75 @@ def create(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def write(out: BinaryIO, segments: Iterable[Path]) -> str:
-    """Write a pack to `out` (a regular file, seekable) from its segment databases, in
-    order, each compressed (in a worker thread, while the caller fills the next one) as
-    soon as it is yielded; the hex SHA-256 of the bytes written. A segment's file is
-    removed once compressed."""
-    from concurrent.futures import ThreadPoolExecutor
+def write(out: BinaryIO, segments: Iterable[bytes]) -> str:
+    """Write a pack to `out` from its segment databases, in order; the hex SHA-256 of the
+    bytes written. Segments are databases' bytes (a few MB each). While the caller fills
+    the next one, WORKERS threads compress those yielded and a writer thread writes (and
+    hashes) them in order. A segment yielded while every compressor is busy is stored as it
+    is: a first sync costs about what filling the segments costs, and is compressed as far
+    as the spare cores keep up (a later sync's one small segment always is)."""
+    import queue
+    import threading
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     import zstandard
 
-    start = out.tell()
-    out.write(MAGIC + _HEADER.pack(0, 0))
-    cctx = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True)
+    digest = hashlib.sha256()
+    state = {"bytes": 0, "count": 0}
 
-    def squeeze(path: Path) -> bytes:
-        try:
-            with path.open("rb") as f:
-                return cctx.compress(f.read())
+    def emit(data: bytes) -> None:
+        out.write(data)
+        digest.update(data)
+        state["bytes"] += len(data)
+
+    busy = [0]
+    lock = threading.Lock()
+
+    def squeeze(data: bytes) -> bytes:
+        try:  # (a compressor each: they are not shared by threads)
+            frame = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(data)
+            return _LENGTH.pack(len(frame)) + ZSTD + frame
         finally:
-            with contextlib.suppress(OSError):
-                path.unlink()
+            with lock:
+                busy[0] -= 1
 
-    count = 0
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for path in segments:
-            job = pool.submit(squeeze, path)
-            if pending is not None:
-                _put_segment(out, pending.result())
-                count += 1
-            pending = job
-        if pending is not None:
-            _put_segment(out, pending.result())
-            count += 1
-    end = out.tell()
-    out.seek(start + len(MAGIC))
-    out.write(_HEADER.pack(end - start, count))
-    out.seek(end)
+    def stored(data: bytes) -> Future:
+        done: Future = Future()
+        done.set_result(_LENGTH.pack(len(data)) + STORED + data)
+        return done
+
+    frames: queue.Queue = queue.Queue(maxsize=WORKERS)  # (bounded: few segments in memory)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (job := frames.get()) is not None:
+            try:
+                if not failed:
+                    emit(job.result())
+                    state["count"] += 1
+            except BaseException as exc:  # handed to the caller's thread
+                failed.append(exc)
+
+    emit(MAGIC)
+    thread = threading.Thread(target=writer, name="pack-writer", daemon=True)
+    thread.start()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, WORKERS)) as pool:
+            for data in segments:
+                if failed:
+                    break
+                with lock:
+                    free = busy[0] < WORKERS
+                    busy[0] += free
+                frames.put(pool.submit(squeeze, data) if free else stored(data))
+    finally:
+        frames.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
+    emit(_TRAILER.pack(END, state["bytes"] + _TRAILER.size, state["count"]))
     out.flush()
-    return digest_of(out, start, end)
-
-
-def _put_segment(out: BinaryIO, frame: bytes) -> None:
-    out.write(_LENGTH.pack(len(frame)))
-    out.write(frame)
+    return digest.hexdigest()
 
 
 def digest_of(f: BinaryIO, start: int = 0, end: int | None = None) -> str:
@@ -190,14 +232,15 @@ def segments(src: BinaryIO, size: int, temp: Callable[[], Path]) -> Iterator[Pat
     LibraryError says why a file is not a complete, well-formed pack: a partial file is
     refused before any segment is read."""
     src.seek(0)
-    head = src.read(len(MAGIC) + _HEADER.size)
-    if len(head) < len(MAGIC) + _HEADER.size or not head.startswith(MAGIC):
+    if src.read(len(MAGIC)) != MAGIC:
         raise LibraryError("not a gloss fact file")
-    total, count = _HEADER.unpack(head[len(MAGIC) :])
-    if total == 0:
-        raise LibraryError("incomplete (its writer did not finish it)")
-    if size != total:
-        raise LibraryError(f"incomplete ({size:,} of its {total:,} bytes)")
+    if size < len(MAGIC) + _TRAILER.size:
+        raise LibraryError("incomplete (cut short)")
+    src.seek(size - _TRAILER.size)
+    end, total, count = _TRAILER.unpack(src.read(_TRAILER.size))
+    if end != END or total != size:
+        raise LibraryError("incomplete (it does not end as a finished fact file does)")
+    src.seek(len(MAGIC))
     if size > MAX_PACK_BYTES:
         raise LibraryError(f"larger than {MAX_PACK_BYTES >> 30} GiB, the limit")
     if count > MAX_SEGMENTS:
@@ -207,19 +250,38 @@ def segments(src: BinaryIO, size: int, temp: Callable[[], Path]) -> Iterator[Pat
         if len(raw) < _LENGTH.size:
             raise LibraryError("incomplete (cut short)")
         (length,) = _LENGTH.unpack(raw)
-        if length > total:
-            raise LibraryError("damaged (a segment longer than the file)")
+        kind = src.read(1)
+        if length > total or kind not in (ZSTD, STORED):
+            raise LibraryError("damaged (a segment that is not one)")
+        if kind == STORED and length > MAX_SEGMENT_BYTES:
+            raise LibraryError(f"a segment larger than {MAX_SEGMENT_BYTES >> 30} GiB")
         path = temp()
         try:
             with path.open("wb") as out:
-                _decompress(src, length, out)
+                if kind == ZSTD:
+                    _decompress(src, length, out)
+                else:
+                    _copy(src, length, out)
             check(path)
             yield path
         finally:
             with contextlib.suppress(OSError):
                 path.unlink()
-    if src.read(1):
+    if src.tell() != size - _TRAILER.size:
         raise LibraryError("damaged (bytes after its last segment)")
+
+
+def _copy(src: BinaryIO, length: int, out: BinaryIO) -> None:
+    left = length
+    try:
+        while left > 0:
+            chunk = src.read(min(_CHUNK, left))
+            if not chunk:
+                raise LibraryError("incomplete (cut short)")
+            out.write(chunk)
+            left -= len(chunk)
+    except OSError as exc:
+        raise LibraryError(f"cannot be unpacked here: {exc.strerror or exc}") from None
 
 
 def _decompress(src: BinaryIO, length: int, out: BinaryIO) -> None:

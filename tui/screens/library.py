@@ -335,7 +335,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         if self.lib is not None:
             self.jobs.start_refresh(self.lib)
 
-    def start_sync(self, target: Path) -> None:
+    def start_sync(self, target: Path | str) -> None:
         """Sync with a folder or a library file in a worker, showing progress."""
         if self.lib is None:
             self.notify("No library is open.", severity="warning")

@@ -291,8 +291,9 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
         self.dismiss(None)
 
 
-class PathPrompt(ModalScreen[Path | None]):
-    """Ask for a file or folder (to import from, or to sync with)."""
+class PathPrompt(ModalScreen["Path | str | None"]):
+    """Ask for a file or folder (to import from, or to sync with); with `urls`, a hub's URL
+    (`s3://…`, `webdav://…`) is given back as it was typed."""
 
     CSS_PATH = DIALOGS_CSS
 
@@ -304,8 +305,10 @@ class PathPrompt(ModalScreen[Path | None]):
         value: str = "",
         placeholder: str = "~/news",
         hint: str = "",
+        urls: bool = False,
     ) -> None:
         super().__init__()
+        self.urls = urls
         self.heading = heading
         self.value = value
         self.placeholder = placeholder
@@ -324,6 +327,9 @@ class PathPrompt(ModalScreen[Path | None]):
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         value = event.value.strip()
+        if self.urls and "://" in value:
+            self.dismiss(value)
+            return
         self.dismiss(Path(value).expanduser() if value else None)
 
     def action_cancel(self) -> None:

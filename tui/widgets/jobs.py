@@ -128,7 +128,7 @@ class JobBar(ReportsFailures, Horizontal):
 
     # -- sync -----------------------------------------------------------------------------------
 
-    def start_sync(self, lib: Library, target: Path) -> None:
+    def start_sync(self, lib: Library, target: Path | str) -> None:
         """Sync with a folder (publish ours, merge every peer) or one library file."""
         if any(w.group == "sync" and w.is_running for w in self.workers if w.node is self):
             self.notify("A sync is already running.", severity="warning")
@@ -137,16 +137,21 @@ class JobBar(ReportsFailures, Horizontal):
         self._sync(lib, target)
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
-    def _sync(self, lib: Library, target: Path) -> None:
+    def _sync(self, lib: Library, target: Path | str) -> None:
         def progress(done: int, total: int, name: str) -> None:
             self.post_message(SyncProgress(done, total, name))
 
+        shown = str(target)
+        if "://" in shown:  # a URL is shown without the credentials it may carry
+            from store.sync.hub import strip_credentials
+
+            shown = strip_credentials(shown)
         try:
             report = lib.sync(target, progress)
         except (GlossError, OSError, sqlite3.Error) as exc:
-            self.post_message(Notice(f"Sync with {target} failed: {describe(exc)}", "error"))
+            self.post_message(Notice(f"Sync with {shown} failed: {describe(exc)}", "error"))
             return
-        self.post_message(SyncFinished(str(target), report))
+        self.post_message(SyncFinished(shown, report))
 
     @on(SyncProgress)
     def _sync_progress(self, event: SyncProgress) -> None:
