@@ -172,38 +172,29 @@ def one_note(work: Path, runs: int) -> dict:
 
 
 def ten_peers(work: Path, runs: int) -> dict:
-    """Ten small libraries (a few of a's articles each, so their notes name articles a
-    has), each a device in the hub; each round, one new note on each, then a's sync."""
-    from store import Library
-    from store.core import state
-
+    """Ten more devices (copies of a after its first sync: each becomes a device of its
+    own at its first sync, and knows the hub as a did); each round, one new note on each,
+    then a's sync reads their ten new files."""
     a, folder = work / "a.db", work / "hub"
-    peers = []
-    for i in range(10):
-        path = work / f"peer{i}.db"
-        with Library.open(path):
-            pass
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("ATTACH DATABASE ? AS src", (str(a),))
-        conn.execute("INSERT INTO articles SELECT * FROM src.articles WHERE key = ?", (i + 1,))
-        conn.close()
-        with Library.open(path) as lib, lib.write() as w:
-            state.rebuild(w, {i + 1})
+    conn = sqlite3.connect(a)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    article = conn.execute("SELECT id FROM articles ORDER BY key LIMIT 1").fetchone()[0]
+    conn.close()
+    peers = [copy_library(a, work / f"peer{i}.db") for i in range(10)]
+    for path in peers:
         gloss(path, "sync", str(folder), "--json")
-        peers.append(path)
-    gloss(a, "sync", str(folder), "--json")  # their first files: read before timing
+    gloss(a, "sync", str(folder), "--json")
     syncs = []
     for n in range(runs):
         for i, path in enumerate(peers):
-            conn = sqlite3.connect(path)
-            article = conn.execute("SELECT id FROM articles LIMIT 1").fetchone()[0]
-            conn.close()
             gloss(path, "note", article, f"peer {i}, round {n}")
             gloss(path, "sync", str(folder), "--json")
         s, report = gloss(a, "sync", str(folder), "--json")
         assert isinstance(report, dict), report
         assert sorted(p["received"] for p in report["peers"]) == [1] * 10, report["peers"]
         syncs.append(s)
+    for path in peers:
+        path.unlink()
     return {"sync_s": spread(syncs)}
 
 

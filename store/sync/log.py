@@ -133,11 +133,15 @@ class HubState:
 
 
 def _state(h: Handle, location: str) -> HubState:
-    with h.write() as w:
-        w.execute("INSERT OR IGNORE INTO sync_hubs (location) VALUES (?)", (location,))
-        key, mark = w.execute(
-            "SELECT key, mark FROM sync_hubs WHERE location = ?", (location,)
-        ).fetchone()
+    row = h.conn.execute("SELECT key, mark FROM sync_hubs WHERE location = ?", (location,))
+    known = row.fetchone()
+    if known is None:
+        with h.write() as w:
+            w.execute("INSERT OR IGNORE INTO sync_hubs (location) VALUES (?)", (location,))
+            known = w.execute(
+                "SELECT key, mark FROM sync_hubs WHERE location = ?", (location,)
+            ).fetchone()
+    key, mark = known
     files = {
         name: (sig, digest, own, verdict)
         for name, sig, digest, own, verdict in h.conn.execute(
@@ -249,9 +253,10 @@ def _sync_hub(h: Handle, hub: Hub, report: SyncReport, progress: Progress | None
     elif not first:
         _publish(h, hub, st, report, full=False)
     _compact(h, hub, st, report)
-    _prune(h)
-    with h.write() as w:
-        w.execute("UPDATE sync_hubs SET synced_at = ? WHERE key = ?", (now_iso(), st.key))
+    if report.peers or report.published or report.compacted:  # (else: nothing is written)
+        _prune(h)
+        with h.write() as w:
+            w.execute("UPDATE sync_hubs SET synced_at = ? WHERE key = ?", (now_iso(), st.key))
 
 
 def _lost(h: Handle, st: HubState) -> int:
@@ -663,14 +668,14 @@ def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int
 def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
     """Roll this device's own packs in the hub, all but the largest, into one, once there
     are COMPACT_AT of them; then remove the rolled ones (ours: no one else's is touched)."""
-    own = h.conn.execute(
-        "SELECT name, digest, size FROM sync_own WHERE hub = ? ORDER BY size", (st.key,)
-    ).fetchall()
-    own = [  # (only files named as ours too: a device removes nothing it did not write)
-        (n, d) for n, d, _ in own
-        if n in st.files and st.files[n][1] == d
-        and (pack.parse_name(n) or ("",))[0] == h.device_id
-    ]  # fmt: skip
+    mine = dict(h.conn.execute("SELECT digest, size FROM sync_own WHERE hub = ?", (st.key,)))
+    # every file holding bytes this device wrote, under its name or a sync tool's conflict
+    # copy of it (named as ours too: a device removes nothing it did not write)
+    own = sorted(
+        ((n, d) for n, (_, d, _, _) in st.files.items()
+         if d in mine and n.startswith(f"{h.device_id}-")),
+        key=lambda nd: (mine[nd[1]], nd[0]),
+    )  # fmt: skip
     if len(own) < COMPACT_AT:
         return
     rolled = own[:-1]  # the largest stays: the others are read again by every device
@@ -699,7 +704,8 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
             continue
         with h.write() as w:
             w.execute("DELETE FROM sync_files WHERE hub = ? AND name = ?", (st.key, old))
-            w.execute("DELETE FROM sync_own WHERE hub = ? AND digest = ?", (st.key, d))
+            if not any(v[1] == d for n, v in st.files.items() if n != old):
+                w.execute("DELETE FROM sync_own WHERE hub = ? AND digest = ?", (st.key, d))
         st.files.pop(old, None)
     report.compacted = len(rolled)
     report.written_bytes += size

@@ -402,3 +402,40 @@ def test_segments_stored_or_compressed_read_the_same(trio, tmp_path, monkeypatch
     assert b_fresh.stats()["articles"] == a.stats()["articles"]
     assert "in the last segment" in bodies(b_fresh)
     b_fresh.close()
+
+
+def test_conflict_copies_of_our_own_files_are_rolled_up_and_removed(trio, tmp_path, monkeypatch):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    b.sync(folder)
+    a.sync(folder)
+    a.add_note(a.resolve("6055"), "in a file that got a conflict copy")
+    small = Path(a.sync(folder).published or "")
+    copy = folder / f"{small.stem}.sync-conflict-20261202-101010-ABCDEFG{small.suffix}"
+    shutil.copy(small, copy)
+    theirs = {n: v for n, v in files(folder).items() if n.startswith(b.device_id)}
+    monkeypatch.setattr(log, "COMPACT_AT", 3)
+    a.add_note(a.resolve("6055"), "one more")
+    report = a.sync(folder)
+    assert report.compacted >= 2 and not copy.exists() and not small.exists()
+    assert {n: v for n, v in files(folder).items() if n.startswith(b.device_id)} == theirs
+    fresh = Library.open(tmp_path / "fresh.db")
+    fresh.sync(folder)
+    assert {"in a file that got a conflict copy", "one more"} <= bodies(fresh)
+    fresh.close()
+
+
+def test_a_sync_with_nothing_new_writes_nothing_to_the_library(trio, tmp_path: Path):
+    a, b, _ = trio
+    folder = hub(tmp_path)
+    for lib in (a, b, a):
+        lib.sync(folder)
+    a.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    wal = Path(f"{a.path}-wal")
+
+    def written() -> tuple:
+        return a.path.stat().st_mtime_ns, wal.stat().st_size if wal.exists() else 0
+
+    before = written()
+    a.sync(folder)
+    assert written() == before
