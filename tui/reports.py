@@ -122,16 +122,18 @@ def sync_lines(report: SyncReport, target: str | Path) -> Lines:
             )
         else:
             refused = f", {p.refused} unsafe facts refused" if p.refused else ""
-            waiting = getattr(p, "waiting", 0)
+            waiting = p.waiting
             later = f", {waiting} stamped in the future wait" if waiting else ""
             sent = "" if hub else f", {p.sent} sent"
-            said.append(("merged", f"{name}: {p.received} facts received{sent}{refused}{later}"))
+            got = f"{p.received} fact{'s' * (p.received != 1)}"
+            said.append(("merged", f"{name}: {got} received{sent}{refused}{later}"))
     parts = [f"{verb} {rest}" for verb, rest in said]
     details = [f"{verb:<8} {rest}" for verb, rest in said]
     if hub:
         if report.published:
             details.append(
-                f"wrote    {Path(report.published).name} ({report.sent:,} facts,"
+                f"wrote    {Path(report.published).name} ({report.sent:,}"
+                f" fact{'s' * (report.sent != 1)},"
                 f" {_size(report.written_bytes)})"
             )
         else:

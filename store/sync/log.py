@@ -370,7 +370,7 @@ def _read_legacy(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult
             merged = merge_peer(h, local, h.path.parent, hooks=_LegacyHooks(h, st))
     merged.path = _where(hub, e.name)
     if merged.skipped is None:
-        _record(h, st, e, None, 0, "waiting" if getattr(merged, "waiting", 0) else "merged")
+        _record(h, st, e, None, 0, "waiting" if merged.waiting else "merged")
     elif not _transient(merged.skipped):
         _record(h, st, e, None, 0, f"skipped: {merged.skipped}")
     return merged
@@ -417,7 +417,7 @@ class _Hooks:
         _held(w, self.st, self.before)
 
     def finish(self, w: sqlite3.Connection) -> None:
-        waiting = bool(getattr(self.result, "waiting", 0))
+        waiting = bool(self.result.waiting)
         if not waiting:
             w.execute("INSERT OR IGNORE INTO sync_merged (digest) VALUES (?)", (self.digest,))
         _record(self.h, self.st, self.e, self.digest, 0, "waiting" if waiting else "merged", w)

@@ -84,7 +84,7 @@ async def test_palette_sync_brings_a_note_from_another_device(
         assert await palette_sync(pilot, None) == str(folder)  # the last path is offered
         again = [m for m, _ in messages(pilot) if m.startswith("Synced with")][-1]
         # nothing read again; written: the one fact since (opening the article read it)
-        assert re.search(r"Sync: wrote \S+\.glosspack \(1 facts, [\d,]+ bytes\)\.$", again), again
+        assert re.search(r"Sync: wrote \S+\.glosspack \(1 fact, [\d,]+ bytes\)\.$", again), again
     with opened(lib_path) as lib:
         note = lib.note(note_id)
         assert (note.article_id, note.body) == (ECB, "Written on the [b]laptop[/b].")
