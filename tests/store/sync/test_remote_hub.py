@@ -155,3 +155,28 @@ def test_wrong_credentials_are_one_line(remote, pair, gloss, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
     code, out, err = gloss("sync", url, db=a_path)
     assert code == 1 and err.strip().count("\n") == 0 and "Traceback" not in err, err
+
+
+def test_webdav_credentials_from_netrc(tmp_path: Path, pair, monkeypatch):
+    """The URL carries no credentials and the environment none: ~/.netrc has them."""
+    pytest.importorskip("wsgidav", reason="wsgidav is not installed (the test extra has it)")
+    a, b = pair
+    root = tmp_path / "dav"
+    root.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    with WebdavServer(root) as server:
+        netrc = home / ".netrc"
+        netrc.write_text(f'machine 127.0.0.1 login {server.user} password "{server.password}"\n')
+        netrc.chmod(0o600)
+        monkeypatch.setenv("HOME", str(home))
+        monkeypatch.delenv("GLOSS_WEBDAV_USER", raising=False)
+        monkeypatch.delenv("GLOSS_WEBDAV_PASSWORD", raising=False)
+        url = f"webdav+http://127.0.0.1:{server.port}/dav/hub"
+        a.add_note(a.resolve("6055"), "through netrc")
+        assert a.sync(url).published
+        b.sync(url)
+        assert "through netrc" in bodies(b)
+        netrc.write_text(f"machine 127.0.0.1 login {server.user} password wrong\n")
+        with pytest.raises(LibraryError):
+            b.sync(url)
