@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from store.core.errors import GlossError, LibraryError
+from store.sync.hub import fsync_dir
 from store.sync.merge import COUNTED
 from store.sync.peer import file_sig, merge_peer, remember
 from store.sync.report import Progress, SyncReport
@@ -83,7 +84,7 @@ def publish(h: Handle, target: Path, keep_identity_of: Path | None = None) -> No
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp_path, target)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
@@ -107,15 +108,6 @@ def _restore_identity(path: Path, original: Path) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- the whole sync -----------------------------------------------------------------------

@@ -159,7 +159,7 @@ class FolderHub(Hub):
             if final.exists():  # never replace a file: names are never reused
                 raise LibraryError(f"{final} exists already")
             os.rename(tmp, final)
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
         except OSError as exc:
             raise LibraryError(f"cannot write into {self.folder}: {exc.strerror or exc}") from None
         finally:
@@ -183,7 +183,7 @@ def _sig(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:

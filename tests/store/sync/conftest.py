@@ -1,4 +1,5 @@
-"""Remote hubs for the sync tests: a WebDAV and an S3 server on 127.0.0.1, each with a fault proxy.
+"""Fixtures of the sync tests: two libraries for crafted-peer tests; remote hubs, a WebDAV and
+an S3 server on 127.0.0.1, each with a fault proxy.
 
 Each fixture starts its server for one test and stops it after (see servers.py for what each
 serves and which credentials it takes).
@@ -12,6 +13,18 @@ from pathlib import Path
 import pytest
 
 from tests.store.sync.servers import FaultProxy, S3Server, WebdavServer
+from tests.store.sync.test_sync import fork
+
+
+@pytest.fixture
+def libs(sample_library: Path, tmp_path: Path):
+    """Our library (a file, closed) and a peer's library b (open) with a good note on it."""
+    ours = tmp_path / "a.db"
+    fork(sample_library, ours).close()
+    b = fork(sample_library, tmp_path / "b.db")
+    note = b.add_note(b.resolve("6055"), "a good note from the peer")
+    yield ours, b, note.id
+    b.close()
 
 
 @pytest.fixture

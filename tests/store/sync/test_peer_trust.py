@@ -21,7 +21,6 @@ from store import Library
 from store.core import codec, hlc
 from store.ingest.importer import article_id, legacy_id
 from store.notes.annotations import MAX_NOTE_CHARS
-from tests.store.sync.test_sync import fork
 from tests.store.sync.test_sync_hostile import (
     DEVICE,
     STAMP,
@@ -35,17 +34,6 @@ from tests.store.sync.test_sync_schemas import schema4_peer
 
 FUTURE = "9999999999999.00000.0123456789abcdef"
 OTHER_DEVICE = "fedcba9876543210"
-
-
-@pytest.fixture
-def libs(sample_library: Path, tmp_path: Path):
-    """Our library (a file, closed) and a peer's library b (open) with a good note on it."""
-    ours = tmp_path / "a.db"
-    fork(sample_library, ours).close()
-    b = fork(sample_library, tmp_path / "b.db")
-    note = b.add_note(b.resolve("6055"), "a good note from the peer")
-    yield ours, b, note.id
-    b.close()
 
 
 def assert_works(gloss, ours: Path, report: dict | None = None) -> None:

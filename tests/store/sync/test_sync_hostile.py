@@ -47,17 +47,6 @@ def assert_intact(path: Path) -> None:
         conn.close()
 
 
-@pytest.fixture
-def libs(sample_library: Path, tmp_path: Path):
-    """Our library (a file, closed) and a peer's library b (open) with a good note on it."""
-    ours = tmp_path / "a.db"
-    fork(sample_library, ours).close()
-    b = fork(sample_library, tmp_path / "b.db")
-    note = b.add_note(b.resolve("6055"), "a good note from the peer")
-    yield ours, b, note.id
-    b.close()
-
-
 def published(b: Library, path: Path) -> sqlite3.Connection:
     """b published to `path` (a schema-5 library file), open for crafting."""
     b.sync(path)
