@@ -43,7 +43,6 @@ class Hub:
     """The interface every transport has."""
 
     location: str  # how the user names it, without credentials (stored, shown)
-    local: bool = False
 
     def entries(self) -> list[Entry]:
         raise NotImplementedError
@@ -88,8 +87,6 @@ def is_ignored(name: str) -> bool:
 
 
 class FolderHub(Hub):
-    local = True
-
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.location = str(folder.resolve())

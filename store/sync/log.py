@@ -337,12 +337,10 @@ def _read_pack(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult) 
                 result.unchanged = True
                 return result
             segments = pack.segments(src, size, lambda: _temp(h, "pack"))
-            count = 0
-            for path in segments:  # one transaction each; the file is recorded with the last
+            for path in segments:  # one transaction each; the file is recorded after the last
                 result.device = pack.meta(path).get("device_id")
-                hooks = _Hooks(h, st, e, digest, result, last=False)
+                hooks = _Hooks(h, st, e, digest, result)
                 merge_file(h, path, result, pack=True, hooks=hooks)
-                count += 1
             with h.write() as w:
                 _Hooks(h, st, e, digest, result).finish(w)
     except LibraryError as exc:
@@ -403,10 +401,7 @@ class _Hooks:
     not sent back to it. Once every segment is merged, the file and its digest are
     recorded (`finish`)."""
 
-    def __init__(
-        self, h: Handle, st: HubState, e: Entry, digest: str, result: PeerResult,
-        last: bool = True,
-    ) -> None:  # fmt: skip
+    def __init__(self, h: Handle, st: HubState, e: Entry, digest: str, result: PeerResult):
         self.h, self.st, self.e, self.digest, self.result = h, st, e, digest, result
         self.before = 0
 
