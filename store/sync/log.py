@@ -336,13 +336,13 @@ def _read_pack(h: Handle, hub: Hub, st: HubState, e: Entry, result: PeerResult) 
                 _record(h, st, e, digest, 0, "merged")
                 result.unchanged = True
                 return result
-            segments = pack.segments(src, size, lambda: _temp(h, "pack"))
-            for path in segments:  # one transaction each; the file is recorded after the last
-                result.device = pack.meta(path).get("device_id")
-                hooks = _Hooks(h, st, e, digest, result)
+            hooks = _Hooks(h, st, e, digest, result)
+            for path in pack.segments(src, size, lambda: _temp(h, "pack")):
+                # one transaction each (the merge names the file's device); the file is
+                # recorded after the last
                 merge_file(h, path, result, pack=True, hooks=hooks)
             with h.write() as w:
-                _Hooks(h, st, e, digest, result).finish(w)
+                hooks.finish(w)
     except LibraryError as exc:
         _skip(result, str(exc))
         if not _transient(str(exc)):

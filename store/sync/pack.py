@@ -332,15 +332,3 @@ def check(path: Path) -> None:
         conn.close()
     if len(rows) != len(_layout()) or set(rows) != _layout():
         raise LibraryError("not laid out as a gloss fact file (its tables are not ours)")
-
-
-def meta(path: Path) -> dict[str, str]:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    try:
-        return {
-            str(k): str(v)
-            for k, v in conn.execute("SELECT key, value FROM meta LIMIT 100")
-            if isinstance(k, str) and isinstance(v, str)
-        }
-    finally:
-        conn.close()

@@ -25,12 +25,12 @@ from tests.store.sync.test_sync_hostile import (
     DEVICE,
     STAMP,
     assert_intact,
+    crafted_schema4_peer,
     key,
     note_bodies,
     published,
     sync_json,
 )
-from tests.store.sync.test_sync_schemas import schema4_peer
 
 FUTURE = "9999999999999.00000.0123456789abcdef"
 OTHER_DEVICE = "fedcba9876543210"
@@ -69,6 +69,14 @@ def folder_with(b: Library, tmp_path: Path, craft: Callable[[sqlite3.Connection]
 
 def by_name(report: dict) -> dict[str, dict]:
     return {Path(p["path"]).name: p for p in report["peers"]}
+
+
+def merged_once_undone(gloss, monkeypatch, peer: Path, ours: Path) -> None:
+    """With the failure undone, the same peer merges and the library works."""
+    monkeypatch.undo()
+    report = sync_json(gloss, peer, ours)
+    assert note_bodies(ours) == {"a good note from the peer"}
+    assert_works(gloss, ours, report)
 
 
 def one_peer(gloss, b: Library, tmp_path: Path, ours: Path, craft, code: int = 0) -> dict:
@@ -142,10 +150,7 @@ def test_a_merge_that_takes_too_long_is_skipped(gloss, libs, tmp_path: Path, mon
     assert result["skipped"].startswith("took too long (more than 0 s)")
     assert result["received"] == 0
     assert note_bodies(ours) == set()  # rolled back
-    monkeypatch.undo()
-    report = sync_json(gloss, peer, ours)
-    assert note_bodies(ours) == {"a good note from the peer"}
-    assert_works(gloss, ours, report)
+    merged_once_undone(gloss, monkeypatch, peer, ours)
 
 
 # -- 2: stamps parse, and those too far ahead of our clock wait ---------------------------------
@@ -392,11 +397,7 @@ def test_an_analysis_blob_too_large_is_refused_unread(gloss, libs, tmp_path: Pat
 
 def test_schema4_offsets_out_of_range_are_refused(gloss, libs, tmp_path: Path) -> None:
     ours, _, _ = libs
-    with Library.open(ours) as lib:
-        shared = lib.resolve("6055")
-    peer = tmp_path / "old.gloss"
-    new = schema4_peer(peer, ours, shared)
-    conn = sqlite3.connect(peer, isolation_level=None)
+    peer, new, conn = crafted_schema4_peer(ours, tmp_path)
     conn.execute("UPDATE entities SET start = -50 WHERE text = 'London'")
     conn.close()
     report = sync_json(gloss, peer, ours)
@@ -584,10 +585,7 @@ def test_a_failed_copy_leaves_no_temp_file(gloss, libs, tmp_path: Path, monkeypa
     (result,) = sync_json(gloss, peer, ours, code=1)["peers"]
     assert result["skipped"] == "cannot copy it: No space left on device"
     assert temps(ours) == []
-    monkeypatch.undo()
-    report = sync_json(gloss, peer, ours)
-    assert note_bodies(ours) == {"a good note from the peer"}
-    assert_works(gloss, ours, report)
+    merged_once_undone(gloss, monkeypatch, peer, ours)
 
 
 # -- 9: a peer with our own device id ---------------------------------------------------------

@@ -47,6 +47,16 @@ def assert_intact(path: Path) -> None:
         conn.close()
 
 
+def crafted_schema4_peer(ours: Path, tmp_path: Path):
+    """A schema-4 peer sharing our sample article, open for crafting: (its path, what
+    schema4_peer gives, a connection to it)."""
+    with Library.open(ours) as lib:
+        shared = lib.resolve("6055")
+    peer = tmp_path / "old.gloss"
+    new = schema4_peer(peer, ours, shared)
+    return peer, new, sqlite3.connect(peer, isolation_level=None)
+
+
 def published(b: Library, path: Path) -> sqlite3.Connection:
     """b published to `path` (a schema-5 library file), open for crafting."""
     b.sync(path)
@@ -162,11 +172,7 @@ def test_a_fact_of_the_wrong_type_is_refused(gloss, libs, tmp_path: Path, case: 
 
 def test_schema4_peer_rows_of_the_wrong_type_are_refused(gloss, libs, tmp_path: Path) -> None:
     ours, _, _ = libs
-    with Library.open(ours) as lib:
-        shared = lib.resolve("6055")
-    peer = tmp_path / "old.gloss"
-    new = schema4_peer(peer, ours, shared)
-    conn = sqlite3.connect(peer, isolation_level=None)
+    peer, new, conn = crafted_schema4_peer(ours, tmp_path)
     conn.execute("UPDATE entities SET label = CAST(label AS BLOB) WHERE text = 'London'")
     conn.execute(
         "INSERT INTO articles (id, title, imported_at, text, structure)"
