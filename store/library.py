@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from store.core import db
-from store.core.errors import LibraryError
+from store.core.errors import ImportFailed, LibraryError
 from store.core.handle import Handle
 from store.core.models import (
     Article,
@@ -33,6 +33,8 @@ from store.notes import annotations
 if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.core.hlc import Stamp
     from store.find.search import Hit
+    from store.ingest.links import FetchReport
+    from store.ingest.services.apply import ServiceReport
     from store.ingest.subscriptions import Feeds
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Export
@@ -319,6 +321,50 @@ class Library:
         from store.ingest.importer import import_paths
 
         return import_paths(self.handle, [Path(p) for p in paths], progress, jobs)
+
+    def import_export(
+        self,
+        service: str | None,
+        path: Path | str,
+        progress: Callable[[int, int], None] | None = None,
+        jobs: int = 0,
+    ) -> ServiceReport:
+        """Import another service's export (Omnivore, Pocket, …; None: detected from the
+        file); ImportFailed when the file is not that service's export."""
+        from store.ingest import services
+        from store.ingest.services.apply import import_export
+
+        path = Path(path)
+        module = services.reader(service) if service else services.detect(path)
+        if module is None:
+            raise ImportFailed(
+                f"{path}: not an export gloss knows ({', '.join(services.SERVICES)})"
+            )
+        return import_export(self.handle, module, path, progress, jobs)
+
+    def detect_export(self, path: Path | str) -> str | None:
+        """The service whose export this file is, or None."""
+        from store.ingest import services
+
+        module = services.detect(Path(path))
+        return module.NAME if module is not None else None
+
+    def saved_links(self, prefixes: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """(id, URL) of the saved links not fetched yet (whose id starts with a prefix)."""
+        from store.ingest.links import pending
+
+        return pending(self.handle, prefixes)
+
+    def fetch_links(
+        self,
+        links: Sequence[tuple[str, str]],
+        progress: Callable[[int, int], None] | None = None,
+        limits: Any = None,
+    ) -> FetchReport:
+        """Fetch saved links' pages: each becomes the article, with the link's notes."""
+        from store.ingest.links import fetch_links
+
+        return fetch_links(self.handle, links, progress, limits)
 
     def reanalyze(
         self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None

@@ -64,6 +64,14 @@ def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: b
 
     urls = [p for p in paths if is_url(p)]
     files = [Path(p) for p in paths if not is_url(p)]
+    exports = [f for f in files if not f.is_dir() and _detect(f)]
+    if exports and len(paths) > 1:
+        fail(f"{exports[0]} is an export of {_detect(exports[0])}: import it on its own"
+             " (gloss import FILE, or gloss import-from SERVICE FILE)")  # fmt: skip
+    if exports:
+        ctx.invoke(import_from, service=_detect(exports[0]), file=exports[0], jobs=jobs,
+                   as_json=as_json)  # fmt: skip
+        return
     with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
         report = lib.import_paths(files, progress=progress, jobs=max(0, jobs))
         if urls:
@@ -73,6 +81,66 @@ def import_cmd(ctx: click.Context, paths: tuple[str, ...], jobs: int, as_json: b
     from tui.reports import import_lines, print_report
 
     print_report(import_lines(report), report.to_json() if as_json else None)
+
+
+def _detect(path: Path) -> str | None:
+    from store.ingest import services
+
+    module = services.detect(path)
+    return module.NAME if module is not None else None
+
+
+@cli.command("import-from")
+@click.argument("service", type=click.Choice(
+    ["omnivore", "pocket", "wallabag", "readwise", "hypothesis", "kindle", "instapaper"],
+    case_sensitive=False))  # fmt: skip
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--jobs", "-j", default=0, help="spaCy processes (default: all cores for 200+ articles)."
+)
+@json_option
+@click.pass_context
+def import_from(ctx: click.Context, service: str, file: Path, jobs: int, as_json: bool) -> None:
+    """Import a read-later service's export: its articles, saved links, tags, read and
+    starred state, and highlights with their notes."""
+    from store.core.errors import ImportFailed
+    from tui.progress import progress_bar
+
+    with library(ctx) as lib, progress_bar("Importing", enabled=not as_json) as progress:
+        try:
+            report = lib.import_export(service, file, progress=progress, jobs=max(0, jobs))
+        except ImportFailed as exc:
+            fail(f"{file}: {exc}" if str(file) not in str(exc) else str(exc))
+    from tui.reports import print_report, service_lines
+
+    print_report(service_lines(report), report.to_json() if as_json else None)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@json_option
+@click.pass_context
+def fetch(ctx: click.Context, ids: tuple[str, ...], as_json: bool) -> None:
+    """Fetch saved links' pages (all of them, or those whose id starts with IDS): each
+    becomes the article, with the link's highlights anchored in its text."""
+    from tui.progress import progress_bar
+
+    with library(ctx) as lib:
+        links = lib.saved_links(ids)
+        if ids and not links:
+            fail(f"no saved link to fetch with id {', '.join(ids)}")
+        if not links:
+            from tui.reports import Lines, print_report
+
+            print_report(
+                Lines("Fetch", "no saved links to fetch"), {"fetched": 0} if as_json else None
+            )
+            return
+        with progress_bar("Fetching", enabled=not as_json) as progress:
+            report = lib.fetch_links(links, progress=progress)
+    from tui.reports import fetch_lines, print_report
+
+    print_report(fetch_lines(report), report.to_json() if as_json else None)
 
 
 @cli.command()

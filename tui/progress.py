@@ -29,12 +29,13 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, in
     task = None
 
     def update(done: int, total: int) -> None:
+        """`total` < 0: a stream of unknown length (an export): a count, no end."""
         nonlocal task
-        if total <= SHOW_ABOVE:
+        if 0 <= total <= SHOW_ABOVE:
             return
         if task is None:
             bar.start()
-            task = bar.add_task(label, total=total)
+            task = bar.add_task(label, total=total if total >= 0 else None)
         bar.update(task, completed=done)
 
     try:

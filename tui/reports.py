@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from store.core.models import ImportReport
+    from store.ingest.links import FetchReport
     from store.ingest.opml import OpmlReport
     from store.ingest.refresh import FeedResult, RefreshReport
+    from store.ingest.services.apply import ServiceReport
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Written
     from store.sync.report import SyncReport
@@ -102,6 +104,63 @@ def import_lines(report: ImportReport) -> Lines:
         summary += f", {report.skipped} other files skipped"
     return Lines("Import", summary, tuple(details), warnings=tuple(report.warnings),
                  errors=_some(errors, "files"), exit_code=int(failed > 0))  # fmt: skip
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+_ENTRY = {"imported": "article", "linked": "saved link", "book": "book",
+          "merged": "merged", "present": "already in library", "failed": "failed"}  # fmt: skip
+
+
+def service_lines(report: ServiceReport) -> Lines:
+    """An export's import: a line per entry merged or failed (the new ones are counted),
+    the counts, what the highlights became; exit status 1 if an entry failed."""
+    details: list[str] = []
+    errors: list[str] = []
+    for r in report.results:
+        if r.status == "failed":
+            errors.append(f"{r.path}: {r.reason}")
+            details.append(f"{'failed':<18} {errors[-1]}")
+        elif r.status in ("merged", "present") and r.reason:
+            ident = f"  {r.article_id[:8]}" if r.article_id else ""
+            details.append(f"{_ENTRY[r.status]:<18} {r.path}{ident}  {r.title or ''}: {r.reason}")
+    c = report.count
+    parts = [_n(c("imported"), "article"), _n(c("linked"), "saved link"), _n(c("book"), "book")]
+    parts += [f"{c('merged'):,} merged into articles already here",
+              f"{c('present'):,} already in library", f"{c('failed'):,} failed"]  # fmt: skip
+    hl = f"{_n(report.highlights, 'highlight or note', 'highlights and notes')} added"
+    if report.highlights:
+        hl += f" ({report.anchored:,} anchored, {report.waiting:,} waiting for their page,"
+        hl += f" {report.orphaned:,} orphaned: their quote is not in the text)"
+    summary = f"{report.service}: {', '.join(parts)}; {hl}; {_n(report.tags, 'tag')} added"
+    if c("linked"):
+        summary += " (`gloss fetch` brings the saved links' pages)"
+    failed = c("failed")
+    return Lines("Import", summary, tuple(details), warnings=tuple(report.warnings),
+                 errors=_some(errors, "entries"), exit_code=int(failed > 0))  # fmt: skip
+
+
+def fetch_lines(report: FetchReport) -> Lines:
+    """`gloss fetch`: a line per link; exit status 1 if one failed."""
+    details: list[str] = []
+    errors: list[str] = []
+    for r in report.results:
+        if r.status == "failed":
+            errors.append(f"{r.path}: {r.reason}")
+            details.append(f"{'failed':<10} {errors[-1]}")
+        else:
+            extra = f" ({r.reason})" if r.reason else ""
+            details.append(
+                f"{'fetched':<10} {r.path}  {(r.article_id or '')[:8]}  {r.title}{extra}"
+            )
+    fetched, failed = report.count("imported"), report.count("failed")
+    summary = f"{_n(fetched, 'saved link')} fetched, {failed:,} failed"
+    if report.moved:
+        summary += f"; {_n(report.moved, 'note')} moved to the pages ({report.orphaned:,} orphaned)"
+    return Lines("Fetch", summary, tuple(details), warnings=tuple(report.warnings),
+                 errors=_some(errors, "links"), exit_code=int(failed > 0))  # fmt: skip
 
 
 # -- sync -----------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ SPEED_INDEXES = {
     # index instead of every state row
     "article_state_counts": "CREATE INDEX IF NOT EXISTS article_state_counts ON article_state"
     " (read, starred, notes, highlights) WHERE superseded_by IS NULL",
+    # saved links (store.ingest.links): `is:link` and the Saved links view read this
+    "articles_links": "CREATE INDEX IF NOT EXISTS articles_links ON articles (key)"
+    " WHERE text = source",
 }
 """Indexes that only make reads faster. They are made where missing whenever a library is
 opened for writing, outside the numbered migrations: adding one does not change the schema

@@ -162,6 +162,7 @@ class Filter(NamedTuple):
     annotated: bool = False  # with notes or highlights
     title: str | None = None  # a substring of the title, ignoring case
     feed: str | None = None  # a feed id: articles that feed brought
+    links: bool = False  # saved links only (articles known by their URL, not fetched yet)
 
     def __bool__(self) -> bool:
         return any(self)

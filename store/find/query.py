@@ -3,7 +3,7 @@
     words "exact phrase" prefix*       full text (free words are AND-ed)
     a OR b, (a OR b) c, -word          boolean structure
     tag:politics -tag:draft tag:world/*    entity:"Xi Jinping" label:PERSON
-    is:unread|read|starred|unstarred   has:note|highlight|conflict   in:notes|articles
+    is:unread|read|starred|unstarred|link  has:note|highlight|conflict   in:notes|articles
 
 Every malformed query raises QueryError with a one-line message; nothing reaches SQL text.
 Size is bounded here (length, nesting, prefix length) and in store.find.search (term counts).
@@ -26,7 +26,7 @@ MAX_DEPTH = 10
 MIN_PREFIX = 2
 FIELDS = ("tag", "entity", "label", "is", "has", "in")
 VALUES = {
-    "is": ("unread", "read", "starred", "unstarred"),
+    "is": ("unread", "read", "starred", "unstarred", "link"),
     "has": ("note", "highlight", "conflict"),
     "in": ("notes", "articles"),
 }

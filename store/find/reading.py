@@ -318,6 +318,8 @@ def _filters(f: Filter, ids: Sequence[str] | None = None) -> tuple[str, list[obj
         clauses.append("s.starred = 1")
     if f.annotated:
         clauses.append("(s.notes > 0 OR s.highlights > 0)")
+    if f.links:  # (the partial index articles_links: as many rows as there are links)
+        clauses.append("s.article IN (SELECT key FROM articles WHERE text = source)")
     if f.title:
         clauses.append("instr(lower(a.title), lower(?)) > 0")
         args.append(f.title)

@@ -139,6 +139,8 @@ def _field(node: Field, r: str) -> tuple[str, list[object]]:
             " ON e.entity = n.key WHERE n.label = ?)",
             [node.value],
         )
+    if (node.name, node.value) == ("is", "link"):  # (the partial index articles_links)
+        return f"{r} IN (SELECT key FROM articles WHERE text = source)", []
     if (node.name, node.value) == ("has", "conflict"):
         return f"{r} IN (SELECT article FROM notes WHERE conflict = 1)", []
     cond = _STATE[(node.name, node.value)]

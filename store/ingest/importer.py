@@ -230,7 +230,16 @@ def _insert(conn: sqlite3.Connection, aid: str, p: Parsed, source: str) -> int:
     conn.execute(
         "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"
         " structure, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (aid, p.title, p.byline, source, p.published, _now(), json.dumps(structure), p.text),
+        (
+            aid,
+            p.title,
+            p.byline,
+            source,
+            p.published,
+            p.saved or _now(),
+            json.dumps(structure),
+            p.text,
+        ),
     )
     return conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
 

@@ -26,6 +26,7 @@ class Parsed:
     published: str | None = None
     url: str | None = None
     tags: list[str] = field(default_factory=list)
+    saved: str | None = None  # when the user saved it elsewhere (an export): its imported_at
     # Things the reader of the import report should know (a short page, a bad date field);
     # the article is imported all the same.
     warnings: list[str] = field(default_factory=list)
