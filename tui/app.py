@@ -69,7 +69,16 @@ class GlossApp(App[None]):
         """gloss's own entries in the command palette (ctrl+p)."""
         return [
             SystemCommand(
-                "Import a folder…", "Import articles from a folder or file", self.action_import
+                "Import a folder…",
+                "Import articles from a folder or file, or a Pocket, Omnivore, Wallabag,"
+                " Readwise, Hypothesis, Kindle or Instapaper export",
+                self.action_import,
+            ),
+            SystemCommand(
+                "Fetch saved links",
+                "Fetch the pages of saved links: each becomes the article, its highlights"
+                " anchored in the text",
+                self.library_screen.start_fetch,
             ),
             SystemCommand(
                 "Re-analyse entities",

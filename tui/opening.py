@@ -87,6 +87,7 @@ def read_counts(lib: Library) -> Counts:
 
     stats = lib.stats()
     stats["annotated"] = lib.count(Filter(annotated=True))
+    stats["links"] = lib.count(Filter(links=True))  # (a partial index: as many as there are)
     feeds: list[tuple[str, str, int]] = []
     # store.ingest.feeds costs more to import (its dataclasses) than all the counts of a 100,000-
     # article library to read: imported only for a library that has feeds

@@ -325,6 +325,11 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             return
         self.jobs.start_import(self.lib, paths)
 
+    def start_fetch(self) -> None:
+        """Fetch the saved links' pages (in a worker, with progress)."""
+        if self.lib is not None:
+            self.jobs.start_fetch(self.lib)
+
     def start_reanalyse(self) -> None:
         """Find entities for articles that have none (loads spaCy, in a worker)."""
         if self.lib is not None:

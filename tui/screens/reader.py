@@ -43,6 +43,11 @@ ARTICLE_WAIT = 0.05
 """Seconds opening an article waits for it before showing the reader without it."""
 
 
+def _is_link(article: Article) -> bool:
+    """A saved link (store.ingest.links): its text is its address, its page not fetched."""
+    return article.text == article.summary.source
+
+
 def _fetch(lib: Library, article_id: str, lock: threading.Lock) -> Article:
     with lock, urgent():  # the reader's lock: an edit it is still saving is read with it
         return lib.get_article(article_id)
@@ -187,7 +192,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
 
     def _marks(self, article: Article) -> bool:
         """Whether opening `article` marks it read."""
-        return not article.summary.read and not self.lib.readonly
+        return not article.summary.read and not self.lib.readonly and not _is_link(article)
 
     # -- fetching and writing -----------------------------------------------------------------
 
@@ -252,6 +257,19 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         if event.known_tags is not None:
             self.known_tags = event.known_tags
         self.query_one(ArticleHeader).show(article.summary)
+        if _is_link(article) and event.known_tags is None:  # (said once per opening)
+            waiting = sum(1 for n in article.notes if n.orphan is not None)
+            self.notify(
+                "A saved link: only its address is here. The palette's 'Fetch saved links'"
+                f" (or `gloss fetch {article.id[:8]}`) brings its page"
+                + (
+                    f"; {waiting} {'highlight waits' if waiting == 1 else 'highlights wait'}"
+                    " for it."
+                    if waiting
+                    else "."
+                ),  # fmt: skip
+                markup=False,
+            )
         self._show_entities()
         self.view.show(article)
         if self._start_at is not None:

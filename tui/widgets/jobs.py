@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -71,7 +72,7 @@ class JobBar(ReportsFailures, Horizontal):
 
             self._bar = ProgressBar(show_eta=False)
             self.mount(self._bar)
-        self._bar.update(total=total or None, progress=done)
+        self._bar.update(total=total if total > 0 else None, progress=done)
 
     # -- import and re-analysis -----------------------------------------------------------------
 
@@ -83,8 +84,38 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _import(self, lib: Library, paths: list[Path]) -> None:
-        report = lib.import_paths(paths, lambda d, t: self.post_message(ImportProgress(d, t)))
-        self.post_message(ImportFinished(report))
+        def progress(done: int, total: int) -> None:
+            self.post_message(ImportProgress(done, total))
+
+        service = lib.detect_export(paths[0]) if len(paths) == 1 else None
+        try:  # one export file of another service (Pocket, Omnivore, …), or articles
+            report = (
+                lib.import_export(service, paths[0], progress)
+                if service
+                else lib.import_paths(paths, progress)
+            )
+        except GlossError as exc:  # (an export that turns out not to be one)
+            self.post_message(Notice(str(exc), "error"))
+            self.post_message(LibraryChanged())
+            return
+        self.post_message(ImportFinished(report))  # type: ignore[arg-type]
+
+    def start_fetch(self, lib: Library) -> None:
+        """Fetch every saved link's page (it becomes the article, with the link's notes)."""
+        links = lib.saved_links()
+        if not links:
+            self.notify("No saved links to fetch.")
+            return
+        self._show("Fetching", 0, len(links))
+        self.post_message(Notice(f"Fetching {plural(len(links), 'saved link')}…"))
+        self._fetch(lib, links)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _fetch(self, lib: Library, links: list[tuple[str, str]]) -> None:
+        report = lib.fetch_links(links, lambda d, t: self.post_message(ImportProgress(d, t)))
+        from tui.reports import fetch_lines
+
+        self.post_message(self.Told(fetch_lines(report)))
 
     def start_reanalyse(self, lib: Library) -> None:
         """Find entities for articles that have none (loads spaCy)."""
@@ -109,9 +140,22 @@ class JobBar(ReportsFailures, Horizontal):
     @on(ImportFinished)
     def _imported(self, event: ImportFinished) -> None:
         event.stop()
-        from tui.reports import import_lines
+        from tui.reports import import_lines, service_lines
 
-        self._tell(import_lines(event.report))
+        report = event.report
+        self._tell(service_lines(report) if hasattr(report, "service") else import_lines(report))  # type: ignore[arg-type]
+
+    class Told(Message):
+        """A job's report, from its worker thread."""
+
+        def __init__(self, lines: Lines) -> None:
+            super().__init__()
+            self.lines = lines
+
+    @on(Told)
+    def _told(self, event: Told) -> None:
+        event.stop()
+        self._tell(event.lines)
 
     def _tell(self, lines: Lines, timeout: float | None = None) -> None:
         """A finished job's report: its notices, its summary, then warnings and failures.

@@ -1,4 +1,5 @@
-"""The library sidebar: views (All, Unread, Starred, Annotated), the tag tree, and feeds."""
+"""The library sidebar: views (All, Unread, Starred, Annotated, Saved links), the tag tree,
+and feeds."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ VIEWS: list[tuple[str, str, Filter]] = [
     ("Unread", "unread", Filter(unread=True)),
     ("Starred", "starred", Filter(starred=True)),
     ("Annotated", "annotated", Filter(annotated=True)),
+    ("Saved links", "links", Filter(links=True)),  # shown when there are some
 ]
 
 
@@ -78,6 +80,8 @@ class Sidebar(Tree[Filter]):
         line = self.cursor_line
         self.clear()
         for name, key, filters in VIEWS:
+            if filters.links and not counts.get(key):
+                continue
             self.root.add_leaf(self._label(name, counts.get(key)), filters)
         heading = self.root.add(Text("Tags", style="bold"), None, expand=True, allow_expand=False)
         if not tags:
