@@ -92,7 +92,7 @@ def csv_rows(
     missing = sorted(required - set(names))
     if missing:
         cols = ", ".join(f"'{m}'" for m in missing)
-        raise ImportFailed(f"not a {what} CSV export (no {cols} column in the first line)")
+        raise ImportFailed(f"not {what}'s CSV export (no {cols} column in the first line)")
     index: dict[str, int] = {}
     for i, name in enumerate(names):
         index.setdefault(name, i)
@@ -281,7 +281,7 @@ def _read_zip(path: Path) -> Iterator[Entry]:
                 for row in rows:
                     yield row if isinstance(row, Malformed) else _csv_entry(*row)
             except ImportFailed as exc:
-                if n == 0 and "CSV export" in str(exc):
+                if n == 0 and "'s CSV export" in str(exc):
                     raise  # the first file is not Pocket's: the archive is not an export
                 yield Malformed(name, str(exc))
 
