@@ -123,18 +123,23 @@ def service_lines(report: ServiceReport) -> Lines:
         if r.status == "failed":
             errors.append(f"{r.path}: {r.reason}")
             details.append(f"{'failed':<18} {errors[-1]}")
-        elif r.status in ("merged", "present") and r.reason:
+        elif r.status == "merged" and r.reason:
             ident = f"  {r.article_id[:8]}" if r.article_id else ""
             details.append(f"{_ENTRY[r.status]:<18} {r.path}{ident}  {r.title or ''}: {r.reason}")
     c = report.count
     parts = [_n(c("imported"), "article"), _n(c("linked"), "saved link"), _n(c("book"), "book")]
-    parts += [f"{c('merged'):,} merged into articles already here",
-              f"{c('present'):,} already in library", f"{c('failed'):,} failed"]  # fmt: skip
-    hl = f"{_n(report.highlights, 'highlight or note', 'highlights and notes')} added"
+    parts = [p for p in parts if not p.startswith("0 ")] or ["nothing new"]
+    if c("merged"):
+        parts.append(f"{c('merged'):,} merged into articles already here")
+    parts += [f"{c('present'):,} already in library", f"{c('failed'):,} failed"]
+    summary = f"{report.service}: {', '.join(parts)}"
     if report.highlights:
-        hl += f" ({report.anchored:,} anchored, {report.waiting:,} waiting for their page,"
-        hl += f" {report.orphaned:,} orphaned: their quote is not in the text)"
-    summary = f"{report.service}: {', '.join(parts)}; {hl}; {_n(report.tags, 'tag')} added"
+        summary += f"; {_n(report.highlights, 'highlight or note', 'highlights and notes')} added"
+        placed = [(report.anchored, "anchored"), (report.waiting, "waiting for their page"),
+                  (report.orphaned, "orphaned: their quote is not in the text")]  # fmt: skip
+        summary += f" ({', '.join(f'{n:,} {what}' for n, what in placed if n)})"
+    if report.tags:
+        summary += f"; {_n(report.tags, 'tag')} added"
     if c("linked"):
         summary += " (`gloss fetch` brings the saved links' pages)"
     failed = c("failed")

@@ -119,7 +119,8 @@ def pending(h: Handle, prefixes: Sequence[str] = ()) -> list[tuple[str, str]]:
     one of `prefixes` when given."""
     rows = h.conn.execute(
         "SELECT a.id, a.source FROM articles a JOIN article_state s ON s.article = a.key"
-        f" WHERE a.{LINK_SQL} AND s.superseded_by IS NULL ORDER BY a.imported_at, a.key"
+        f" WHERE a.key IN (SELECT key FROM articles WHERE {LINK_SQL})"  # (articles_links)
+        " AND s.superseded_by IS NULL ORDER BY a.imported_at, a.key"
     ).fetchall()
     if prefixes:
         rows = [r for r in rows if any(r[0].startswith(p) for p in prefixes)]

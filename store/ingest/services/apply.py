@@ -130,7 +130,7 @@ def _chunk(h: Handle, chunk: list, report: ServiceReport, jobs: int) -> None:
             continue
         if plan is not None:
             plans.append(plan)
-    _merge_same(plans)
+    _merge_same(h, plans)
     _write(h, plans, report, jobs)
 
 
@@ -188,7 +188,8 @@ def _dress(parsed: Parsed, e: Saved, url: str | None) -> Parsed:
     parsed.byline = clean_line(e.author or "")[:500] or parsed.byline
     parsed.published = e.published or parsed.published
     parsed.url = url or parsed.url
-    parsed.saved = e.saved
+    dates = [hl.created for hl in e.highlights if hl.created]
+    parsed.saved = e.saved or (min(dates) if dates else None)  # (a book: its first highlight)
     parsed.tags = _raw_tags(e)
     return parsed
 
@@ -242,29 +243,32 @@ def _book(h: Handle, e: Saved) -> Parsed:
     return parsed
 
 
-def _merge_same(plans: list[_Plan]) -> None:
-    """Entries of one chunk that are one article (the same URL twice): the first takes the
-    others' tags and highlights; the others are written into it."""
+def _merge_same(h: Handle, plans: list[_Plan]) -> None:
+    """Entries of one chunk that are one article (the same URL twice, one book in pieces):
+    the first takes the others' tags, state and highlights; the others say so."""
     first: dict[str, _Plan] = {}
     for p in plans:
-        if p.url is None or p.key is not None:
+        if p.key is not None:
             continue
-        if p.url in first:
-            lead = first[p.url]
-            lead.entry.tags += p.entry.tags
-            lead.entry.highlights += p.entry.highlights
-            lead.entry.read = lead.entry.read or p.entry.read
-            lead.entry.starred = lead.entry.starred or p.entry.starred
-            if lead.parsed is None and p.parsed is not None:  # a link meets its text
-                lead.parsed, lead.kind = p.parsed, p.kind
-            if lead.parsed is not None:
-                lead.parsed.tags = _raw_tags(lead.entry)
-            p.result.status, p.result.reason = "merged", f"same URL as {lead.entry.where}"
-            p.entry = Saved(p.entry.where)  # nothing left to write
-            p.parsed = None
-            p.key = -1
-        else:
-            first[p.url] = p
+        ident = p.url or (p.parsed.url if p.kind == "book" and p.parsed else None)
+        if ident is None:
+            continue
+        lead = first.setdefault(ident, p)
+        if lead is p:
+            continue
+        lead.entry.tags += p.entry.tags
+        lead.entry.highlights += p.entry.highlights
+        lead.entry.read = lead.entry.read or p.entry.read
+        lead.entry.starred = lead.entry.starred or p.entry.starred
+        if lead.kind == "book":
+            lead.parsed = _book(h, lead.entry)  # every quote of both
+        elif lead.parsed is None and p.parsed is not None:  # a link meets its text
+            lead.parsed, lead.kind = p.parsed, p.kind
+        if lead.parsed is not None:
+            lead.parsed.tags = _raw_tags(lead.entry)
+        p.result.status, p.result.reason = "merged", f"the same as {lead.entry.where}"
+        p.result.article_id = None
+        p.parsed, p.key = None, -1  # nothing left to write
 
 
 def _raw_tags(e: Saved) -> list[str]:
@@ -456,7 +460,7 @@ def _highlights(
                 (anchor.exact if anchor else quote) or None,
                 anchor.prefix if anchor else (hl.prefix or None) if quote else None,
                 anchor.suffix if anchor else (hl.suffix or None) if quote else None,
-                body, h.stamp(conn), h.device_id,
+                body, _stamp(h, conn, hl.created), h.device_id,
             ),
         )  # fmt: skip
         added += 1
@@ -469,6 +473,26 @@ def _highlights(
             else:
                 report.orphaned += 1
     return added
+
+
+def _stamp(h: Handle, conn: sqlite3.Connection, created: str | None) -> str:
+    """A highlight's first revision is stamped when the service says it was made (so its
+    note keeps its date), or now; never ahead of now. A stamp orders one note's revisions
+    only, and later edits are stamped by the clock, after it."""
+    now = h.stamp(conn)
+    if created:
+        from datetime import datetime
+
+        from store.core.hlc import Stamp
+
+        try:
+            wall = int(datetime.fromisoformat(created).timestamp() * 1000)
+        except (ValueError, OverflowError, OSError):
+            return now
+        current = Stamp.parse(now)
+        if 0 < wall < current.wall:
+            return str(Stamp(wall, 0, current.device))
+    return now
 
 
 def _now() -> str:
