@@ -18,7 +18,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -68,16 +68,6 @@ class VaultReport:
         """How many files had each outcome."""
         names = ("written", "updated", "unchanged", "renamed", "removed", "kept", "refused")
         return {name: len(getattr(self, name)) for name in names}
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "folder": str(self.folder),
-            **{k: [str(p) for p in getattr(self, k)]
-               for k in ("written", "updated", "unchanged", "removed")},
-            "renamed": [[str(a), str(b)] for a, b in self.renamed],
-            "kept": list(self.kept),
-            "refused": list(self.refused),
-        }  # fmt: skip
 
 
 def export_vault(

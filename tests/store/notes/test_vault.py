@@ -4,6 +4,7 @@ other files as they are."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -111,15 +112,10 @@ def test_changed_note_and_deleted_highlight_update_in_place(cranes, tmp_path: Pa
     lib.delete_note(highlight.id)
     report = lib.export.vault(vault, [aid])
     assert report.updated == [path] and counts(report) == (0, 1, 0, 0, 0, 0, 0)
-    assert (
-        path.read_text()
-        == FRONT.format(aid=aid)
-        + (
-            "\n## Highlights and notes\n\n> a long winter of delays\n\nWhich winter? The one of 2025.\n"
-        )
-        + TAIL
-        + MINE
+    edited = (
+        "\n## Highlights and notes\n\n> a long winter of delays\n\nWhich winter? The one of 2025.\n"
     )
+    assert path.read_text() == FRONT.format(aid=aid) + edited + TAIL + MINE
     assert sorted(os.listdir(vault)) == [name_of(aid)]  # no temp file left
 
 
@@ -401,3 +397,94 @@ def test_front_matter_must_end_within_the_head(cranes, tmp_path: Path) -> None:
     before = path.read_bytes()
     report = export_vault(lib.handle, vault, [], head_bytes=100)
     assert counts(report) == (0, 0, 0, 0, 0, 0, 0) and path.read_bytes() == before
+
+
+# -- through the command --------------------------------------------------------------------
+
+TRAM = "---\ntitle: Night Trams\nurl: https://news.example.com/trams\n---\n\nTrams run all night.\n"
+
+
+def test_cli_round_trip(gloss, tmp_path: Path, no_model) -> None:
+    """Import, annotate, export the vault, write in it, edit a note, export again."""
+    (tmp_path / "cranes.md").write_text(CRANES)
+    (tmp_path / "trams.md").write_text(TRAM)
+    assert gloss("import", str(tmp_path / "cranes.md"), str(tmp_path / "trams.md"))[0] == 0
+    [aid] = [a["id"] for a in json.loads(gloss("list", "--json")[1]) if a["title"][0] == "H"]
+    code, out, _ = gloss("note", aid, "Which winter?", "--quote", "a long winter of delays",
+                         "--json")  # fmt: skip
+    note_id = json.loads(out)["id"]
+    gloss("highlight", aid, "--quote", "double the number of ships")
+    vault = tmp_path / "vault"
+    code, out, err = gloss("export", "-o", str(vault))
+    assert (code, out) == (0, f"{vault}: {SUMMARY.format(1, 0, 0, 0, 0, 0, 0)}\n")
+    path = vault / name_of(aid)
+    assert os.listdir(vault) == [path.name]  # the article without notes has no file
+    with path.open("a") as f:
+        f.write(MINE)
+    assert gloss("edit-note", note_id, "Which winter?\nThe one of 2025.")[0] == 0
+    code, out, _ = gloss("export", "-o", str(vault))
+    assert (code, out) == (0, f"{vault}: {SUMMARY.format(0, 1, 0, 0, 0, 0, 0)}\n")
+    assert (
+        path.read_text()
+        == FRONT.format(aid=aid)
+        + (
+            "\n## Highlights and notes\n\n> a long winter of delays\n\n"
+            "Which winter?  \nThe one of 2025.\n\n> double the number of ships\n"
+        )
+        + TAIL
+        + MINE
+    )
+    code, out, _ = gloss("export", "-o", str(vault))
+    assert out == f"{vault}: {SUMMARY.format(0, 0, 1, 0, 0, 0, 0)}\n"
+
+
+SUMMARY = "{} written, {} updated, {} unchanged, {} renamed, {} removed, {} kept, {} refused"
+
+
+def test_cli_all_and_the_report(gloss, tmp_path: Path, no_model) -> None:
+    (tmp_path / "cranes.md").write_text(CRANES)
+    (tmp_path / "trams.md").write_text(TRAM)
+    gloss("import", str(tmp_path / "cranes.md"), str(tmp_path / "trams.md"))
+    ids = {a["title"]: a["id"] for a in json.loads(gloss("list", "--json")[1])}
+    aid, tram = ids["Harbour Cranes Return"], ids["Night Trams"]
+    gloss("note", aid, "Which winter?", "--quote", "a long winter of delays")
+    vault = tmp_path / "vault"
+    code, out, _ = gloss("export", "--all", "-o", str(vault))
+    assert (code, out) == (0, f"{vault}: {SUMMARY.format(2, 0, 0, 0, 0, 0, 0)}\n")
+    trams = vault / f"night-trams-{tram[:8]}.md"
+    assert trams.read_text() == (
+        f"---\ntitle: Night Trams\nsource: https://news.example.com/trams\ngloss_id: {tram}\n"
+        "---\n\n# Night Trams\n" + TAIL
+    )
+    cranes = vault / name_of(aid)
+    with cranes.open("a") as f:
+        f.write(MINE)
+    (vault / "planted.md").write_text("mine")
+    code, out, _ = gloss("export", "-o", str(vault), "--tag", "nothing")
+    assert (code, out) == (0, (
+        f"{vault}: {SUMMARY.format(0, 0, 0, 0, 1, 1, 0)}\n"
+        f"  removed: {trams}\n"
+        f"  {cranes}: kept: has your text\n"
+    ))  # fmt: skip
+    cranes.unlink()
+    cranes.mkdir()
+    code, out, _ = gloss("export", "-o", str(vault))
+    assert (code, out) == (1, (
+        f"{vault}: {SUMMARY.format(0, 0, 0, 0, 0, 0, 1)}\n"
+        f"  not written: {cranes} exists and is not a regular file\n"
+    ))  # fmt: skip
+    assert (vault / "planted.md").read_text() == "mine"
+
+
+def test_cli_single_file_export_keeps_every_article(gloss, tmp_path: Path, no_model) -> None:
+    (tmp_path / "cranes.md").write_text(CRANES)
+    (tmp_path / "trams.md").write_text(TRAM)
+    gloss("import", str(tmp_path / "cranes.md"), str(tmp_path / "trams.md"))
+    [aid] = [a["id"] for a in json.loads(gloss("list", "--json")[1]) if a["title"][0] == "H"]
+    gloss("note", aid, "Which winter?", "--quote", "a long winter of delays")
+    out = gloss("export")[1]
+    assert "# Night Trams\n" in out and "# Harbour Cranes Return\n" in out and MARKER not in out
+    out = gloss("export", "--only-annotated")[1]
+    assert "# Night Trams\n" not in out and "# Harbour Cranes Return\n" in out
+    assert gloss("export", "-o", str(tmp_path / "notes.md"))[0] == 0
+    assert "# Night Trams\n" in (tmp_path / "notes.md").read_text()
