@@ -10,6 +10,7 @@ import json
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +29,9 @@ from tui.cli_base import (
     summary_line,
 )
 from tui.launch import run_app
+
+if TYPE_CHECKING:
+    from store.notes.vault import VaultReport
 
 
 @click.group(invoke_without_command=True)
@@ -269,28 +273,29 @@ def sync(ctx: click.Context, target: str, as_json: bool) -> None:
 @click.option("--query", "-q", help="Only articles matching this search query.")
 @click.option("--tag", help="Only articles with this tag (or one nested under it).")
 @click.option(
+    "--only-annotated/--all", "only_annotated", default=None,
+    help="Only articles with notes or highlights (the default for a markdown folder), or all.",
+)  # fmt: skip
+@click.option(
     "-o", "--output", type=click.Path(path_type=Path),
-    help="File to write; for markdown, a folder gets one file per article.",
+    help="File to write; for markdown, a folder gets one file per article, kept up to date.",
 )  # fmt: skip
 @click.pass_context
 def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
-           output: Path | None) -> None:  # fmt: skip
+           only_annotated: bool | None, output: Path | None) -> None:  # fmt: skip
     """Export notes and highlights: Markdown, gloss JSON, W3C Web Annotation, or CSV."""
-
+    vault = fmt == "markdown" and output is not None and output.suffix.lower() != ".md"
+    annotated = vault if only_annotated is None else only_annotated
     with library(ctx) as lib:
         try:
-            ids = lib.export.select(query, Filter(tag=tag))
+            ids = lib.export.select(query, Filter(tag=tag, annotated=annotated))
         except QueryError as exc:
             fail(f"bad query: {exc}", 2)
+        if vault:
+            _vault_report(lib.export.vault(output, ids))  # type: ignore[arg-type]
+            return
         if fmt == "markdown":
-            docs = lib.export.markdown(ids)
-            if output is not None and output.suffix.lower() != ".md":
-                done = lib.export.write_folder(output, docs)
-                from tui.reports import print_report, written_lines
-
-                print_report(written_lines(done, output))
-                return
-            text = "\n".join(doc for _, doc in docs)
+            text = "\n".join(doc for _, doc in lib.export.markdown(ids))
         elif fmt == "csv":
             text = lib.export.csv(ids)
         else:
@@ -301,6 +306,22 @@ def export(ctx: click.Context, fmt: str, query: str | None, tag: str | None,
     else:
         lib.export.write_file(output, text)
         out(f"wrote {output}")
+
+
+def _vault_report(report: VaultReport) -> None:
+    """The counts, then a line per rename, removal, kept file and refusal (exit 1 if any
+    file was refused)."""
+    from tui.reports import Lines, print_report
+
+    counts = ", ".join(f"{n} {what}" for what, n in report.counts().items())
+    details = [f"  renamed: {old.name} -> {new.name}" for old, new in report.renamed]
+    details += [f"  removed: {path}" for path in report.removed]
+    details += [f"  {why}" for why in report.kept]
+    details += [f"  not written: {why}" for why in report.refused]
+    print_report(Lines(
+        "Export", f"{report.folder}: {counts}", tuple(details), errors=tuple(report.refused),
+        exit_code=int(bool(report.refused)), summary_at="start",
+    ))  # fmt: skip
 
 
 @cli.command("import-annotations")

@@ -8,7 +8,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,9 @@ from store.find import reading, search
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
+    from store.notes.vault import VaultReport
+
+Check = Callable[[], "str | None"]
 
 FORMAT = "gloss-annotations"
 VERSION = 1
@@ -162,12 +165,46 @@ def to_w3c(h: Handle, ids: list[str]) -> dict[str, Any]:
 def slug(article: Article) -> str:
     """A file name for the article: `<title-slug>-<id>`, or `article-<id>` for a title with
     nothing but punctuation (a name starting with '-' reads as an option to every tool)."""
-    words = re.sub(r"[^\w\s-]", "", article.title.lower()).split()
-    return ("-".join(words)[:60].strip("-") or "article") + f"-{article.id[:8]}"
+    return slug_for(article.title, article.id)
+
+
+def slug_for(title: str, article_id: str) -> str:
+    """`slug` of a title and an id (a vault file's front matter gives both)."""
+    words = re.sub(r"[^\w\s-]", "", title.lower()).split()
+    return ("-".join(words)[:60].strip("-") or "article") + f"-{article_id[:8]}"
+
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _hard_breaks(lines: list[str]) -> list[str]:
+    """Markdown joins the lines of a paragraph into one; two trailing spaces (the hard line
+    break of Markdown and CommonMark, the one Obsidian documents) keep each break. Not
+    inside fenced code, where the spaces would be text, nor after a line ending in a
+    backslash (already a hard break)."""
+    out: list[str] = []
+    fence = ""
+    for i, line in enumerate(lines):
+        opened = _FENCE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)
+        elif not fence and line.strip() and i + 1 < len(lines) and lines[i + 1].strip():
+            if not line.endswith("\\"):
+                line = line.rstrip() + "  "
+        out.append(line)
+    return out
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in " ".join(text.split()).split("\n"))
+    """The passage as a block quote, its line and paragraph breaks kept (spaces and tabs
+    within a line are one space, as the reader shows them)."""
+    lines = [" ".join(line.split()) for line in text.strip().split("\n")]
+    return "\n".join("> " + line if line else ">" for line in _hard_breaks(lines))
+
+
+def _body(text: str) -> str:
+    """A note as the user wrote it (it is Markdown to them), its line breaks kept."""
+    return "\n".join(_hard_breaks(text.split("\n")))
 
 
 def to_markdown(article: Article) -> str:
@@ -188,16 +225,16 @@ def to_markdown(article: Article) -> str:
         for n in passage:
             parts.append(_quote(n.anchor.exact))  # type: ignore[union-attr]
             if n.body:
-                parts.append(n.body)
+                parts.append(_body(n.body))
     if whole:
         parts.append("## Notes on the article")
-        parts += [n.body for n in whole]
+        parts += [_body(n.body) for n in whole]
     if orphans:
         parts.append("## Orphaned (the passage is no longer in the article)")
         for n in orphans:
             parts.append(_quote(n.orphan.exact))  # type: ignore[union-attr]
             if n.body:
-                parts.append(n.body)
+                parts.append(_body(n.body))
     return "\n\n".join(parts) + "\n"
 
 
@@ -255,8 +292,10 @@ def _refusal(path: Path) -> str | None:
     return None
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write text to path as UTF-8, never through a symlink; InvalidInput naming the path.
+def write_file(path: Path, text: str | bytes, last_check: Check | None = None) -> None:
+    """Write text (UTF-8) or bytes to path, never through a symlink; InvalidInput naming the
+    path. `last_check()` runs when the new file is complete, just before it takes the name:
+    a reason it returns stops the write (the vault checks nobody changed the file meanwhile).
 
     The text goes to a new temp file beside path (O_EXCL | O_NOFOLLOW), renamed onto path. A
     rename replaces a symlink itself rather than its target, so even a link planted between
@@ -265,6 +304,7 @@ def write_file(path: Path, text: str) -> None:
     why = _refusal(path)
     if why is not None:
         raise InvalidInput(why)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     created = False
     try:
@@ -272,7 +312,11 @@ def write_file(path: Path, text: str) -> None:
         fd = os.open(tmp, flags, 0o666)
         created = True
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
+            f.write(data)
+        why = last_check() if last_check is not None else None
+        if why is not None:
+            tmp.unlink(missing_ok=True)
+            raise InvalidInput(why)
         os.replace(tmp, path)
     except OSError as exc:
         if created:
@@ -280,9 +324,8 @@ def write_file(path: Path, text: str) -> None:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
-    """Write (name, text) pairs as folder/name.md, creating folder; a file that is a symlink
-    (or not a regular file) is refused with a reason and the others are written."""
+def make_folder(folder: Path) -> None:
+    """Create the export folder (and its parents); InvalidInput when it is something else."""
     if folder.exists() and not folder.is_dir():
         raise InvalidInput(
             f"cannot export to {folder}: it exists and is not a folder "
@@ -292,6 +335,12 @@ def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidInput(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+
+
+def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
+    """Write (name, text) pairs as folder/name.md, creating folder; a file that is a symlink
+    (or not a regular file) is refused with a reason and the others are written."""
+    make_folder(folder)
     done = Written()
     for name, text in docs:
         path = folder / f"{name}.md"
@@ -326,6 +375,12 @@ class Export:
     def markdown(self, ids: list[str]) -> list[tuple[str, str]]:
         """(file name, Markdown) for each article, its notes as footnotes."""
         return [(slug(a), to_markdown(a)) for a in (reading.get_article(self._h, i) for i in ids)]
+
+    def vault(self, folder: Path, ids: list[str]) -> VaultReport:
+        """Bring a notes vault up to date with these articles (store.notes.vault)."""
+        from store.notes.vault import export_vault
+
+        return export_vault(self._h, folder, ids)
 
     write_file = staticmethod(write_file)
     write_folder = staticmethod(write_folder)

@@ -67,14 +67,14 @@ Which winter?
 
 ## Notes on the article
 
-Follow up in June.
+Follow up in June.{br}
 Ask the port authority.
 """
 
 
 def test_markdown_export(annotated) -> None:
     lib, aid = annotated
-    assert ex.to_markdown(lib.get_article(aid)) == EXPECTED_MD.format(aid=aid)
+    assert ex.to_markdown(lib.get_article(aid)) == EXPECTED_MD.format(aid=aid, br="  ")
     assert ex.slug(lib.get_article(aid)) == f"harbour-cranes-return-{aid[:8]}"
 
 

@@ -145,11 +145,11 @@ def test_cli_vault_export_skips_a_planted_symlink(gloss, tmp_path: Path, no_mode
     vault = tmp_path / "vault"
     vault.mkdir()
     (vault / f"{name}.md").symlink_to(outside)
-    code, out, err = gloss("export", "-o", str(vault))
+    code, out, err = gloss("export", "--all", "-o", str(vault))
     assert outside.read_text() == "precious"
     assert code == 1 and f"{vault / name}.md {NOT_THROUGH}" in out + err
 
 
 def _export_names(gloss, folder: Path) -> list[Path]:
-    assert gloss("export", "-o", str(folder))[0] == 0
+    assert gloss("export", "--all", "-o", str(folder))[0] == 0
     return sorted(folder.iterdir())
