@@ -25,6 +25,7 @@ BENCHES = {
     "counts": "bench.counts_bench",
     "sync": "bench.sync_bench",
     "anchor": "bench.anchor_bench",
+    "export": "bench.export_bench",
     "edit": "bench.edit_bench",
 }
 

@@ -49,7 +49,7 @@ _WRAP = (
 _RAW_POCKET = (
     "import csv, sqlite3, sys\n"
     "db = sqlite3.connect(sys.argv[2])\n"
-    "db.execute('CREATE TABLE links (url TEXT, title TEXT, added INTEGER, tags TEXT, status TEXT)')\n"
+    "db.execute('CREATE TABLE links (url, title, added INTEGER, tags, status)')\n"
     "with open(sys.argv[1], newline='', encoding='utf-8') as f, db:\n"
     "    rows = csv.DictReader(f)\n"
     "    for r in rows:\n"
@@ -74,9 +74,9 @@ def pocket_csv(path: Path, n: int) -> None:
         w = csv.writer(f)
         w.writerow(["title", "url", "time_added", "tags", "status"])
         for i in range(n):
-            w.writerow([f"Saved story {i}", f"https://news{i % 97}.example/{i}/story?utm_source=x",
-                        1_600_000_000 + i * 60, "later|news" if i % 3 else "",
-                        "archive" if i % 4 == 0 else "unread"])  # fmt: skip
+            url = f"https://news{i % 97}.example/{i}/story?utm_source=x"
+            tags, status = "later|news" if i % 3 else "", "archive" if i % 4 == 0 else "unread"
+            w.writerow([f"Saved story {i}", url, 1_600_000_000 + i * 60, tags, status])
 
 
 def wallabag_pages(n: int) -> list[tuple[str, str, str]]:
@@ -97,8 +97,8 @@ def wallabag_json(path: Path, pages: list[tuple[str, str, str]]) -> None:
             entry = {"id": i, "title": title, "url": url, "content": html, "is_archived": i % 2,
                      "is_starred": int(i % 5 == 0), "tags": [{"label": "mag"}],
                      "created_at": "2024-01-02T03:04:05+0100",
-                     "annotations": [{"text": "note", "quote": " ".join(quote),
-                                      "ranges": [], "created_at": "2024-01-03T00:00:00+0100"}]}  # fmt: skip
+                     "annotations": [{"text": "note", "quote": " ".join(quote), "ranges": [],
+                                      "created_at": "2024-01-03T00:00:00+0100"}]}  # fmt: skip
             f.write(("," if i else "") + json.dumps(entry))
         f.write("]")
 
@@ -153,13 +153,16 @@ def run(entries: int = ENTRIES, repeats: int = REPEATS) -> dict:
     out = {"entries": entries, "repeats": repeats, **{k: spread(v) for k, v in samples.items()}}
     out["pocket_over_raw"] = out["pocket_s"]["median"] / out["raw_csv_s"]["median"]
     out["wallabag_over_folder"] = out["wallabag_s"]["median"] / out["folder_s"]["median"]
+    raw = show(out["raw_csv_s"], unit=" s")
     print(f"pocket {entries:,} links: {show(out['pocket_s'], unit=' s')},"
-          f" {show(out['pocket_mib'], unit=' MiB')} (raw csv+sqlite: {show(out['raw_csv_s'], unit=' s')})")  # fmt: skip
+          f" {show(out['pocket_mib'], unit=' MiB')} (raw csv+sqlite: {raw})")  # fmt: skip
     print(f"wallabag {entries:,} articles: {show(out['wallabag_s'], unit=' s')},"
           f" {show(out['wallabag_mib'], unit=' MiB')} (gloss import of the pages:"
-          f" {show(out['folder_s'], unit=' s')}, {show(out['folder_mib'], unit=' MiB')})")  # fmt: skip
-    print(f"peak memory at {entries // 4:,} entries: pocket {out['pocket_small_mib']['median']:.0f}"
-          f" MiB, wallabag {out['wallabag_small_mib']['median']:.0f} MiB")  # fmt: skip
+          f" {show(out['folder_s'], unit=' s')},"
+          f" {show(out['folder_mib'], unit=' MiB')})")  # fmt: skip
+    small = (out["pocket_small_mib"]["median"], out["wallabag_small_mib"]["median"])
+    print(f"peak memory at {entries // 4:,} entries: pocket {small[0]:.0f} MiB,"
+          f" wallabag {small[1]:.0f} MiB")  # fmt: skip
     return out
 
 
