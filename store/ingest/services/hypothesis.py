@@ -78,7 +78,7 @@ def _read(path: Path) -> Iterator[Entry]:
                     yield got
                 else:
                     yield from pages.add(where, *got)
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, UnicodeDecodeError) as exc:  # (yajl: a lone "\\udc00")
             if not seen:
                 raise ImportFailed(f"not valid JSON ({_json_error(exc)})") from None
             yield from pages.flush()
@@ -89,6 +89,8 @@ def _read(path: Path) -> Iterator[Entry]:
 
 def _json_error(exc: Exception) -> str:
     """The first line of an ijson error (it goes on to quote the file)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "a string that is not valid UTF-8"
     msg = exc.args[0] if exc.args else ""
     if isinstance(msg, bytes):
         msg = msg.decode("utf-8", "replace")

@@ -334,6 +334,15 @@ def test_invalid_utf8_inside_a_string_stops_the_file_there(tmp_path: Path) -> No
     ]  # fmt: skip
 
 
+def test_a_lone_surrogate_escape_stops_the_file_there(tmp_path: Path) -> None:
+    good = json.dumps(ann()).encode()
+    data = b"[" + good + b', {"uri": "https://e.x/\\udc00"}]'
+    assert list(hypothesis.read(write(tmp_path, data)))[1] == Malformed(
+        "(rest of file)",
+        "the JSON breaks off here (a string that is not valid UTF-8)",
+    )
+
+
 def test_pages_held_past_the_bound_are_given_out_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
