@@ -247,6 +247,8 @@ def _blocks(text: str) -> list[tuple[int, int, list[str]]]:
     if block:
         blocks.append((gap, block))
         gap = 0
+    if not blocks:
+        return []
     afters = [b for b, _ in blocks[1:]] + [gap]
     return [(b, a, blk) for (b, blk), a in zip(blocks, afters, strict=True)]
 
