@@ -28,7 +28,8 @@ NAME = "omnivore"
 LABEL = "Omnivore"
 
 MAX_CONTENT_BYTES = record.MAX_ENTRY_BYTES  # one content/*.html or highlights/*.md member
-MAX_METADATA_BYTES = record.MAX_ENTRY_BYTES  # one metadata_*.json (Omnivore writes 20 items)
+MAX_METADATA_BYTES = 4 << 20  # one metadata_*.json (Omnivore writes 20 items to one)
+MAX_METADATA_VALUES = 200_000  # lists and objects in one (parsed, each costs memory)
 
 _METADATA = re.compile(r"(?:^|/)metadata_(\d+)_to_(\d+)\.json$")
 _READ_STATES = {"archived"}
@@ -85,6 +86,8 @@ def _metadata_items(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[object] 
         data = record.zip_member(zf, info, MAX_METADATA_BYTES)
     except ImportFailed as exc:
         return Malformed(info.filename, str(exc))
+    if data.count(b"[") + data.count(b"{") > MAX_METADATA_VALUES:
+        return Malformed(info.filename, f"more than {MAX_METADATA_VALUES:,} lists and objects")
     try:
         items = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

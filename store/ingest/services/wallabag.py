@@ -27,7 +27,8 @@ from store.ingest.services.record import Entry, Highlight, Malformed, Saved
 NAME = "wallabag"
 LABEL = "Wallabag"
 
-MAX_ENTRY_BYTES = record.MAX_ENTRY_BYTES  # one entry's text (keys and strings)
+MAX_ENTRY_BYTES = record.MAX_ENTRY_BYTES  # one entry: its keys and strings' characters,
+#  8 for each other value and 16 for each list or object (what it costs in memory, roughly)
 MAX_STREAM_BYTES = 4 * record.MAX_ENTRY_BYTES  # bytes read for one entry before giving up
 MAX_DEPTH = record.MAX_DEPTH
 
@@ -56,7 +57,9 @@ class _Source:
     def read(self, n: int = -1) -> bytes:
         if self.mark is not None and self.count - self.mark > MAX_STREAM_BYTES:
             raise _TooLarge
-        data = self.f.read(n if n and n > 0 else 1 << 16)
+        if n == 0:  # ijson probes with read(0) whether the stream gives bytes
+            return b""
+        data = self.f.read(n if n > 0 else 1 << 16)
         if self.count == 0 and data.startswith(_BOM):
             data = data[len(_BOM) :]
             self.count += len(_BOM)
@@ -77,10 +80,12 @@ def read(path: Path) -> Iterator[Entry]:
     or its first entry is not a Wallabag entry (checked before this returns)."""
     f = record.open_export(path)
     source = _Source(f)
-    events = ijson.parse(source, use_float=True)
+    # basic_parse, not parse: parse builds each event's path, so deep nesting costs
+    # time quadratic in its depth
+    events = ijson.basic_parse(source, use_float=True)
     try:
         start = next(events, None)
-        first = _next(events, source) if start and start[1] == "start_array" else False
+        first = _next(events, source) if start and start[0] == "start_array" else False
     except (ijson.JSONError, UnicodeDecodeError, StopIteration) as exc:
         f.close()
         raise ImportFailed(f"not a Wallabag export (not valid JSON: {_reason(exc)})") from None
@@ -98,7 +103,7 @@ def read(path: Path) -> Iterator[Entry]:
 
 def _next(events: Iterator[tuple], source: _Source) -> tuple[object, str | None] | None:
     """The next entry (value, None) or (None, reason); None at the end of the array."""
-    _, event, value = next(events)
+    event, value = next(events)
     if event == "end_array":
         return None
     source.mark = source.count
@@ -141,11 +146,16 @@ def _build(events: Iterator[tuple], event: str, value: object) -> tuple[object, 
     root: object = {} if event == "start_map" else []
     stack: list = [root]
     depth, size, key, error = 1, 0, None, None
-    for _, event, value in events:
+    for event, value in events:
         if event in ("start_map", "start_array"):
             depth += 1
+            size += 16  # an empty container still costs memory: count it
             if error is None and depth > MAX_DEPTH:
                 error = f"nested deeper than {MAX_DEPTH} levels"
+                root = stack = None  # type: ignore[assignment]
+            elif error is None and size > MAX_ENTRY_BYTES:
+                error = f"larger than {MAX_ENTRY_BYTES:,} bytes"
+                root = stack = None  # type: ignore[assignment]
             if error is None:
                 child: object = {} if event == "start_map" else []
                 _add(stack[-1], key, child)
@@ -188,7 +198,8 @@ def _entry(where: str, entry: object) -> Entry:
     try:
         if entry.get("deleted_at") is not None:
             return Malformed(where, "deleted in Wallabag; not imported")
-        url = record.line(_text(entry, "url")) or record.line(_text(entry, "given_url"))
+        given = record.line(_text(entry, "given_url"))  # what the user saved, before redirects
+        url = record.line(_text(entry, "url")) or given
         content = _text(entry, "content")
         html = (clean_markup(content).strip() or None) if content else None
         if url is None and html is None:

@@ -432,3 +432,20 @@ def test_highlights_past_the_bound_are_reported(
 )
 def test_highlight_markdown_shapes(markdown: str, expected: list[Highlight]) -> None:
     assert omnivore.parse_highlights(markdown) == expected
+
+
+def test_a_metadata_file_of_countless_values_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(omnivore, "MAX_METADATA_VALUES", 10)
+    path = make_zip(
+        tmp_path / "o.zip",
+        {
+            "metadata_0_to_1.json": json.dumps([dict(ITEM, labels=[[]] * 10)]),
+            "metadata_1_to_2.json": json.dumps([ITEM]),
+        },
+    )
+    assert read_all(path) == [
+        Malformed("metadata_0_to_1.json", "more than 10 lists and objects"),
+        replace(ITEM_SAVED, where="metadata_1_to_2.json[0]"),
+    ]
