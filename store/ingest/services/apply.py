@@ -168,10 +168,11 @@ def _plan(h: Handle, e: Saved, result: FileResult, report: ServiceReport) -> _Pl
 
 
 def _parse(e: Saved, url: str | None) -> Parsed:
-    if e.html:
-        from store.ingest.parse.html import parse_html
+    if e.html:  # a service's saved content is the article already (its own readability
+        # pass): laid out as a page's main text is, not extracted again (which drops text)
+        from store.ingest.parse.feed import html_fragment
 
-        parsed = parse_html(e.html, url=url, name=e.where)
+        parsed = html_fragment(e.html, e.title or "")
     else:
         b = TextBuilder()
         for para in re.split(r"\n\s*\n", clean(e.text or "")):

@@ -219,7 +219,7 @@ def test_bad_entries_are_listed_and_the_rest_import(fresh_lib: Library, no_model
         ("line 4", "failed", "a book with no highlights (nothing to import)"),
         ("line 5", "failed", "not an http(s) URL ('javascript:alert(1)'), and no saved text"),
         ("line 6", "linked", None),
-        ("line 7", "failed", "no article text found in the page"),
+        ("line 7", "failed", "no article text found"),
     ]
     assert any("invalid tag 'not a tag!'" in w for w in report.warnings)
     assert fresh_lib.check() == ["ok"]
