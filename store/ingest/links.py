@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from store.core import state
 from store.core.models import FileResult
 
 if TYPE_CHECKING:
@@ -102,16 +101,15 @@ def insert_link(
     conn: sqlite3.Connection, aid: str, url: str, title: str, byline: str | None,
     published: str | None, imported_at: str,
 ) -> int:  # fmt: skip
-    """Write a saved link (its text and source are its URL); its local key."""
+    """Write a saved link (its text and source are its URL); its local key. The caller
+    rebuilds its state (`state.rebuild`) before the transaction ends."""
     structure = {"sections": [], "paragraphs": [[0, len(url)]]}
     conn.execute(
         "INSERT OR IGNORE INTO articles (id, title, byline, source, published, imported_at,"
         " structure, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (aid, title, byline, url, published, imported_at, json.dumps(structure), url),
     )
-    key = conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
-    state.rebuild(conn, [key])
-    return key
+    return conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
 
 
 def pending(h: Handle, prefixes: Sequence[str] = ()) -> list[tuple[str, str]]:
