@@ -78,6 +78,18 @@ CREATE TABLE feed_state (
     last_status TEXT, last_error TEXT
 );
 
+-- A correction of an article's entities, by its reader (store.notes.corrections): it
+-- attaches to a span of the text, not to a model's output, so it holds when the article is
+-- analysed again, by this model or another. The latest (by hlc) of an article's span decides.
+CREATE TABLE entity_corrections (
+    correction_id TEXT PRIMARY KEY, article INTEGER NOT NULL,
+    pos_start INTEGER NOT NULL, pos_end INTEGER NOT NULL, exact TEXT NOT NULL,
+    kind TEXT NOT NULL,     -- label | remove | alias | split | name | reset
+    value TEXT,             -- the label (label); the group's canonical name (alias, name)
+    hlc TEXT NOT NULL, device TEXT NOT NULL
+);
+CREATE INDEX entity_corrections_article ON entity_corrections (article, pos_start);
+
 -- Derived state ---------------------------------------------------------------------------
 CREATE TABLE article_state (
     article INTEGER PRIMARY KEY,
@@ -178,6 +190,12 @@ CREATE TABLE entity_articles (
     entity INTEGER NOT NULL, article INTEGER NOT NULL, mentions INTEGER NOT NULL,
     PRIMARY KEY (entity, article)
 ) WITHOUT ROWID;
+
+-- An article's entity groups (store.core.entity_groups over its analysis and corrections)
+-- and the entity_names keys it posted (so forgetting them reads this row, not the analysis).
+CREATE TABLE entity_groups (
+    article INTEGER PRIMARY KEY, groups BLOB NOT NULL, posted BLOB NOT NULL
+);
 
 -- Full-text search: external content only; no text is stored twice.
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
