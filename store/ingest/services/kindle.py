@@ -64,8 +64,11 @@ def read(path: Path) -> Iterator[Entry]:
 def _read(path: Path) -> Iterator[Entry]:
     with record.open_export(path) as f:
         head = f.read(65536).decode("utf-8", "ignore")
-        if not any(s.startswith("-") and _kind(s) for s in map(_strip, head.splitlines())):
-            raise ImportFailed("not Kindle clippings (no '- Your Highlight …' line)")
+        lines = [_strip(s) for s in head.splitlines()]
+        if _SEPARATOR not in lines or not any(s.startswith("-") and _kind(s) for s in lines):
+            raise ImportFailed(
+                "not Kindle clippings (no '- Your Highlight …' line and '==========' line)"
+            )
         f.seek(0)
         books = _Books()
         for got in _entries(f):

@@ -145,6 +145,8 @@ def open_export(path: Path) -> BinaryIO:
 def open_zip(path: str | object) -> zipfile.ZipFile:
     """A ZIP archive to read, its directory checked against the bounds; ImportFailed when
     it is not one or is over them."""
+    if isinstance(path, str | Path):
+        open_export(Path(path)).close()  # a regular file of bounded size: never a FIFO, a device
     try:
         zf = zipfile.ZipFile(path)  # type: ignore[arg-type]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
