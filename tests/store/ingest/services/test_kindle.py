@@ -262,7 +262,9 @@ def test_sniff_knows_the_clippings_and_nothing_else(tmp_path: Path) -> None:
 def test_a_file_that_is_not_the_format_is_one_line(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(ImportFailed) as err:
         read(tmp_path, data)
-    assert str(err.value) == "not Kindle clippings (no '- Your Highlight …' line and '==========' line)"
+    assert str(err.value) == (
+        "not Kindle clippings (no '- Your Highlight …' line and '==========' line)"
+    )
 
 
 def test_a_malformed_entry_is_listed_and_the_others_are_read(tmp_path: Path) -> None:
