@@ -64,3 +64,38 @@ async def test_saved_links_view_and_a_link_in_the_reader(lib_path: Path) -> None
     with opened(lib_path) as lib:
         assert not lib.get_article(link).summary.read  # opening a link does not read it
         assert [a.id for a in lib.list_articles(Filter(links=True))] == [link]
+
+
+async def test_palette_import_of_an_export(lib_path: Path, tmp_path: Path) -> None:
+    from tests.tui.conftest import no_model
+    from tui.screens.library import LibraryScreen
+    from tui.screens.modals import PathPrompt
+
+    export = tmp_path / "ril_export.html"
+    export.write_text(
+        "<!DOCTYPE html><html><head><title>Pocket Export</title></head><body>"
+        '<h1>Unread</h1><ul><li><a href="https://tides.example/almanac" time_added='
+        '"1700000000" tags="sea">The almanac</a></li></ul>'
+        "<h1>Read Archive</h1><ul></ul></body></html>",
+        encoding="utf-8",
+    )
+    app = GlossApp(lib_path)
+    with no_model():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"Import a folder")
+            await pilot.pause()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PathPrompt)
+            await pilot.press(*str(export), "enter")
+            await settle(pilot, rounds=10)
+            assert isinstance(app.screen, LibraryScreen)
+            messages = [n.message for n in app._notifications]
+            assert any(
+                m.startswith("Pocket: 1 saved link, 0 already in library") for m in messages
+            ), messages
+            assert "Saved links  1" in sidebar_labels(app)
+            assert article_list(app).count == 6
