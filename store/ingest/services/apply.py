@@ -16,6 +16,7 @@ export.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from store.core.handle import Handle
 
 CHUNK = 500  # entries held at once
+FUZZY_SECONDS = 2.0  # of fuzzy anchoring for one entry's highlights
 MAX_QUOTE_CHARS = 20_000
 MAX_NOTE_CHARS = 100_000  # (store.notes.annotations' limit)
 Progress = Callable[[int, int], None]
@@ -399,10 +401,10 @@ def _norm(text: str | None) -> str:
     return " ".join(clean(text or "").split())[:MAX_QUOTE_CHARS]
 
 
-def _place(text: str, hl: Highlight, quote: str) -> tuple[int, int] | None:
+def _place(text: str, hl: Highlight, quote: str, fuzzy: bool) -> tuple[int, int] | None:
     """Where a quote sits in the text: at its position hint, exactly, ignoring case and
-    spacing, then as the anchoring of moved notes finds it (fuzzy, with its context)."""
-    if hl.position is not None and 0 <= hl.position < len(text):
+    spacing, then (`fuzzy`) as the anchoring of moved notes finds it, with its context."""
+    if fuzzy and hl.position is not None and 0 <= hl.position < len(text):
         got = reanchor(
             Anchor(hl.position, hl.position + len(quote), quote, hl.prefix or "", hl.suffix or ""),
             text,
@@ -417,6 +419,8 @@ def _place(text: str, hl: Highlight, quote: str) -> tuple[int, int] | None:
         m = re.search(r"\s+".join(re.escape(w) for w in words), text, re.IGNORECASE)
         if m is not None:
             return m.start(), m.end()
+    if not fuzzy:
+        return None
     return reanchor(Anchor(-1, -1, quote, hl.prefix or "", hl.suffix or ""), text)
 
 
@@ -440,6 +444,10 @@ def _highlights(
         or conn.execute("SELECT text = source FROM articles WHERE key = ?", (key,)).fetchone()[0]
     )
     added = 0
+    # Fuzzy anchoring takes milliseconds a quote in a long text: an entry's quotes get
+    # FUZZY_SECONDS of it in all (10,000 quotes of a crafted export would take minutes),
+    # then only exact matches place a quote (the others are kept as orphans).
+    deadline = time.monotonic() + FUZZY_SECONDS
     for hl in highlights:
         quote = _norm(hl.quote)
         body = clean(hl.note or "").strip()[:MAX_NOTE_CHARS]
@@ -450,7 +458,7 @@ def _highlights(
         have.add((quote, body))
         place = None
         if quote and not is_link:
-            place = _place(text, hl, quote)
+            place = _place(text, hl, quote, fuzzy=time.monotonic() < deadline)
         anchor = Anchor.from_range(text, *place) if place else None
         conn.execute(
             "INSERT INTO note_revisions (rev_id, note_id, parents, article, pos_start,"

@@ -223,3 +223,21 @@ def test_bad_entries_are_listed_and_the_rest_import(fresh_lib: Library, no_model
     ]
     assert any("invalid tag 'not a tag!'" in w for w in report.warnings)
     assert fresh_lib.check() == ["ok"]
+
+
+def test_fuzzy_anchoring_has_a_budget_per_entry(fresh_lib: Library, no_model, monkeypatch) -> None:
+    """Past an entry's FUZZY_SECONDS only exact quotes are placed (the rest are kept as
+    orphans): thousands of crafted quotes cannot hold an import for minutes."""
+    from store.ingest.services import apply
+
+    entry = Saved("e", url="https://z.example/1", html=TEXT, highlights=[
+        Highlight("forty boats at dawn"), Highlight("Fishermen said the hering had come bak"),
+    ])  # fmt: skip
+    placed = run(fresh_lib, entry).anchored
+    assert placed == 2  # the misspelt one by the fuzzy anchoring
+    monkeypatch.setattr(apply, "FUZZY_SECONDS", 0.0)
+    entry = Saved("e", url="https://z.example/2", html=TEXT.replace("boats", "ships"),
+                  highlights=[Highlight("forty ships at dawn"),
+                              Highlight("Fishermen said the hering had come bak")])  # fmt: skip
+    report = run(fresh_lib, entry)
+    assert (report.anchored, report.orphaned) == (1, 1)
