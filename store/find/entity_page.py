@@ -223,9 +223,14 @@ def _dated(conn: sqlite3.Connection, keys: Sequence[int]) -> list[tuple[str, int
     index when the library has it (store.core.db.SPEED_INDEXES); sorted here, as one list
     gives both the page and the timeline."""
     marks = ",".join("?" * len(keys))
+    # SQLite's planner prefers the table's rowid to the covering index (3x slower here)
+    narrow = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'articles_dates'"
+    ).fetchone()
+    articles = "articles a INDEXED BY articles_dates" if narrow else "articles a"
     rows = conn.execute(
         f"SELECT {_DATE}, e.article, e.mentions FROM entity_articles e"
-        f" JOIN articles a ON a.key = e.article WHERE e.entity IN ({marks})",
+        f" JOIN {articles} ON a.key = e.article WHERE e.entity IN ({marks})",
         list(keys),
     ).fetchall()
     # (a few rows, from a partial index: cheaper apart than as a NOT IN per posting)
