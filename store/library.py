@@ -32,6 +32,7 @@ from store.notes import annotations
 
 if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.core.hlc import Stamp
+    from store.find.entity_page import EntityPage
     from store.find.search import Hit
     from store.ingest.links import FetchReport
     from store.ingest.services.apply import ServiceReport
@@ -236,9 +237,19 @@ class Library:
         return reading.tags(self.handle)
 
     def entities(
-        self, article_id: str | None = None, label: str | None = None, limit: int | None = None
+        self,
+        article_id: str | None = None,
+        label: str | None = None,
+        limit: int | None = None,
+        all_labels: bool = False,
     ) -> list[EntityCount]:
-        """Entities with mention counts, for one article or the whole library."""
+        """Entities with mention counts, for one article (most mentioned first) or the whole
+        library (in most articles first; names only unless `all_labels` or a `label` is
+        given: store.find.entity_page.ranked)."""
+        if article_id is None:
+            from store.find import entity_page
+
+            return entity_page.ranked(self.handle, label, all_labels, limit)
         return reading.entities(self.handle, article_id, label, limit)
 
     def articles_mentioning(
@@ -398,6 +409,25 @@ class Library:
         from store.sync.folder import sync
 
         return sync(self.handle, target, progress)
+
+    # -- one entity across the library (store.find.entity_page) -----------------------------
+
+    def entity_page(
+        self, name: str, label: str | None = None, limit: int = 50, offset: int = 0
+    ) -> EntityPage:
+        """The page of an entity (any spelling of its name, with this label or its most
+        common one): totals, timeline, co-mentions, a page of its articles newest first with
+        the sentence of each first mention, and notes on passages mentioning it. NotFound
+        when the library has no such entity."""
+        from store.find import entity_page
+
+        return entity_page.entity_page(self.handle, name, label, limit, offset)
+
+    def entity_suggestions(self, name: str, label: str | None = None) -> list[str]:
+        """Names in the library close to `name` (for an entity not found)."""
+        from store.find import entity_page
+
+        return entity_page.suggest(self.handle, name, label)
 
 
 def _check_header(path: Path) -> None:

@@ -210,20 +210,58 @@ def show(ctx: click.Context, article: str, as_json: bool) -> None:
 @click.argument("article", required=False)
 @click.option("--label", help="Only entities with this label (PERSON, ORG, GPE, ...).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--all", "all_labels", is_flag=True,
+    help="Library-wide, also numbers, dates, times, money, quantities and percentages.",
+)  # fmt: skip
 @json_option
 @click.pass_context
 def entities(ctx: click.Context, article: str | None, label: str | None, limit: int,
-             as_json: bool) -> None:  # fmt: skip
-    """Named entities of one article, or the most mentioned in the library."""
+             all_labels: bool, as_json: bool) -> None:  # fmt: skip
+    """Named entities of one article, or the library's names in the most articles."""
     with library(ctx) as lib:
         aid = article_arg(lib, article) if article else None
-        rows = lib.entities(aid, label, limit)
+        rows = (
+            lib.entities(aid, label, limit) if aid else lib.entities(None, label, limit, all_labels)
+        )
     if as_json:
         emit([e.to_json() for e in rows])
+    elif aid is None:  # ranked by articles: that count first
+        for e in rows:
+            out(f"{e.articles:>5}  {e.label:<12} {e.text}  ({e.count} mentions)")
     else:
         for e in rows:
-            where = f"  in {e.articles} articles" if aid is None else ""
-            out(f"{e.count:>5}  {e.label:<12} {e.text}{where}")
+            out(f"{e.count:>5}  {e.label:<12} {e.text}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--label", help="The entity with this label (default: its most common one).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Articles to show.")  # fmt: skip
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Articles to skip.")
+@json_option
+@click.pass_context
+def entity(ctx: click.Context, name: str, label: str | None, limit: int, offset: int,
+           as_json: bool) -> None:  # fmt: skip
+    """One entity across the library: its articles (newest first, with the sentence of its
+    first mention), a timeline by month, the names mentioned with it, and notes on it."""
+    from store.core.errors import NotFound
+
+    with library(ctx) as lib:
+        try:
+            page = lib.entity_page(name, label, limit, offset)
+        except NotFound:
+            close = lib.entity_suggestions(name, label)
+            which = f" with label {label.upper()}" if label else ""
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            fail(f"no entity {name!r}{which} in the library{hint}")
+    if as_json:
+        emit(page.to_json())
+    else:
+        from tui.entity_view import print_entity_page  # (Rich, for this command only)
+
+        print_entity_page(page)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

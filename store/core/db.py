@@ -48,6 +48,10 @@ SPEED_INDEXES = {
     # saved links (store.ingest.links): `is:link` and the Saved links view read this
     "articles_links": "CREATE INDEX IF NOT EXISTS articles_links ON articles (key)"
     " WHERE text = source",
+    # an entity's page (store.find.entity_page) dates each of its articles: 10,000 rowid
+    # lookups read this narrow index (about 40 bytes an article), not the wide article rows
+    "articles_dates": "CREATE INDEX IF NOT EXISTS articles_dates ON articles"
+    " (key, published, imported_at)",
 }
 """Indexes that only make reads faster. They are made where missing whenever a library is
 opened for writing, outside the numbered migrations: adding one does not change the schema
