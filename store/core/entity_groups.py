@@ -189,12 +189,13 @@ def _aliases(
         names[g] = _name_words(forms[members[0]].name)
         if any(mentions[i][2] == "PERSON" or forms[i].personal for i in members):
             person.add(g)
+    compound = _compounds(names, person)
     affix: dict[tuple[str, ...], set[int]] = {}
     words: dict[str, set[int]] = {}
     initials: dict[str, set[int]] = {}
     defined: dict[str, set[int]] = {}
     for g, ws in names.items():
-        if not 1 < len(ws) <= _MAX_WORDS:
+        if not 1 < len(ws) <= _MAX_WORDS or g in compound:  # its words are the others'
             continue
         low = tuple(w.casefold() for w in ws)
         for w in set(low):
@@ -229,6 +230,31 @@ def _aliases(
             if len(found - {sets.find(g)}) == 1:
                 sets.join(g, (found - {sets.find(g)}).pop())
     return sets
+
+
+def _compounds(names: Mapping[int, list[str]], person: Collection[int]) -> set[int]:
+    """Person names that are two people's run together ("Putin Meets Xi Jinping", a
+    headline the model spans as one PERSON): they begin with a part and end with another
+    that each name some other person of the article (as their whole multi-word name, or
+    as its start or end). Neither a full name to join nor a holder of words."""
+    whole: dict[tuple[str, ...], set[int]] = {}
+    for g in person:
+        low = tuple(w.casefold() for w in names[g])
+        if 1 < len(low) <= _MAX_WORDS:
+            whole.setdefault(low, set()).add(g)
+            for k in range(1, len(low)):
+                whole.setdefault(low[:k], set()).add(g)
+                whole.setdefault(low[k:], set()).add(g)
+    out = set()
+    for g in person:
+        low = tuple(w.casefold() for w in names[g])
+        if not 3 <= len(low) <= _MAX_WORDS:
+            continue
+        heads = [k for k in range(1, len(low)) if whole.get(low[:k], set()) - {g}]
+        tails = [k for k in range(1, len(low)) if whole.get(low[-k:], set()) - {g}]
+        if heads and tails and heads[0] + tails[0] <= len(low):
+            out.add(g)
+    return out
 
 
 def _canonical(members: Sequence[int], forms: list[_Form], labels: list[str]) -> tuple[str, str]:
