@@ -16,6 +16,8 @@ The rules, each conservative (a wrong merge hides a person; a missed one is one 
   article holds that word. "Baker" after "Tom Baker" and "Anna Baker" stays alone, as does
   "Stevenson" beside "Alan" and "Robert Stevenson". Order does not matter (a headline's
   "Putin" precedes "Vladimir Putin"). The short form's own label does not matter either.
+- A PERSON name that begins with one person's name and ends with another's ("Putin Meets
+  Xi Jinping", a headline) is two names run together: nobody's full name.
 - An acronym ("SCO", "U.S.") joins the one multi-word name that introduced it in
   parentheses ("Shanghai Cooperation Organization (SCO)"), else the one non-PERSON name
   whose initials it spells; with two candidates it stays alone.
@@ -165,7 +167,7 @@ def _base(
         start, end, label = mentions[i]
         if label in NAME_LABELS:
             forms[i] = _form(text[start:end], label)
-            key = (normal_key(forms[i].name), "")
+            key = (normal_key(forms[i].name) or f"\x00{i}", "")  # a blank span is nothing
         else:
             forms[i] = _Form(" ".join(text[start:end].split()), False, None)
             key = (normal_key(forms[i].name), label)
@@ -217,11 +219,12 @@ def _aliases(
     # "Reis" asks which people it may be.
     for g in sorted(names, key=lambda g: (-len(names[g]), groups[g][0])):
         ws = names[g]
+        if not ws:  # an empty or blank span
+            continue
         if len(ws) < _MAX_WORDS and all(w[:1].isupper() for w in ws):
             low = tuple(w.casefold() for w in ws)
             found = {sets.find(c) for c in affix.get(low, ())} - {sets.find(g)}
-            shared = {sets.find(c) for c in words.get(low[0], ())} - {sets.find(g)}
-            if len(found) == 1 and (len(ws) > 1 or shared == found):
+            if len(found) == 1 and (len(ws) > 1 or _only(words.get(low[0], ()), found, g, sets)):
                 sets.join(g, found.pop())
                 continue
         if len(ws) == 1 and _ACRONYM.match(ws[0]):
@@ -230,6 +233,11 @@ def _aliases(
             if len(found - {sets.find(g)}) == 1:
                 sets.join(g, (found - {sets.find(g)}).pop())
     return sets
+
+
+def _only(holders: Collection[int], found: set[int], g: int, sets: _Sets) -> bool:
+    """Whether the names holding a word are, but for g itself, the one person found."""
+    return {sets.find(c) for c in holders} - {sets.find(g)} == found
 
 
 def _compounds(names: Mapping[int, list[str]], person: Collection[int]) -> set[int]:

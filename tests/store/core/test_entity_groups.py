@@ -320,8 +320,16 @@ def test_a_short_form_does_not_join_a_name_that_is_not_a_person() -> None:
     assert [g.members for g in group(text, m)] == [(0,), (1,), (2,), (3,)]
 
 
-def test_no_mentions_and_the_library_key() -> None:
+def test_no_mentions_blank_spans_and_the_library_key() -> None:
     assert group("", []) == []
+    text = "Xi  Jinping " + "Word " * 20
+    m = [(0, 0, "PERSON"), (0, 11, "PERSON"), (0, len(text), "PERSON"), (2, 3, "ORG")]
+    assert group(text, m) == [
+        Group("", "PERSON", (0,)),
+        Group("Xi Jinping", "PERSON", (1,)),
+        Group("Xi Jinping " + "Word " * 19 + "Word", "PERSON", (2,)),
+        Group("", "ORG", (3,)),
+    ]
     assert normal_key("  The  Kremlin’s ") == "kremlin"
     assert normal_key("Xi's") == "xi"
 
