@@ -360,3 +360,38 @@ def test_a_fact_file_not_laid_out_as_its_format_is_refused(pair, tmp_path, sql):
     [peer] = a.sync(folder).peers
     assert peer.skipped == "not laid out as a gloss fact file (its tables are not ours)"
     assert rows(a) == []
+
+
+TABLE = (
+    "CREATE TABLE entity_corrections (correction_id TEXT PRIMARY KEY, article INTEGER NOT NULL,"
+    " pos_start INTEGER NOT NULL, pos_end INTEGER NOT NULL, exact TEXT NOT NULL, kind TEXT NOT"
+    " NULL, value TEXT, hlc TEXT NOT NULL, device TEXT NOT NULL)"
+)
+
+
+def test_a_library_without_the_table_lets_corrections_wait_until_upgraded(pair, tmp_path: Path):
+    """A library made before corrections (not upgraded yet) syncs the rest; the corrections
+    wait, and are merged (and journaled) once it has the table."""
+    a, b = pair
+    folder = hub(tmp_path)
+    with b.write() as w:
+        w.execute("DROP TABLE entity_corrections")
+    correct(a, FLOOD, "Frankwell", "label", "LOC", "CA")
+    a.add_note(a.resolve("6055"), "a note")
+    a.sync(folder)
+    [peer] = b.sync(folder).peers
+    assert (peer.skipped, peer.refused, peer.waiting) == (None, 0, 1)
+    assert peer.refusals == [
+        "1 entity corrections of a kind this library has no table for yet (merged once it is"
+        " upgraded)"
+    ]
+    assert {n.body for n in b.notes()} == {"a note"}
+    with b.write() as w:  # (what the upgrade of an older library does)
+        w.execute(TABLE)
+    [again] = b.sync(folder).peers
+    assert (again.waiting, again.refused) == (0, 0)
+    assert rows(b) == [("CA", _flood(b), 243, 252, "Frankwell", "label", "LOC")]
+    correct(b, FLOOD, "Frankwell", "label", "GPE", "CB")  # journaled: it reaches a
+    b.sync(folder)
+    a.sync(folder)
+    assert latest(a) == ("CB", "label", "GPE")
