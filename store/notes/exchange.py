@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.core import state
+from store.core import entity_index, state
 from store.core.errors import GlossError, ImportFailed
 from store.core.models import Anchor
 from store.core.sanitize import normalise_tag
@@ -30,6 +30,7 @@ from store.notes.anchoring import reanchor
 from store.notes.annotations import MAX_NOTE_CHARS
 from store.notes.exchange_formats import (
     anchor_from,
+    correction_row,
     event_row,
     id_field,
     list_field,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class AnnotationReport:
-    attached: int = 0  # notes (or revisions) written
+    attached: int = 0  # notes (or revisions, or entity corrections) written
     present: int = 0  # already in the library
     orphaned: int = 0  # written, but their quote is not in the article
     missing: list[str] = field(default_factory=list)  # articles not in the library
@@ -77,7 +78,10 @@ def import_file(h: Handle, path: Path) -> AnnotationReport:
         if _generation(conn) != seen:  # articles came or moved meanwhile: plan again
             report = AnnotationReport()
             steps = _plan(conn, data, report)
-        state.rebuild(conn, state.keys_of(conn, _apply(h, conn, steps, report)).values())
+        touched, corrected = _apply(h, conn, steps, report)
+        state.rebuild(conn, state.keys_of(conn, touched).values())
+        if corrected:  # (a correction changes its article's entities)
+            entity_index.rebuild_entities(conn, corrected)
     return report
 
 
@@ -123,8 +127,9 @@ def _has_note(conn: sqlite3.Connection, note_id: str) -> bool:
 
 # -- planning (reads only) ------------------------------------------------------------------
 
-# ("facts", aid, revisions, events) | ("note", aid, note_id, body, anchor, place)
-# | ("tag", aid, field), where a note's anchor is already the one it gets here.
+# ("facts", aid, revisions, events, corrections) | ("note", aid, note_id, body, anchor, place)
+# | ("tag", aid, field), where a note's anchor is already the one it gets here (and a
+# correction's span, on another version of its article).
 Step = tuple
 
 
@@ -176,7 +181,36 @@ def _plan_facts(conn: sqlite3.Connection, aid: str, facts: dict, report: Annotat
         except GlossError as exc:
             eid = e.get("event_id") if isinstance(e, dict) else None
             report.rejected.append(f"event {_str_or(eid)[:26] or '?'}: {exc}")
-    return ("facts", aid, revisions, events)
+    return ("facts", aid, revisions, events, _plan_corrections(facts, aid, text, report))
+
+
+def _plan_corrections(
+    facts: dict, aid: str, text: str, report: AnnotationReport, elsewhere: bool = False
+) -> list:
+    """The entity corrections of gloss JSON facts as rows, each checked against `text`. For
+    another version of the article (`aid` is not the entry's), each is found by its quote
+    (the same text, nearest its offsets) and keeps its kind, value and stamp under an id
+    derived from its own; one whose quote is not in this version is rejected."""
+    rows = []
+    for c in list_field(facts.get("entity_corrections"), "entity_corrections"):
+        cid = c.get("correction_id") if isinstance(c, dict) else None
+        try:
+            if not elsewhere:
+                rows.append(correction_row(c, text))
+                continue
+            exact = c.get("exact") if isinstance(c, dict) else None
+            start, end = (c.get("pos_start"), c.get("pos_end")) if isinstance(c, dict) else (0, 0)
+            if not (isinstance(exact, str) and type(start) is int and type(end) is int):
+                raise GlossError("a correction needs its span and quote")
+            place = reanchor(Anchor(start, end, exact, "", ""), text)
+            if place is None or text[place[0] : place[1]] != exact:
+                raise GlossError("its quote is not in this version of the article")
+            moved = {**c, "pos_start": place[0], "pos_end": place[1]}
+            row = correction_row(moved, text)
+            rows.append((derived_id("correction", row[0], aid), *row[1:]))
+        except GlossError as exc:
+            report.rejected.append(f"correction {_str_or(cid)[:26] or '?'}: {exc}")
+    return rows
 
 
 def _plan_elsewhere(
@@ -203,6 +237,11 @@ def _plan_elsewhere(
             steps.append(("tag", aid, f"tag:{normalise_tag(str_field(tag, 'tag', limit=200))}"))
         except GlossError as exc:
             report.rejected.append(f"tag {short(tag)}: {exc}")
+    facts = art.get("facts") or {}
+    if not isinstance(facts, dict):
+        report.rejected.append("corrections: facts must be an object")
+    elif moved := _plan_corrections(facts, aid, text, report, elsewhere=True):
+        steps.append(("facts", aid, [], [], moved))
     return steps
 
 
@@ -225,9 +264,11 @@ def _plan_note(
 
 def _apply(
     h: Handle, conn: sqlite3.Connection, steps: list[Step], report: AnnotationReport
-) -> set[str]:
-    """Write the planned steps; the ids of the articles they touched."""
+) -> tuple[set[str], set[int]]:
+    """Write the planned steps: the ids of the articles they touched, and the keys of those
+    given a new entity correction."""
     touched: set[str] = set()
+    corrected: set[int] = set()
     keys = state.keys_of(conn, {step[1] for step in steps})  # every one is here: planned so
     for step in steps:
         kind, aid = step[0], step[1]
@@ -247,11 +288,34 @@ def _apply(
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [(e[0], keys[aid], *e[2:]) for e in step[3]],
             )
+            if step[4] and not _holds_corrections(conn):
+                report.rejected.append(
+                    f"{len(step[4])} entity corrections: this library has no table for them"
+                    " yet (open it with this gloss to upgrade it)"
+                )
+                continue
+            for row in step[4]:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO entity_corrections (correction_id, article,"
+                    " pos_start, pos_end, exact, kind, value, hlc, device)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row[0], keys[aid], *row[1:]),
+                )
+                report.attached += cur.rowcount
+                report.present += 1 - cur.rowcount
+                if cur.rowcount:
+                    corrected.add(keys[aid])
         elif kind == "note":
             _write_note(h, conn, keys[aid], *step[2:], report)
         else:
             _tag(h, conn, keys[aid], aid, step[2])
-    return touched
+    return touched, corrected
+
+
+def _holds_corrections(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_corrections'"
+    ).fetchone())  # fmt: skip
 
 
 def _write_note(

@@ -24,6 +24,14 @@ MAX_DEPTH = 64  # gloss JSON nests 5 deep, W3C about 6
 MAX_ID_CHARS = 64
 MAX_PARENTS = 256
 MAX_CONTEXT_CHARS = 1000  # a quote's prefix or suffix (gloss writes 32)
+# An entity correction (store.core.schema: entity_corrections): its kind, and its value, a
+# label (built-in or an upper-case word) or a group's canonical name (one line).
+CORRECTION_KINDS = ("label", "remove", "alias", "split", "name", "reset")
+MAX_LABEL_CHARS = 32
+MAX_CORRECTION_VALUE = 200  # a canonical name
+CORRECTION_FIELDS = ("correction_id", "pos_start", "pos_end", "exact", "kind", "value", "hlc",
+                     "device")  # fmt: skip
+_LABEL = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 # -- reading the file -----------------------------------------------------------------------
@@ -196,6 +204,48 @@ def revision_row(r: object, text: str) -> tuple:
         *opt, str_field(r.get("body"), "body", limit=MAX_NOTE_CHARS), 1 if deleted else 0,
         _stamp(r.get("hlc"), "hlc"), id_field(r.get("device"), "device"),
     )  # fmt: skip
+
+
+def correction_problem(kind: object, value: object) -> str | None:
+    """Why (kind, value) is not an entity correction gloss writes (None: it is one): a kind
+    of CORRECTION_KINDS; a label for `label` (built-in, or an upper-case word of at most
+    MAX_LABEL_CHARS); a name for `alias` and `name` (clean, one line, at most
+    MAX_CORRECTION_VALUE characters); no value for the others."""
+    if kind not in CORRECTION_KINDS:
+        return f"kind {short(kind)} is not one of {', '.join(CORRECTION_KINDS)}"
+    if kind in ("remove", "split", "reset"):
+        return None if value is None else f"a {kind} correction has no value"
+    if not isinstance(value, str) or not value:
+        return f"a {kind} correction needs a value"
+    if kind == "label":
+        if len(value) > MAX_LABEL_CHARS or not _LABEL.fullmatch(value):
+            return f"label {short(value)} is not an upper-case word"
+        return None
+    if len(value) > MAX_CORRECTION_VALUE:
+        return f"a name is at most {MAX_CORRECTION_VALUE} characters"
+    if clean(value) != value or "\n" in value or "\t" in value or value.strip() != value:
+        return "a name is one line of clean text"
+    return None
+
+
+def correction_row(c: object, text: str) -> tuple:
+    """A gloss JSON entity correction as its row (without its article, in CORRECTION_FIELDS'
+    order), its span checked against the article's `text`."""
+    if not isinstance(c, dict):
+        raise GlossError("not an object")
+    cid = id_field(c.get("correction_id"), "correction_id")
+    start, end = _int(c.get("pos_start"), "pos_start"), _int(c.get("pos_end"), "pos_end")
+    exact = str_field(c.get("exact"), "exact", False)
+    if not 0 <= start < end <= len(text):
+        raise GlossError("span outside the article")
+    if text[start:end] != exact:
+        raise GlossError("quote does not match the article text")
+    kind, value = c.get("kind"), c.get("value")
+    why = correction_problem(kind, value)
+    if why is not None:
+        raise GlossError(why)
+    return (cid, start, end, exact, kind, value, _stamp(c.get("hlc"), "hlc"),
+            id_field(c.get("device"), "device"))  # fmt: skip
 
 
 def anchor_from(a: object) -> Anchor:

@@ -20,6 +20,7 @@ from store.core.errors import InvalidInput
 from store.core.hlc import Stamp
 from store.core.models import Article, Filter, Note
 from store.find import reading, search
+from store.notes.exchange_formats import CORRECTION_FIELDS
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
@@ -67,9 +68,26 @@ def iso(stamp: str) -> str:
 # -- gloss JSON -----------------------------------------------------------------------------
 
 
+def _corrections(h: Handle, aid: str) -> list[dict[str, Any]]:
+    """The article's entity corrections, oldest first, as gloss JSON facts (none in a
+    library made before them and not upgraded yet)."""
+    if not h.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entity_corrections'"
+    ).fetchone():
+        return []
+    return [
+        dict(zip(CORRECTION_FIELDS, r, strict=True))
+        for r in h.conn.execute(
+            f"SELECT {', '.join(CORRECTION_FIELDS)} FROM entity_corrections WHERE article ="
+            " (SELECT key FROM articles WHERE id = ?) ORDER BY hlc, correction_id",
+            (aid,),
+        )
+    ]
+
+
 def to_json(h: Handle, ids: list[str]) -> dict[str, Any]:
     """Everything about the articles' annotations: current notes for scripts, and the facts
-    (every note revision and state event) so a re-import loses nothing."""
+    (every note revision, state event and entity correction) so a re-import loses nothing."""
     out = []
     for aid in ids:
         a = reading.get_article(h, aid)
@@ -96,7 +114,8 @@ def to_json(h: Handle, ids: list[str]) -> dict[str, Any]:
             "id": s.id, "title": s.title, "byline": s.byline, "published": s.published,
             "source": s.source, "tags": list(s.tags), "read": s.read, "starred": s.starred,
             "notes": [n.to_json() for n in a.notes],
-            "facts": {"note_revisions": revisions, "events": events},
+            "facts": {"note_revisions": revisions, "events": events,
+                      "entity_corrections": _corrections(h, aid)},
         })  # fmt: skip
     return {"format": FORMAT, "version": VERSION, "articles": out}
 

@@ -13,7 +13,13 @@ from store.core import hlc
 from store.core.errors import GlossError, LibraryError
 from store.core.sanitize import MAX_TEXT_CHARS, normalise_tag
 from store.notes.annotations import MAX_NOTE_CHARS
-from store.notes.exchange_formats import MAX_CONTEXT_CHARS, MAX_ID_CHARS, MAX_PARENTS
+from store.notes.exchange_formats import (
+    MAX_CONTEXT_CHARS,
+    MAX_CORRECTION_VALUE,
+    MAX_ID_CHARS,
+    MAX_PARENTS,
+    correction_problem,
+)
 from store.sync.analyses import is_clean
 
 # Each fact table: its columns (as in our schema) and the key that decides what "already
@@ -50,16 +56,39 @@ FACTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("feed_id", "guid", "article", "link", "published", "hlc", "device"),
         ("feed_id", "guid", "article"),
     ),
+    "entity_corrections": (
+        (
+            "correction_id",
+            "article",
+            "pos_start",
+            "pos_end",
+            "exact",
+            "kind",
+            "value",
+            "hlc",
+            "device",
+        ),
+        ("correction_id",),
+    ),  # fmt: skip
 }
+# Fact tables a peer of schema 5 may lack (a library made before them): read when present.
+OPTIONAL = {"entity_corrections"}
 # Our article columns and what a schema-4 (or older) peer calls them: it keyed articles by
 # their hex id. A schema-5 peer uses our names, holding its own integer keys.
 ARTICLE_REFS = {"article": "article_id", "old": "old_id", "new": "new_id"}
 # The type of every column a peer gives (its article columns are looked up, not copied): a
 # peer declares its own tables, so a BLOB or a number can sit where our text must be.
 _INTEGER = {("note_revisions", "pos_start"), ("note_revisions", "pos_end"),
-            ("note_revisions", "deleted"), ("events", "value")}  # fmt: skip
+            ("note_revisions", "deleted"), ("events", "value"),
+            ("entity_corrections", "pos_start"), ("entity_corrections", "pos_end")}  # fmt: skip
 _NULLABLE = {"byline", "source", "published", "pos_start", "pos_end", "exact", "prefix",
              "suffix", "link"}  # fmt: skip
+# (a correction always names a span; only its value may be missing: remove, split, reset)
+_NULLS = {"entity_corrections": {"value"}}
+
+
+def _nullable(table: str, col: str) -> bool:
+    return col in _NULLS[table] if table in _NULLS else col in _NULLABLE
 
 
 def _typed(table: str) -> str:
@@ -69,7 +98,7 @@ def _typed(table: str) -> str:
         if col in ARTICLE_REFS:
             continue
         kinds = ["integer" if (table, col) in _INTEGER else "text"]
-        kinds += ["null"] if col in _NULLABLE else []
+        kinds += ["null"] if _nullable(table, col) else []
         kind = f"= '{kinds[0]}'" if len(kinds) == 1 else f"IN ('{kinds[0]}', 'null')"
         out.append(f'typeof(p."{col}") {kind}')
     return " AND ".join(out)
@@ -93,7 +122,9 @@ _SIZES = {
     "suffix": MAX_CONTEXT_CHARS, "field": 200, "url": _URL, "guid": _URL, "link": _URL,
     "hlc": MAX_STAMP_CHARS, "parents": MAX_PARENTS * (MAX_ID_CHARS + 8),
 }  # fmt: skip
-_SIZED = {"feed_events": {"value": 500}}  # a feed event's value: 0, 1 or a title
+_SIZED = {  # a feed event's value: 0, 1 or a title; a correction's: a label or a name
+    "feed_events": {"value": 500}, "entity_corrections": {"value": MAX_CORRECTION_VALUE},
+}  # fmt: skip
 
 
 def _sizes(table: str) -> str:
@@ -132,6 +163,10 @@ _VALUES = {
     " OR (field LIKE 'tag:%' AND gloss_field(field) AND value IN ('0', '1')))",
     "feed_entries": "p.feed_id IN (SELECT feed_id FROM main.feeds) AND gloss_clean(guid)"
     " AND gloss_clean(link) AND gloss_clean(published)",
+    # (its span is checked against our copy of the text once its article is known: merge)
+    "entity_corrections": "length(p.correction_id) > 0 AND gloss_clean(p.correction_id)"
+    " AND gloss_clean(exact) AND gloss_clean(p.device) AND length(p.device) > 0"
+    " AND gloss_correction(kind, value)",
 }
 MALFORMED = "with unsafe or malformed values"
 TOO_LARGE = "larger than an import admits"
@@ -164,6 +199,11 @@ def why_refused(table: str, noun: str) -> str:
         f"WHEN NOT coalesce(({sql}), 0) THEN '{noun} {why}'" for sql, why in _parts(table)
     )
     return f"CASE {whens} END"
+
+
+def is_correction(kind: object, value: object) -> int:
+    """1 if (kind, value) is a correction as gloss writes one (exchange_formats)."""
+    return int(correction_problem(kind, value) is None)
 
 
 def is_parents(parents: object, rev_id: object) -> int:
@@ -250,7 +290,8 @@ def _layout(version: int) -> dict[str, tuple[str, ...]]:
     tables = {
         t: tuple(ARTICLE_REFS.get(c, c) if old else c for c in cols)
         for t, (cols, _) in FACTS.items()
-        if version >= 4 or t not in ("feeds", "feed_events", "feed_entries")
+        if (version >= 4 or t not in ("feeds", "feed_events", "feed_entries"))
+        and (version >= 5 or t not in OPTIONAL)
     }
     if version < 3:
         del tables["article_versions"]
@@ -275,6 +316,8 @@ def check_layout(w: sqlite3.Connection, version: int, present: set[str]) -> None
     )}  # fmt: skip
     for table, cols in _layout(version).items():
         kind, sql = kinds.get(table, ("", ""))
+        if table in OPTIONAL and not kind:
+            continue
         if table not in present and kind:
             raise LibraryError(f"not merged: {table} is a {kind}, not a table")
         if table not in present:

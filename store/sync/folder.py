@@ -115,7 +115,10 @@ def _restore_identity(path: Path, original: Path) -> None:
 
 def _facts_sig(h: Handle) -> str:
     """Changes whenever a fact is added (facts are append-only, so counts only grow)."""
-    counts = [h.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED]
+    have = {r[0] for r in h.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    counts = [
+        h.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in COUNTED if t in have
+    ]
     return ",".join(map(str, counts))
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -62,6 +63,7 @@ JOURNAL: dict[str, tuple[int, str, str]] = {
         8, "new.article, NULL, new.feed_id, new.guid",
         "x.article = j.a AND x.feed_id = j.c AND x.guid = j.d",
     ),
+    "entity_corrections": (9, "NULL, NULL, new.correction_id, NULL", "x.correction_id = j.c"),
 }  # fmt: skip
 _COLUMNS = {  # the columns a pack holds of each table, in the pack's order
     "articles": "key, id, title, byline, source, published, imported_at, structure, text",
@@ -73,11 +75,13 @@ _COLUMNS = {  # the columns a pack holds of each table, in the pack's order
     "feeds": "feed_id, url, title, hlc, device",
     "feed_events": "event_id, feed_id, field, value, hlc, device",
     "feed_entries": "feed_id, guid, article, link, published, hlc, device",
+    "entity_corrections": "correction_id, article, pos_start, pos_end, exact, kind, value, hlc,"
+    " device",
 }
 # the article columns of each table, for refs
 _ARTICLE_COLS = {"articles": ("key",), "analyses": ("article",), "note_revisions": ("article",),
                  "events": ("article",), "article_versions": ("old", "new"),
-                 "feed_entries": ("article",)}  # fmt: skip
+                 "feed_entries": ("article",), "entity_corrections": ("article",)}  # fmt: skip
 # facts a hub's file may hold that we hold too, not yet sent there: then not sent (their
 # key and every column compared, so a file cannot stop one of our facts by naming its key)
 _HELD = {
@@ -86,14 +90,28 @@ _HELD = {
         " deleted, hlc, device",
     ),
     "events": ("event_id", "field, value, hlc, device"),
+    "entity_corrections": (
+        "correction_id", "pos_start, pos_end, exact, kind, value, hlc, device",
+    ),
 }  # fmt: skip
 
 
+def journaled(conn: sqlite3.Connection, schema: str = "main") -> list[str]:
+    """The fact tables of JOURNAL this library holds (one made before a fact table was
+    added to gloss has none of it until it is upgraded)."""
+    have = {r[0] for r in conn.execute(
+        f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'"
+    )}  # fmt: skip
+    return [t for t in JOURNAL if t in have]
+
+
 def ensure_tables(h: Handle) -> None:
-    """The local sync tables and the journal's triggers (made by the first sync)."""
+    """The local sync tables and the journal's triggers (made by the first sync; a trigger
+    on a fact table added since, or upgraded into this library since, by the next)."""
     if h.conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_hubs'"
     ).fetchone():
+        _add_triggers(h)
         return
     with h.write() as w:
         w.execute(
@@ -114,15 +132,37 @@ def ensure_tables(h: Handle) -> None:
             "CREATE TABLE IF NOT EXISTS sync_own (hub INTEGER NOT NULL, digest TEXT NOT NULL,"
             " name TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY (hub, digest)) WITHOUT ROWID"
         )
-        for table, (code, values, _) in JOURNAL.items():
-            w.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_journal AFTER INSERT ON {table} BEGIN"
-                f" INSERT INTO sync_journal (tbl, a, b, c, d) VALUES ({code}, {values}); END"
-            )
+        for table in journaled(w):
+            _trigger(w, table)
         w.execute(  # last: its presence says the rest is there
             "CREATE TABLE IF NOT EXISTS sync_hubs (key INTEGER PRIMARY KEY, location TEXT NOT"
             " NULL UNIQUE, mark INTEGER, synced_at TEXT)"
         )
+
+
+def _trigger(w: sqlite3.Connection, table: str) -> None:
+    code, values, _ = JOURNAL[table]
+    w.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {table}_journal AFTER INSERT ON {table} BEGIN"
+        f" INSERT INTO sync_journal (tbl, a, b, c, d) VALUES ({code}, {values}); END"
+    )
+
+
+def _add_triggers(h: Handle) -> None:
+    """Journal a fact table that has no trigger yet, and the rows it already holds: they
+    were made (or merged) after the first sync, unjournaled, so no hub was sent them."""
+    have = {r[0] for r in h.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    missing = [t for t in journaled(h.conn) if f"{t}_journal" not in have]
+    if not missing:
+        return
+    with h.write() as w:
+        for table in missing:
+            code, values, _ = JOURNAL[table]
+            w.execute(
+                f"INSERT INTO sync_journal (tbl, a, b, c, d) SELECT {code},"
+                f" {values.replace('new.', '')} FROM {table}"
+            )
+            _trigger(w, table)
 
 
 @dataclass
@@ -225,7 +265,10 @@ def _sync_hub(h: Handle, hub: Hub, report: SyncReport, progress: Progress | None
         _publish(h, hub, st, report, full=True)
     for e in entries:  # a bad file is read once, but named at every sync until it changes
         known = st.files.get(e.name)
-        if known and known[0] == e.sig and (known[3] or "").startswith("skipped: "):
+        if (
+            known and known[0] == e.sig and (known[3] or "").startswith("skipped: ")
+            and not _readable_now(known[3])
+        ):  # fmt: skip
             report.peers.append(
                 _skip(PeerResult(_where(hub, e.name)), known[3][9:] + " (unchanged since)")
             )
@@ -268,7 +311,10 @@ def _lost(h: Handle, st: HubState) -> int:
 
 def _needs_reading(h: Handle, st: HubState, e: Entry) -> bool:
     known = st.files.get(e.name)
-    if known is not None and known[0] == e.sig and known[3] != "waiting":
+    if (
+        known is not None and known[0] == e.sig and known[3] != "waiting"
+        and not _readable_now(known[3])
+    ):  # fmt: skip
         return False
     parsed = pack.parse_name(e.name)
     if parsed is not None and known is None:  # a pack by its name: merged already?
@@ -277,6 +323,16 @@ def _needs_reading(h: Handle, st: HubState, e: Entry) -> bool:
             _record(h, st, e, digest, 0, "merged")
             return False
     return True
+
+
+_NEWER = re.compile(r"written by a newer gloss \(fact file format (\d{1,9})\)")
+
+
+def _readable_now(verdict: str | None) -> bool:
+    """A file skipped as written by a newer gloss, in a format this gloss reads: it was
+    skipped before gloss was upgraded, and is read again now."""
+    m = _NEWER.search(verdict or "")
+    return m is not None and int(m.group(1)) <= pack.PACK_VERSION
 
 
 def _merged_digest(h: Handle, prefix: str) -> str | None:
@@ -447,7 +503,10 @@ def _held(w: sqlite3.Connection, st: HubState, before: int) -> None:
         "INSERT OR IGNORE INTO sync_sent (hub, seq) SELECT ?, seq FROM sync_journal WHERE seq > ?",
         (st.key, before),
     )
+    peer = {r[0] for r in w.execute("SELECT name FROM peer.sqlite_master WHERE type = 'table'")}
     for table, (key, cols) in _HELD.items():
+        if table not in peer or table not in journaled(w):  # (an older file or library)
+            continue
         code = JOURNAL[table][0]
         same = " AND ".join(f"p.{c} IS x.{c}" for c in cols.replace(" ", "").split(","))
         w.execute(
@@ -481,7 +540,7 @@ def _publish(h: Handle, hub: Hub, st: HubState, report: SyncReport, full: bool) 
     top = _top(conn)
     if full:
         have = conn.execute(
-            "SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in JOURNAL)
+            "SELECT " + " OR ".join(f"EXISTS (SELECT 1 FROM {t})" for t in journaled(conn))
         ).fetchone()[0]
     else:
         have = conn.execute(
@@ -576,7 +635,8 @@ def _segments(
         )
         try:
             sql = {}
-            for table, (code, _, join) in JOURNAL.items():
+            for table in journaled(conn):
+                code, _, join = JOURNAL[table]
                 cols = _COLUMNS[table]
                 picked = ", ".join(f"x.{c.strip()}" for c in cols.split(","))
                 sql[table] = (
@@ -615,7 +675,7 @@ def _segments(
         low = high
     rest = {
         t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ())
-        for t in JOURNAL
+        for t in journaled(conn)
         if t not in ("articles", "analyses")
     }
     yield _segment(h, rest, counts)
@@ -652,6 +712,8 @@ def _segment(h: Handle, sql: dict[str, tuple[str, tuple]], counts: dict[str, int
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        version = pack.settle(conn, "pk")  # (no correction in it: a version-1 segment)
+        conn.execute("UPDATE pk.meta SET value = ? WHERE key = 'format'", (str(version),))
         return conn.serialize(name="pk")
     finally:
         conn.execute("DETACH DATABASE pk")
@@ -711,9 +773,10 @@ def _roll_into(out: Path, path: Path) -> None:
     try:
         roll.execute("PRAGMA journal_mode = OFF")
         roll.execute("ATTACH DATABASE ? AS src", (f"{path.resolve().as_uri()}?mode=ro",))
+        held = {r[0] for r in roll.execute("SELECT name FROM src.sqlite_master")}
         roll.execute("BEGIN")
-        for table in pack.TABLES:
-            if table != "meta":
+        for table in pack.TABLES:  # (a version-1 segment has no corrections)
+            if table != "meta" and table in held:
                 roll.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM src.{table}")
         roll.execute("COMMIT")
     finally:
@@ -727,11 +790,13 @@ def _meta_rows(h: Handle, **extra: object) -> list[tuple[str, str]]:
 
 
 def _meta(path: Path, device: str, **extra: object) -> None:
+    """The meta of a rolled pack database, settled to the oldest version that holds it."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
+        version = pack.settle(conn)
         conn.executemany(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-            [("device_id", device), ("created", now_iso()), ("format", "1")]
+            [("device_id", device), ("created", now_iso()), ("format", str(version))]
             + [(k, str(v)) for k, v in extra.items()],
         )
     finally:

@@ -24,11 +24,13 @@ from store.sync.checks import (
     ARTICLE_REFS,
     CHECKS,
     FACTS,
+    OPTIONAL,
     STAMP_GLOB,
     check_layout,
     due,
     feed_id,
     is_article_id,
+    is_correction,
     is_field,
     is_parents,
     is_structure,
@@ -54,6 +56,8 @@ PROGRESS_OPS = 1000  # SQLite steps of one statement between two looks at the cl
 # Facts stamped further ahead of our clock than hlc.MAX_DRIFT_MS: not merged, counted as
 # waiting (the same file, read again once they are due, gives them).
 WAITS = "stamped more than a day ahead of this machine's clock (merged when due)"
+# Facts of a table this library does not have yet (made before it, not upgraded): they wait.
+NOT_YET = "of a kind this library has no table for yet (merged once it is upgraded)"
 
 
 @dataclass
@@ -274,6 +278,7 @@ def merge_file(
     conn.create_function("gloss_feed_id", 1, feed_id, deterministic=True)
     conn.create_function("gloss_structure", 2, is_structure, deterministic=True)
     conn.create_function("gloss_article_id", 3, is_article_id, deterministic=True)
+    conn.create_function("gloss_correction", 2, is_correction, deterministic=True)
     conn.execute("ATTACH DATABASE ? AS peer", (f"{path.resolve().as_uri()}?mode=ro&immutable=1",))
     try:
         with _deadline(conn, path) as late:
@@ -316,11 +321,18 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult, pack: bool = Fa
         )
     touched: set[int] = set()
     analysed: set[int] = set()
+    corrected: set[int] = set()
     fresh: set[int] = set()
     entry_keys: set[tuple[str, str]] = set()
     refusals: dict[str, int] = {}
+    ours = {r[0] for r in w.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")}
     for table in FACTS:
-        if table not in present:  # an older schema: read what it has
+        if table not in present or (table in OPTIONAL and version < 5):
+            continue  # an older schema (or a version-1 pack): read what it has
+        if table not in ours:  # a library not upgraded yet: read again once it is
+            n = w.execute(f"SELECT count(*) FROM peer.{table}").fetchone()[0]
+            if n:
+                refusals[f"{_NOUNS[table]} {NOT_YET}"] = n
             continue
         received, new, sent = _merge_table(w, table, version, refusals, pack)
         result.received += received
@@ -337,7 +349,9 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult, pack: bool = Fa
             touched |= {row[2] for row in new}
         elif table not in _FEED_OWNED:
             touched |= {k for row in new for k in row}
-    result.waiting = sum(n for why, n in refusals.items() if why.endswith(WAITS))
+            if table == "entity_corrections":
+                corrected = {row[0] for row in new}
+    result.waiting = sum(n for why, n in refusals.items() if why.endswith((WAITS, NOT_YET)))
     result.refused = sum(refusals.values()) - result.waiting
     result.refusals = [f"{n} {why}" for why, n in refusals.items()]
     _observe(h, w, present)
@@ -346,19 +360,20 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult, pack: bool = Fa
         from store.ingest.feeds import converge_entries
 
         converge_entries(w, entry_keys)
-    entity_index.rebuild_entities(w, analysed, fresh)
+    # (a correction changes what its article's entities are, as a new analysis does)
+    entity_index.rebuild_entities(w, analysed | corrected, fresh)
     result.conflicts = _conflicts(w, touched)
 
 
 # "Sent" counts what a reader calls facts.
 COUNTED = (
     "articles", "analyses", "note_revisions", "events", "article_versions", "feeds",
-    "feed_events", "feed_entries",
+    "feed_events", "feed_entries", "entity_corrections",
 )  # fmt: skip
 _NOUNS = {
     "articles": "articles", "note_revisions": "note revisions", "events": "events",
     "article_versions": "version links", "feeds": "feeds", "feed_events": "feed events",
-    "feed_entries": "feed entries",
+    "feed_entries": "feed entries", "entity_corrections": "entity corrections",
 }  # fmt: skip
 
 
@@ -399,6 +414,8 @@ def _merge_table(
             refusals[f"{_NOUNS[table]} about an article not merged"] = n
     if table == "article_versions":
         _refuse_cycles(w, refusals)
+    if table == "entity_corrections":
+        _refuse_spans(w, refusals)
     if table == "note_revisions":
         _refuse_passages(w, refusals)
         _refuse_revision_cycles(w, refusals)
@@ -439,6 +456,25 @@ def _refuse_passages(w: sqlite3.Connection, refusals: dict[str, int]) -> None:
     if n:
         why = "note revisions with a passage outside the article text"
         refusals[why] = refusals.get(why, 0) + n
+
+
+def _refuse_spans(w: sqlite3.Connection, refusals: dict[str, int]) -> None:
+    """Refuse each new entity correction whose span is not inside its article's text
+    (0 <= start < end <= its length) or whose quote is not the text there: a correction
+    names a span of the text it was made on, and the article it names is that text."""
+    text = "(SELECT a.text FROM main.articles a WHERE a.key = merge_rows.article)"
+    for why, test in (
+        ("with a span outside the article text",
+         f"pos_start >= 0 AND pos_start < pos_end AND pos_end <= length({text})"),
+        ("whose quote is not the article text at their span",
+         f"substr({text}, pos_start + 1, pos_end - pos_start) = exact"),
+    ):  # fmt: skip
+        n = w.execute(
+            f"UPDATE temp.merge_rows SET ok = 0 WHERE ok AND NOT coalesce(({test}), 0)"
+        ).rowcount
+        if n:
+            why = f"entity corrections {why}"
+            refusals[why] = refusals.get(why, 0) + n
 
 
 def _refuse_revision_cycles(w: sqlite3.Connection, refusals: dict[str, int]) -> None:
@@ -567,8 +603,11 @@ def _merge_articles(
 
 
 def _observe(h: Handle, w: sqlite3.Connection, present: set[str]) -> None:
-    """Advance our clock past the newest stamp the peer has that is due (not far ahead)."""
-    tables = ["note_revisions", "events"] + (["feed_events"] if "feed_events" in present else [])
+    """Advance our clock past the newest stamp the peer has that is due (not far ahead): a
+    fact made here next is stamped after every one merged (a later correction wins)."""
+    tables = ["note_revisions", "events"] + [
+        t for t in ("feed_events", "entity_corrections") if t in present
+    ]
     newest = w.execute(  # (a stamp that is not one, or is not due yet, is not read)
         "SELECT max(h) FROM ("
         + " UNION ALL ".join(

@@ -12,6 +12,13 @@ The format was chosen by measurement (bench/pack_format_bench.py): SQLite keeps 
 SQL (every check of store.sync.checks applies to a pack as to a whole peer library) and zstd
 makes it small.
 
+Format versions (each segment's user_version; a reader requires that version's exact DDL):
+1 holds the facts of schema 5 before entity corrections; 2 adds `entity_corrections`. A
+writer settles each segment to the oldest version that holds it (one without a correction
+is written as 1), so a gloss that knows only version 1 reads every pack that carries no
+correction, and skips one that does with "written by a newer gloss (fact file format 2)"
+(a gloss upgraded since reads it again: store.sync.log).
+
 The file's name is `<device>-<seq>-<digest>.glosspack`: the digest (the first 16 hex of the
 SHA-256 of the bytes) lets a reader skip, without reading it, a pack it has merged. A reader
 never trusts a name: a file is read by its bytes (magic, frame checksum, SQLite check, exact
@@ -36,7 +43,7 @@ from store.core.errors import LibraryError
 MAGIC = b"glosspk1"
 SUFFIX = ".glosspack"
 PACK_APPLICATION_ID = 0x676C7066  # "glpf": a pack is not a library
-PACK_VERSION = 1
+PACK_VERSION = 2  # 2: entity_corrections; a segment without any is written as 1 (below)
 LEVEL = 1  # zstd level: 2.2x on prose at ~300 MB/s a core (bench/pack_format_bench.py)
 WORKERS = max(1, (os.cpu_count() or 2) - 1)  # compressors; one core fills the segments
 MAX_PACK_BYTES = 16 << 30  # a pack read from a hub (a first sync of 1M articles: ~1 GB)
@@ -52,8 +59,9 @@ NAME = re.compile(r"^([0-9a-f]{16})-(\d{1,12})-([0-9a-f]{16})\.glosspack$")
 _CHUNK = 1 << 20
 
 # The pack's tables: the fact tables of schema 5 (their columns, in order), the models
-# dictionary, refs and meta. A reader requires exactly this DDL (sqlite_master compared).
-DDL = (
+# dictionary, refs and meta. A reader requires exactly the DDL of the segment's version
+# (sqlite_master compared): version 1, or version 2 with entity_corrections besides.
+DDL_1 = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
     "CREATE TABLE refs (key INTEGER PRIMARY KEY, id TEXT NOT NULL)",
     "CREATE TABLE articles (key INTEGER PRIMARY KEY, id TEXT NOT NULL, title TEXT NOT"
@@ -79,15 +87,23 @@ DDL = (
     " NULL, link TEXT, published TEXT, hlc TEXT NOT NULL, device TEXT NOT NULL, PRIMARY KEY"
     " (feed_id, guid, article)) WITHOUT ROWID",
 )
+CORRECTIONS = "entity_corrections"
+DDL = DDL_1 + (
+    "CREATE TABLE entity_corrections (correction_id TEXT PRIMARY KEY, article INTEGER NOT"
+    " NULL, pos_start INTEGER NOT NULL, pos_end INTEGER NOT NULL, exact TEXT NOT NULL, kind"
+    " TEXT NOT NULL, value TEXT, hlc TEXT NOT NULL, device TEXT NOT NULL)",
+)
+DDLS = {1: DDL_1, 2: DDL}
 TABLES = tuple(s.split()[2] for s in DDL)
 
 
 @functools.cache
-def _layout() -> frozenset[tuple]:
-    """What sqlite_master of a pack holds, exactly: its tables and their automatic indexes."""
+def _layout(version: int = PACK_VERSION) -> frozenset[tuple]:
+    """What sqlite_master of a pack of this version holds, exactly: its tables and their
+    automatic indexes."""
     conn = sqlite3.connect(":memory:")
     try:
-        for statement in DDL:
+        for statement in DDLS[version]:
             conn.execute(statement)
         return frozenset(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
     finally:
@@ -131,6 +147,17 @@ def create(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA user_version = {PACK_VERSION}")
     conn.execute("COMMIT")
     return conn
+
+
+def settle(conn: sqlite3.Connection, schema: str = "main") -> int:
+    """Write a filled pack database (open in `conn` as `schema`, no transaction open) as the
+    oldest version that holds it: one without entity corrections is a version-1 database,
+    which a gloss that knows only version 1 still reads. Its version."""
+    if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {schema}.{CORRECTIONS})").fetchone()[0]:
+        return PACK_VERSION
+    conn.execute(f"DROP TABLE {schema}.{CORRECTIONS}")
+    conn.execute(f"PRAGMA {schema}.user_version = 1")
+    return 1
 
 
 def write(out: BinaryIO, segments: Iterable[bytes]) -> str:
@@ -308,8 +335,9 @@ def _decompress(src: BinaryIO, length: int, out: BinaryIO) -> None:
         raise LibraryError("damaged (a segment is not one whole frame)")
 
 
-def check(path: Path) -> None:
-    """LibraryError unless `path` is a sound SQLite pack of our exact schema."""
+def check(path: Path) -> int:
+    """LibraryError unless `path` is a sound SQLite pack laid out exactly as the version its
+    header names; that version."""
     with path.open("rb") as f:
         header = f.read(100)
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
@@ -321,6 +349,8 @@ def check(path: Path) -> None:
         raise LibraryError(
             f"written by a newer gloss (fact file format {version}); upgrade gloss to read it"
         )
+    if version not in DDLS:
+        raise LibraryError(f"damaged (fact file format {version} does not exist)")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -330,5 +360,6 @@ def check(path: Path) -> None:
         raise LibraryError(f"damaged ({exc})") from None
     finally:
         conn.close()
-    if len(rows) != len(_layout()) or set(rows) != _layout():
+    if len(rows) != len(_layout(version)) or set(rows) != _layout(version):
         raise LibraryError("not laid out as a gloss fact file (its tables are not ours)")
+    return version
