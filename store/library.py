@@ -266,6 +266,12 @@ class Library:
 
         return corrections(self.handle, article_id)
 
+    def export_training(self, base: Path | str) -> dict[str, int]:
+        """Every corrected article as spaCy training data: base.spacy and base.jsonl."""
+        from store.notes.corrections import export_training
+
+        return export_training(self.handle, str(base))
+
     def unanalysed(self, model: str | None = None) -> list[str]:
         """Ids of articles with no analysis (by `model`, when given)."""
         return reading.unanalysed(self.handle, model)

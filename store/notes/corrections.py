@@ -199,3 +199,41 @@ def training_data(h: Handle) -> list[tuple[str, list[tuple[int, int, str]]]]:
         eff = corrected.effective(text, codec.unpack_entities(current[1]), fixes)
         out.append((text, eff.mentions))
     return out
+
+
+def export_training(h: Handle, base: str) -> dict[str, int]:
+    """Write every corrected article as spaCy training data: `base`.spacy (a DocBin, each
+    doc's entities its effective ones) and `base`.jsonl ({"text", "spans": [{"start",
+    "end", "label"}]}, the exact character spans). A span off the tokens is widened to
+    them (char_span's "expand"); one that then overlaps another is left out of the DocBin
+    and counted. spaCy is imported here only. Returns docs, spans and skipped counts."""
+    import json
+
+    import spacy
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    docs = DocBin()
+    counts = {"docs": 0, "spans": 0, "skipped": 0}
+    with open(f"{base}.jsonl", "w", encoding="utf-8") as jsonl:
+        for text, mentions in training_data(h):
+            doc = nlp.make_doc(text)
+            ents, taken = [], set()
+            for s, e, label in mentions:
+                span = doc.char_span(s, e, label=label)
+                if span is None:
+                    span = doc.char_span(s, e, label=label, alignment_mode="expand")
+                tokens = set(range(span.start, span.end)) if span is not None else set()
+                if span is None or not tokens or tokens & taken:
+                    counts["skipped"] += 1
+                    continue
+                taken |= tokens
+                ents.append(span)
+            doc.ents = ents
+            docs.add(doc)
+            spans = [{"start": s, "end": e, "label": label} for s, e, label in mentions]
+            jsonl.write(json.dumps({"text": text, "spans": spans}, ensure_ascii=False) + "\n")
+            counts["docs"] += 1
+            counts["spans"] += len(ents)
+    docs.to_disk(f"{base}.spacy")
+    return counts
