@@ -9,9 +9,10 @@ or after the analysis or corrections change.
 
 entity_groups.groups (format 1): byte 0 the format; byte 1 flags (bit 0: the effective
 mentions differ from the analysis', and follow as a varint length and a codec entities
-blob); varint n mentions; n varints, each mention's group; varint g groups; g canonical
-names (varint length + UTF-8). entity_groups.posted: varint count, then per entity its
-entity_names key, varint a, and a alias keys (varint length + UTF-8).
+blob); varint n mentions; n varints, each mention's group; varint g groups; the g canonical
+names joined by U+001F (which sanitised text never holds) as varint length + UTF-8.
+entity_groups.posted: varint count, then per entity its entity_names key, varint a, and a
+alias keys (varint length + UTF-8).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def pack_groups(
         for i in grp.members:
             of[i] = g
     _varints(out, [len(mentions), *of, len(groups)])
-    _strings(out, (g.canonical for g in groups))
+    _strings(out, ["\x1f".join(g.canonical for g in groups)])
     return bytes(out)
 
 
@@ -109,11 +110,9 @@ def unpack_groups(buf: bytes) -> tuple[list[Mention] | None, list[int], list[str
     (n,), pos = _read(buf, pos, 1)
     of, pos = _read(buf, pos, n)
     (g,), pos = _read(buf, pos, 1)
-    names = []
-    for _ in range(g):
-        name, pos = _string(buf, pos)
-        names.append(name)
-    if any(x >= g for x in of):
+    joined, pos = _string(buf, pos)
+    names = joined.split("\x1f") if g else []
+    if len(names) != g or any(x >= g for x in of):
         raise ValueError("group out of range")
     return mentions, of, names
 
