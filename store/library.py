@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.ingest.links import FetchReport
     from store.ingest.services.apply import ServiceReport
     from store.ingest.subscriptions import Feeds
+    from store.notes.corrections import Correction
     from store.notes.exchange import AnnotationReport
     from store.notes.export import Export
     from store.sync.report import SyncReport
@@ -257,6 +258,30 @@ class Library:
     ) -> list[ArticleSummary]:
         """Articles whose entities include `text` (optionally with this label)."""
         return reading.articles_mentioning(self.handle, text, label, exclude, limit)
+
+    # -- entity corrections (store.notes.corrections) ---------------------------------------
+
+    def correct_entity(
+        self, article_id: str, start: int, end: int, kind: str, value: str | None = None
+    ) -> Correction:
+        """Correct the entity at text[start:end]: kind label (relabel, or mark a passage as
+        an entity with label `value`), remove, alias (into the group named `value`), split,
+        name (the group's name; empty: automatic) or reset; applied at once."""
+        from store.notes.corrections import correct
+
+        return correct(self.handle, article_id, start, end, kind, value)
+
+    def corrections(self, article_id: str | None = None) -> list[Correction]:
+        """Entity corrections (of one article, or of every current one), latest first."""
+        from store.notes.corrections import corrections
+
+        return corrections(self.handle, article_id)
+
+    def export_training(self, base: Path | str) -> dict[str, int]:
+        """Every corrected article as spaCy training data: base.spacy and base.jsonl."""
+        from store.notes.corrections import export_training
+
+        return export_training(self.handle, str(base))
 
     def unanalysed(self, model: str | None = None) -> list[str]:
         """Ids of articles with no analysis (by `model`, when given)."""

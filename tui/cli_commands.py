@@ -28,6 +28,7 @@ from tui.cli_base import (
     out,
     summary_line,
 )
+from tui.cli_entities import EntitiesGroup
 from tui.launch import run_app
 
 if TYPE_CHECKING:
@@ -206,7 +207,13 @@ def show(ctx: click.Context, article: str, as_json: bool) -> None:
         print_article(a)
 
 
-@cli.command()
+@cli.group(cls=EntitiesGroup)
+def entities() -> None:
+    """Named entities (`gloss entities [ARTICLE]`: the default command, list), and the
+    reader's corrections of them."""
+
+
+@entities.command("list")
 @click.argument("article", required=False)
 @click.option("--label", help="Only entities with this label (PERSON, ORG, GPE, ...).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
@@ -216,8 +223,8 @@ def show(ctx: click.Context, article: str, as_json: bool) -> None:
 )  # fmt: skip
 @json_option
 @click.pass_context
-def entities(ctx: click.Context, article: str | None, label: str | None, limit: int,
-             all_labels: bool, as_json: bool) -> None:  # fmt: skip
+def entities_list(ctx: click.Context, article: str | None, label: str | None, limit: int,
+                  all_labels: bool, as_json: bool) -> None:  # fmt: skip
     """Named entities of one article, or the library's names in the most articles."""
     with library(ctx) as lib:
         aid = article_arg(lib, article) if article else None
@@ -392,10 +399,11 @@ def check(ctx: click.Context, full: bool) -> None:
 
 
 # the feed and annotation commands, in modules of their own
-from tui import cli_feeds, cli_notes  # noqa: E402
+from tui import cli_entities, cli_feeds, cli_notes  # noqa: E402
 
 cli_feeds.register(cli)
 cli_notes.register(cli)
+cli_entities.register(cli, entities)
 
 
 def run() -> None:

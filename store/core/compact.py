@@ -30,9 +30,11 @@ CACHE_KIB = 16384
 # the 100,000-article bench library: packing analyses and the full-text index dominate), so
 # a progress bar can advance evenly across them.
 PHASES = {
-    "articles": 1, "analyses": 23, "notes and events": 1, "state": 1, "entity index": 10,
-    "indexes": 1, "full-text index": 12, "statistics": 1,
+    "articles": 1, "analyses": 23, "notes and events": 1, "state": 1, "indexes": 1,
+    "full-text index": 12, "statistics": 1, "entity groups": 10,
 }  # fmt: skip
+"""("entity groups" is migration 0006's, store.core.regroup, which runs next and builds the
+entity index: this one leaves it empty.)"""
 
 
 def scratch_path(path: Path) -> Path:
@@ -128,8 +130,6 @@ def _build(c: sqlite3.Connection, old_path: Path, progress: Progress) -> None:
     _facts(c)
     progress("state", 0, 0)
     _state(c)
-    progress("entity index", 0, 0)
-    _entity_index(c)
     progress("indexes", 0, 0)
     for s in deferred:
         q(s)
@@ -249,27 +249,3 @@ def _state(c: sqlite3.Connection) -> None:
         "   FROM json_each(n.heads) h) END"
         " FROM o.notes n JOIN o.note_revisions r ON r.rev_id = n.rev_id ORDER BY r.rowid"
     )
-
-
-def _entity_index(c: sqlite3.Connection) -> None:
-    q = c.execute
-    q(
-        "INSERT INTO entity_names (text, label, articles, mentions)"
-        " SELECT min(text), label, count(*), sum(mentions) FROM o.entity_index"
-        " GROUP BY text, label ORDER BY sum(mentions) DESC"
-    )
-    q(
-        "INSERT INTO entity_articles SELECT n.key, e.article, e.mentions FROM o.entity_index e"
-        " JOIN entity_names n ON n.text = e.text AND n.label = e.label ORDER BY n.key, e.article"
-    )
-    q("CREATE TEMP TABLE label_bit (label TEXT PRIMARY KEY, bit INTEGER)")
-    c.executemany(
-        "INSERT INTO temp.label_bit VALUES (?, ?)",
-        [(n, 1 << i) for i, n in enumerate(codec.BUILTIN_LABELS)],
-    )
-    q(
-        "UPDATE article_state SET labels = coalesce((SELECT sum(b.bit) FROM"
-        " (SELECT DISTINCT e.label FROM o.entity_index e WHERE e.article = article_state.article)"
-        " l JOIN temp.label_bit b ON b.label = l.label), 0)"
-    )
-    q("DROP TABLE temp.label_bit")

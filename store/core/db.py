@@ -1,13 +1,15 @@
 """The library file: connection settings, identity checks and named migrations.
 
 Facts (synced, append-only): articles, analyses (packed entities and sentences),
-note_revisions, events, article_versions, feeds. State (derived, rebuildable, never synced):
-notes, article_state, article_tags, the entity index (entity_names, entity_articles).
+note_revisions, events, article_versions, feeds, entity_corrections. State (derived,
+rebuildable, never synced): notes, article_state, article_tags, the entity index
+(entity_names, entity_articles, entity_aliases, entity_groups).
 
-A new library is created at schema 5 directly (store.core.schema). An older one is brought to
+A new library is created at schema 6 directly (store.core.schema). An older one is brought to
 schema 4 in place by the kept migrations 0001-0004 (store.core.legacy), then to schema 5 by
-`store.core.compact`, which builds a new file beside it and swaps it in (`store.core.upgrade`, run
-before the library is opened for use).
+`store.core.compact`, which builds a new file beside it and swaps it in, then to schema 6 in
+place by `store.core.regroup` (the entity index by groups); `store.core.upgrade` runs them
+before the library is opened for use.
 """
 
 from __future__ import annotations
@@ -27,16 +29,25 @@ Progress = Callable[[str, int, int], None]
 APPLICATION_ID = 0x676C6F73  # "glos"
 BUSY_TIMEOUT_MS = 5000
 
-FACT_TABLES = ("articles", "analyses", "note_revisions", "events", "article_versions")
-STATE_TABLES = ("notes", "article_state", "article_tags", "entity_names", "entity_articles")
+FACT_TABLES = (
+    "articles", "analyses", "note_revisions", "events", "article_versions", "entity_corrections",
+)  # fmt: skip
+STATE_TABLES = (
+    "notes", "article_state", "article_tags", "entity_names", "entity_articles",
+    "entity_aliases", "entity_groups",
+)  # fmt: skip
 
 
 # Named migrations, applied in order and recorded in the `migrations` table.
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 # 0001-0004 (store.core.legacy.MIGRATIONS_V4) run in place on a library older than schema 4
-# (and build schema-4 fixtures in tests); 0005 is the file swap in store.core.compact.
-MIGRATION_NAMES = ["0001_initial", "0002_search", "0003_versions", "0004_feeds", "0005_compact"]
-SCHEMA_VERSION = len(MIGRATION_NAMES)  # 5
+# (and build schema-4 fixtures in tests); 0005 is the file swap in store.core.compact;
+# 0006 the entity index by groups, in place (store.core.regroup).
+MIGRATION_NAMES = [
+    "0001_initial", "0002_search", "0003_versions", "0004_feeds", "0005_compact",
+    "0006_entity_groups",
+]  # fmt: skip
+SCHEMA_VERSION = len(MIGRATION_NAMES)  # 6
 COMPACT_VERSION = 5
 
 
@@ -136,12 +147,12 @@ def may_need_upgrade(path: Path) -> bool:
         return False
     if len(header) < 100 or not header.startswith(b"SQLite format 3\0"):
         return False
-    return 0 < int.from_bytes(header[60:64], "big") < COMPACT_VERSION
+    return 0 < int.from_bytes(header[60:64], "big") < SCHEMA_VERSION
 
 
 def needs_upgrade(path: Path) -> bool:
-    """True when the file at `path` is a gloss library older than schema 5, which
-    `upgrade` must bring up (a file swap: run it before the library is opened for use)."""
+    """True when the file at `path` is a gloss library older than this gloss's schema,
+    which `upgrade` must bring up (run it before the library is opened for use)."""
     if not path.is_file() or path.stat().st_size == 0:
         return False
     conn = connect(path, readonly=True)
@@ -149,7 +160,7 @@ def needs_upgrade(path: Path) -> bool:
         app_id, version = check_identity(conn, path)
     finally:
         conn.close()
-    return 0 < version < COMPACT_VERSION
+    return 0 < version < SCHEMA_VERSION
 
 
 def now_iso() -> str:
@@ -158,7 +169,7 @@ def now_iso() -> str:
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Create a new library at schema 5, in one transaction; a no-op for a current one.
+    """Create a new library at schema 6, in one transaction; a no-op for a current one.
     An older library must have been upgraded first (`upgrade`): LibraryError if not."""
     app_id, version = check_identity(conn, path)
     if version == SCHEMA_VERSION and app_id == APPLICATION_ID:

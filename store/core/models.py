@@ -21,12 +21,16 @@ class Section(NamedTuple):
 
 
 class Entity(NamedTuple):
-    """A named entity: text[start:end], with spaCy's label."""
+    """A named entity mention: text[start:end], with its label (the model's, or the
+    reader's correction), the canonical name of its group (the entity it names within the
+    article) and the group's index (groups in order of first mention; -1: not grouped)."""
 
     start: int
     end: int
     label: str
     text: str
+    canonical: str = ""
+    group: int = -1
 
 
 class Sentence(NamedTuple):

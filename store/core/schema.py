@@ -1,4 +1,4 @@
-"""The schema-5 DDL ("0005_compact"): what a new library is created with and what the
+"""The schema-6 DDL ("0006_entity_groups"): what a new library is created with and what the
 schema-4 migration builds. Facts are synced; state is derived and local. Every table refers
 to an article by its local INTEGER key; articles.id (32 hex) stays the public id that sync,
 export and the CLI use."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 DDL = """
--- gloss library schema 5 ("0005_compact"). Facts are synced; state is derived and local.
+-- gloss library schema 6 ("0006_entity_groups"). Facts are synced; state is derived and local.
 -- Every table refers to an article by its local INTEGER key; articles.id (32 hex) stays
 -- the public id that sync, export and the CLI use.
 
@@ -177,18 +177,29 @@ CREATE TABLE notes (
 );
 CREATE INDEX notes_article ON notes (article);
 
--- The entity index: names once, postings by integer keys; an article's own entities come
--- from decoding its analysis blob, so there is no (article -> entity) b-tree.
+-- The entity index (store.core.entity_index): one entity per (normalised canonical name,
+-- label) across the library, postings by integer keys; an article's own entities come
+-- from decoding its analysis blob and its entity_groups row, so there is no
+-- (article -> entity) b-tree. name_key = entity_groups.normal_key(text): case-folded,
+-- without "the" or a possessive; text is a canonical name as articles spell it.
 CREATE TABLE entity_names (
     key INTEGER PRIMARY KEY,
+    name_key TEXT NOT NULL,
     text TEXT NOT NULL COLLATE NOCASE, label TEXT NOT NULL,
     articles INTEGER NOT NULL DEFAULT 0, mentions INTEGER NOT NULL DEFAULT 0,  -- totals
-    UNIQUE (text, label)
+    UNIQUE (name_key, label)
 );
+CREATE INDEX entity_names_text ON entity_names (text, label);
 CREATE INDEX entity_names_label ON entity_names (label);
 CREATE TABLE entity_articles (
     entity INTEGER NOT NULL, article INTEGER NOT NULL, mentions INTEGER NOT NULL,
     PRIMARY KEY (entity, article)
+) WITHOUT ROWID;
+-- The other names an entity goes by in articles ("xi" for Xi Jinping), normalised as
+-- name_key, with the number of articles that group it so: `entity:Xi` finds the group.
+CREATE TABLE entity_aliases (
+    name_key TEXT NOT NULL, entity INTEGER NOT NULL, articles INTEGER NOT NULL,
+    PRIMARY KEY (name_key, entity)
 ) WITHOUT ROWID;
 
 -- An article's entity groups (store.core.entity_groups over its analysis and corrections)

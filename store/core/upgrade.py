@@ -1,25 +1,35 @@
-"""Upgrading an older library to schema 5: the kept migrations 0001-0004 in place
-(store.core.legacy), then the compact migration's file swap (store.core.compact). Apart
-from store.core.db so that db imports neither (they import it)."""
+"""Upgrading an older library to schema 6: the kept migrations 0001-0004 in place
+(store.core.legacy), the compact migration's file swap to schema 5 (store.core.compact),
+then the entity index by groups in place (store.core.regroup). Apart from store.core.db so
+that db imports none of them (they import it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from store.core import compact, legacy
-from store.core.db import Progress, connect, needs_upgrade
+from store.core import compact, legacy, regroup
+from store.core.db import COMPACT_VERSION, Progress, check_identity, connect, needs_upgrade
 
 
 def run(path: Path, progress: Progress | None = None) -> None:
-    """Bring an older library at `path` to schema 5: 0001-0004 in place up to schema 4,
-    then the compact migration (a new file, swapped in). `progress(phase, done, total)`
-    is called as it goes. A no-op for a new or current library."""
+    """Bring an older library at `path` to schema 6: 0001-0004 in place up to schema 4,
+    the compact migration (a new file, swapped in), then 0006 in place. `progress(phase,
+    done, total)` is called as it goes. A no-op for a new or current library."""
     if not needs_upgrade(path):
         return
+    report = progress or (lambda phase, done, total: None)
     conn = connect(path)
     try:
-        legacy.migrate_v4(conn, path)
+        _, version = check_identity(conn, path)
+        if version < COMPACT_VERSION:
+            legacy.migrate_v4(conn, path)
     finally:
         conn.close()
-
-    compact.migrate(path, progress)
+    if version < COMPACT_VERSION:  # its "done" is said once, at the very end
+        compact.migrate(path, lambda phase, d, t: phase == "done" or report(phase, d, t))
+    conn = connect(path)
+    try:
+        regroup.migrate(conn, report)
+    finally:
+        conn.close()
+    report("done", 1, 1)

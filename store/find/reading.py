@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 
 from store.core import codec, entity_index
+from store.core.entity_groups import normal_key
 from store.core.errors import NotFound
 from store.core.handle import Handle
 from store.core.models import (
@@ -174,9 +175,7 @@ def get_article(h: Handle, article_id: str) -> Article:
     entities: tuple[Entity, ...] = ()
     sentences: tuple[Sentence, ...] = ()
     if current is not None:
-        entities = tuple(
-            Entity(s, e, label, text[s:e]) for s, e, label in codec.unpack_entities(current[1])
-        )
+        entities = entity_index.read_entities(text, current[1], _groups_blob(h, key))
         sentences = tuple(Sentence(s, e) for s, e in codec.unpack_sentences(current[2]))
     paragraphs = tuple(tuple(p) for p in struct.get("paragraphs", []))
     sections = tuple(Section(**s) for s in struct.get("sections", []))
@@ -185,6 +184,12 @@ def get_article(h: Handle, article_id: str) -> Article:
         sentences = tuple(Sentence(s, e) for s, e in spans)
     return Article(head, text, sections, paragraphs, entities, sentences,  # type: ignore[arg-type]
                    tuple(notes(h, article_id)), model)  # fmt: skip
+
+
+def _groups_blob(h: Handle, key: int) -> bytes | None:
+    """An article's entity_groups blob (one primary-key lookup)."""
+    row = h.conn.execute("SELECT groups FROM entity_groups WHERE article = ?", (key,)).fetchone()
+    return row[0] if row else None
 
 
 def notes(h: Handle, article_id: str | None = None, conflicts: bool = False) -> list[Note]:
@@ -250,20 +255,21 @@ def entities(
 def _article_entities(
     h: Handle, article_id: str, label: str | None, limit: int | None
 ) -> list[EntityCount]:
+    """One article's entities, a count per entity (its groups, merged by normalised
+    canonical name and label as the library index posts them)."""
     row = h.conn.execute("SELECT key, text FROM articles WHERE id = ?", (article_id,)).fetchone()
     current = entity_index.current_analysis(h.conn, row[0]) if row else None
     if current is None:
         return []
-    groups: dict[tuple[str, str], list] = {}
-    for s, e, lab in codec.unpack_entities(current[1]):
-        if label and lab != label:
+    counts: dict[tuple[str, str], list] = {}
+    for ent in entity_index.read_entities(row[1], current[1], _groups_blob(h, row[0])):
+        if label and ent.label != label:
             continue
-        name = row[1][s:e]
-        entry = groups.setdefault((entity_index.fold(name), lab), [name, 0])
-        entry[0] = min(entry[0], name)
+        entry = counts.setdefault((normal_key(ent.canonical), ent.label), [ent.canonical, 0])
+        entry[0] = min(entry[0], ent.canonical)
         entry[1] += 1
     out = sorted(
-        (EntityCount(name, lab, n, 1) for (_, lab), (name, n) in groups.items()),
+        (EntityCount(name, lab, n, 1) for (_, lab), (name, n) in counts.items()),
         key=lambda c: (-c.count, c.label, c.text),
     )
     return out[:limit] if limit is not None else out
@@ -272,15 +278,13 @@ def _article_entities(
 def articles_mentioning(
     h: Handle, text: str, label: str | None = None, exclude: str | None = None, limit: int = 200
 ) -> list[ArticleSummary]:
-    """Articles whose entities include `text` (optionally with this label)."""
+    """Articles mentioning the entity named `text` or going by it (optionally with this
+    label), as `entity:` finds them."""
+    sub, args = entity_index.matching(text, label)
     sql = (
-        "SELECT a.id FROM entity_names n JOIN entity_articles e ON e.entity = n.key"
-        " JOIN articles a ON a.key = e.article WHERE n.text = ?"
+        "SELECT DISTINCT a.id FROM entity_articles e JOIN articles a ON a.key = e.article"
+        f" WHERE e.entity IN ({sub})"
     )
-    args: list[object] = [text]
-    if label:
-        sql += " AND n.label = ?"
-        args.append(label)
     ids = [r[0] for r in h.conn.execute(sql, args) if r[0] != exclude][:limit]
     return list_articles(h, ids=ids)
 

@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from store.core.entity_index import label_bit
+from store.core.entity_index import label_bit, matching
 from store.core.errors import QueryError
 from store.core.sanitize import normalise_tag
 from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
@@ -121,12 +121,9 @@ def _field(node: Field, r: str) -> tuple[str, list[object]]:
             return _tag(node.value, r)
         except Exception as exc:  # InvalidInput from normalise_tag
             raise QueryError(f"tag:{node.value}: {exc}") from None
-    if node.name == "entity":
-        return (
-            f"{r} IN (SELECT e.article FROM entity_names n JOIN entity_articles e"
-            " ON e.entity = n.key WHERE n.text = ?)",
-            [node.value],
-        )
+    if node.name == "entity":  # its canonical name or any alias (entity_index.matching)
+        sub, args = matching(node.value)
+        return f"{r} IN (SELECT article FROM entity_articles WHERE entity IN ({sub}))", args
     if node.name == "label":
         if bit := label_bit(node.value):  # a built-in label: article_state.labels
             return (

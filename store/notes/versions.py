@@ -107,6 +107,9 @@ def supersede(
             (derived_id("event", old_id, new_id, field), new, field, value, *event),
         )
     state.rebuild(conn, [old, new])
+    from store.notes.corrections import carry_over  # (it imports this module)
+
+    carry_over(conn, (old_id, old), (new_id, new))  # entity corrections move as notes do
     return counts
 
 

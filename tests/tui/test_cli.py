@@ -41,7 +41,7 @@ def test_import_show_json(gloss, tmp_path: Path, analyzer) -> None:
     ents = {(e["text"], e["label"]) for e in data["entities"]}
     assert {("Vladimir Putin", "PERSON"), ("Samarkand", "GPE"),
             ("Shanghai Cooperation Organization", "ORG")} <= ents  # fmt: skip
-    assert set(data["entities"][0]) == {"start", "end", "label", "text"}
+    assert set(data["entities"][0]) == {"start", "end", "label", "text", "canonical", "group"}
 
 
 def test_reimport_reports_already_present(gloss, tmp_path: Path, analyzer) -> None:
@@ -200,3 +200,42 @@ def test_show_to_a_pipe_is_whole_lines_without_trailing_spaces(gloss, tmp_path: 
     assert not [line for line in lines if line != line.rstrip()]
     i = lines.index("> Item 3 was decided")
     assert lines[i - 1].startswith("note ") and lines[i + 1] == "why so long?"
+
+
+def test_entity_corrections_through_the_cli(gloss, tmp_path: Path, analyzer) -> None:
+    """Relabel every "Frankwell" (the model's ORG), list the corrections, export them."""
+    imported(gloss, tmp_path)
+    flood = next(a["id"] for a in json.loads(gloss("list", "--json")[1]) if "Severn" in a["title"])
+    code, out, err = gloss("entity-fix", flood[:8], "--quote", "Frankwell", "--every",
+                           "--label", "loc", "--json")  # fmt: skip
+    assert code == 0, err
+    assert [(c["start"], c["kind"], c["value"]) for c in json.loads(out)] == [
+        (243, "label", "LOC"), (2673, "label", "LOC"), (2921, "label", "LOC"),
+        (3300, "label", "LOC"),
+    ]  # fmt: skip
+    listed = json.loads(gloss("entities", "corrections", "--json")[1])
+    assert [(c["start"], c["exact"], c["applied"]) for c in listed] == [
+        (3300, "Frankwell", True), (2921, "Frankwell", True), (2673, "Frankwell", True),
+        (243, "Frankwell", True),
+    ]  # fmt: skip
+    rows = json.loads(gloss("entities", flood[:8], "--label", "LOC", "--json")[1])
+    assert {"text": "Frankwell", "label": "LOC", "count": 4, "articles": 1} in rows
+    shown = json.loads(gloss("show", flood[:8], "--json")[1])["entities"]
+    assert {"start": 243, "end": 252, "label": "LOC", "text": "Frankwell",
+            "canonical": "Frankwell", "group": shown[[e["start"] for e in shown].index(243)]
+            ["group"]} in shown  # fmt: skip
+    code, _, err = gloss("entity-fix", flood[:8], "--quote", "Frankwell", "--remove",
+                         "--split")  # fmt: skip
+    assert (code, err) == (1, "gloss: error: give exactly one of --label, --remove, --alias,"
+                              " --split, --name, --reset\n")  # fmt: skip
+    code, _, err = gloss("entity-fix", flood[:8], "--quote", "nowhere at all", "--split")
+    assert (code, err) == (1, "gloss: error: no entity 'nowhere at all' in the article; mark"
+                              " it first with --label\n")  # fmt: skip
+    code, out, err = gloss("entities", "export-training", "-o", str(tmp_path / "mine.spacy"),
+                           "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["docs"], data["skipped"], data["jsonl"]) == (1, 0, f"{tmp_path}/mine.jsonl")
+    assert (tmp_path / "mine.spacy").stat().st_size > 0
+    spans = json.loads((tmp_path / "mine.jsonl").read_text())["spans"]
+    assert {"start": 2673, "end": 2682, "label": "LOC"} in spans

@@ -31,5 +31,5 @@ def test_a_command_upgrades_an_old_library_with_a_progress_bar(tmp_path: Path) -
     assert frames[-1] == "gloss: library upgraded".ljust(79) + "\n"
     bars = [f for f in frames if f.startswith("gloss: upgrading the library [")]
     assert bars[0].startswith("gloss: upgrading the library [" + "-" * 24 + "] articles")
-    assert bars[-1].startswith("gloss: upgrading the library [" + "#" * 24 + "] statistics")
-    assert schema4.version_of(path) == 5
+    assert bars[-1].startswith("gloss: upgrading the library [" + "#" * 24 + "] entity groups")
+    assert schema4.version_of(path) == 6

@@ -1,4 +1,5 @@
-"""A schema-4 library migrates to schema 5 on open: same list, articles, notes, entities and
+"""A schema-4 library migrates to schema 6 on open (5 by the compact file swap, then 6
+in place: the entity index by groups): same list, articles, notes, entities and
 search results; a migration killed at any point leaves the old library or the new one."""
 
 from __future__ import annotations
@@ -81,9 +82,9 @@ EXPECTED = {
         ("n2", B, "", (4, 10, "engine", "", ""), "0004", "0004", "r4", False, ()),
     ],  # fmt: skip
     "entities": [
-        (0, 12, "PERSON", "Ada Lovelace"),
-        (17, 32, "PERSON", "Charles Babbage"),
-        (36, 42, "GPE", "London"),
+        (0, 12, "PERSON", "Ada Lovelace", "Ada Lovelace", 0),
+        (17, 32, "PERSON", "Charles Babbage", "Charles Babbage", 1),
+        (36, 42, "GPE", "London", "London", 2),
     ],  # fmt: skip
     "sentences": [(0, 43), (44, 72)],
     "model": schema4.MODEL,
@@ -110,7 +111,7 @@ def test_an_old_library_migrates_with_the_same_results(tmp_path: Path, version: 
     schema4.build(path, version)
     calls: list[tuple[str, int, int]] = []
     with Library.open(path, progress=lambda *a: calls.append(a)) as lib:
-        assert lib.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 5
+        assert lib.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 6
         assert lib.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
         assert db.check(lib.conn, full=True) == ["ok"]
         assert _facts(lib) == EXPECTED
@@ -169,7 +170,7 @@ print("finished", flush=True)
 """
 
 
-@pytest.mark.parametrize("kill_after", [1, 2, 4, 6, 8, 9, 10])
+@pytest.mark.parametrize("kill_after", [1, 2, 4, 6, 8, 9, 10, 11])
 def test_a_killed_migration_leaves_old_or_new(old: Path, kill_after: int) -> None:
     root = Path(__file__).resolve().parents[3]
     child = subprocess.Popen(
@@ -183,8 +184,9 @@ def test_a_killed_migration_leaves_old_or_new(old: Path, kill_after: int) -> Non
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
-    # the tenth line is "done", written after the swap; every earlier one is mid-build
-    assert schema4.version_of(old) == (5 if kill_after >= 10 else 4)
+    # lines 1-8 are the compact build's (the swap follows the eighth, "statistics"), 9-10
+    # the in-place regroup's transaction, 11 is "done"
+    assert schema4.version_of(old) == (4 if kill_after <= 8 else 5 if kill_after <= 10 else 6)
     with Library.open(old) as lib:  # (a rerun, when it was left at 4)
         assert _facts(lib) == EXPECTED
         assert db.check(lib.conn, full=True) == ["ok"]
