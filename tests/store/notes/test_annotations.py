@@ -157,7 +157,7 @@ def test_id_prefixes(lib: Library, sample_id: str) -> None:
 
 def test_entities_and_mentions(lib: Library, sample_id: str) -> None:
     counts = {(e.text, e.label): e.count for e in lib.entities(sample_id)}
-    assert counts[("Xi", "PERSON")] >= 5
+    assert counts[("Xi Jinping", "PERSON")] >= 5  # "Xi" and "Xi Jinping": one group
     people = lib.entities(sample_id, label="person")
     assert people and all(e.label == "PERSON" for e in people)
     wide = lib.entities(limit=3)
