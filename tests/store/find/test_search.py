@@ -144,7 +144,10 @@ def test_has_conflict(fresh_lib: Library, corpus) -> None:
         ("(putin", "unclosed '(' at position 1"),
         ("putin)", "unmatched ')' at position 6"),
         ("color:red", "unknown operator 'color:'"),
-        ("is:later", "is:later is not known (use is:unread, is:read, is:starred, is:unstarred, is:link)"),
+        (
+            "is:later",
+            "is:later is not known (use is:unread, is:read, is:starred, is:unstarred, is:link)",
+        ),
         ("label:per-son", "is not an entity label"),
         ("tag:[bold]", "tag:[bold]: invalid tag"),
         ("x" * 10_000, "query too long (10,000 characters; the limit is 1,000)"),
