@@ -128,7 +128,6 @@ def generate(
     model_key = conn.execute("SELECT key FROM models WHERE name = ?", (model,)).fetchone()[0]
     for p in paras:
         p.labels = sum({label_bit(lab) for _, _, lab, _ in p.ents})
-    used: set[int] = set()
     now = int(time.time() * 1000)
     counter = 0
 
@@ -139,14 +138,10 @@ def generate(
         counter += 1
         return f"{now + counter // 100000:013d}.{counter % 100000:05d}.{device}"
 
-    entity_key: dict[tuple[str, str], int] = {}
-    entity_text: dict[tuple[str, str], str] = {}
-    entity_articles: Counter = Counter()
-    entity_mentions: Counter = Counter()
     rev_rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM note_revisions").fetchone()[0]
     notes_left = n_notes
     for start in range(0, n_articles, BATCH):
-        arts, analyses, events, revs, notes, states, tags, postings = [], [], [], [], [], [], [], []
+        arts, analyses, events, revs, notes, states, tags = [], [], [], [], [], [], []
         for i in range(start, min(start + BATCH, n_articles)):
             key = i + 1
             chosen: list[Para] = []
@@ -159,16 +154,13 @@ def generate(
             text_parts, offset = [lead], len(lead) + 2
             art_sents = [(0, len(lead))]
             art_ents: list[tuple[int, int, str]] = []
-            mentions: Counter = Counter()
             labels = 0
             for para in chosen:
                 text_parts.append(para.text)
                 art_ents += [(offset + s, offset + e, lab) for s, e, lab, _ in para.ents]
                 art_sents += [(offset + s, offset + e) for s, e in para.sents]
                 offset += len(para.text) + 2
-                mentions.update(para.mentions)
                 labels |= para.labels
-                used.add(id(para))
             text = "\n\n".join(text_parts)
             first = chosen[0].text.split(".")[0][:70]
             title = f"{first} ({i})"
@@ -178,11 +170,6 @@ def generate(
                          '{"sections": [], "paragraphs": []}', text))  # fmt: skip
             packed = codec.pack_entities(art_ents), codec.pack_sentences(art_sents)
             analyses.append((key, model_key, "2026-01-01T00:00:00", *packed))
-            for k, m in mentions.items():
-                ek = entity_key.setdefault(k, len(entity_key) + 1)
-                postings.append((ek, key, m))
-                entity_articles[k] += 1
-                entity_mentions[k] += m
             read = rng.random() < 0.6
             starred = rng.random() < 0.05
             for name, value in (("read", read), ("starred", starred)):
@@ -225,19 +212,13 @@ def generate(
         q("INSERT INTO article_state (article, read, starred, notes, highlights, superseded_by,"
           " labels) VALUES (?, ?, ?, ?, ?, ?, ?)", states)  # fmt: skip
         q("INSERT INTO article_tags (article, tag) VALUES (?, ?)", tags)
-        q("INSERT INTO entity_articles (entity, article, mentions) VALUES (?, ?, ?)", postings)
         conn.execute("COMMIT")
         log(f"generated {min(start + BATCH, n_articles):,}/{n_articles:,}")
-    for para in paras:
-        if id(para) in used:
-            for k, text in para.texts.items():
-                entity_text[k] = min(text, entity_text.get(k, text))
     conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO entity_names (key, text, label, articles, mentions) VALUES (?, ?, ?, ?, ?)",
-        [(ek, entity_text[k], k[1], entity_articles[k], entity_mentions[k])
-         for k, ek in entity_key.items()],
-    )  # fmt: skip
+    log("entity index (groups)")
+    from store.core.regroup import regroup_all  # the index by groups, as the store makes it
+
+    regroup_all(conn)
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('hlc', ?)", (stamp(),))
     log("indexes")
     for sql in rebuild_sql:
