@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.ingest.subscriptions import Feeds
     from store.notes.corrections import Correction
     from store.notes.exchange import AnnotationReport
-    from store.notes.export import Export
+    from store.notes.exporter import Export
     from store.sync.report import SyncReport
 
 ALL = Filter()
@@ -341,7 +341,7 @@ class Library:
     @cached_property
     def export(self) -> Export:
         """Choosing articles and writing them out (store.notes.export)."""
-        from store.notes.export import Export
+        from store.notes.exporter import Export
 
         return Export(self.handle)
 

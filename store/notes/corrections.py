@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from store.core import codec, corrected, entity_index
 from store.core.errors import InvalidInput, NotFound
 from store.core.handle import Handle
-from store.core.ids import new_id
+from store.core.ids import derived_id, new_id
 from store.core.models import Anchor, Entity
 from store.core.sanitize import clean
 
@@ -151,7 +151,6 @@ def carry_over(conn: sqlite3.Connection, old: tuple[str, int], new: tuple[str, i
     their stamps and have ids derived from their inputs, so two machines that import the
     same new version write the same facts. Returns how many were copied."""
     from store.notes.anchoring import reanchor
-    from store.notes.versions import derived_id
 
     rows = conn.execute(
         "SELECT correction_id, pos_start, pos_end, exact, kind, value, hlc, device"

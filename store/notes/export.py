@@ -24,7 +24,6 @@ from store.notes.exchange_formats import CORRECTION_FIELDS
 
 if TYPE_CHECKING:
     from store.core.handle import Handle
-    from store.notes.vault import VaultReport
 
 Check = Callable[[], "str | None"]
 
@@ -370,36 +369,3 @@ def write_folder(folder: Path, docs: Iterable[tuple[str, str]]) -> Written:
         write_file(path, text)
         done.files.append(path)
     return done
-
-
-class Export:
-    """Exporting one library (`lib.export`): choose the articles, then write them as gloss
-    JSON, W3C annotations, CSV or Markdown files."""
-
-    def __init__(self, h: Handle) -> None:
-        self._h = h
-
-    def select(self, query: str | None = None, within: Filter = ALL) -> list[str]:
-        return select(self._h, query, within)
-
-    def json(self, ids: list[str]) -> dict[str, Any]:
-        return to_json(self._h, ids)
-
-    def w3c(self, ids: list[str]) -> dict[str, Any]:
-        return to_w3c(self._h, ids)
-
-    def csv(self, ids: list[str]) -> str:
-        return to_csv(self._h, ids)
-
-    def markdown(self, ids: list[str]) -> list[tuple[str, str]]:
-        """(file name, Markdown) for each article, its notes as footnotes."""
-        return [(slug(a), to_markdown(a)) for a in (reading.get_article(self._h, i) for i in ids)]
-
-    def vault(self, folder: Path, ids: list[str]) -> VaultReport:
-        """Bring a notes vault up to date with these articles (store.notes.vault)."""
-        from store.notes.vault import export_vault
-
-        return export_vault(self._h, folder, ids)
-
-    write_file = staticmethod(write_file)
-    write_folder = staticmethod(write_folder)

@@ -10,21 +10,15 @@ version write the same facts and sync converges.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 
 from store.core import state
+from store.core.ids import derived_id
 from store.core.models import Anchor
 from store.notes.anchoring import reanchor
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def derived_id(*parts: str) -> str:
-    """A ULID-shaped id that is a hash of its inputs (the same on every machine)."""
-    n = int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:16], "big")
-    return "".join(_CROCKFORD[(n >> (5 * i)) & 31] for i in reversed(range(26)))
+__all__ = ["derived_id", "previous_version", "plan_places", "supersede"]
 
 
 def previous_version(conn: sqlite3.Connection, source: str, new_id: str) -> str | None:
