@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from store.core import state
 from store.core.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
+from store.core.ids import new_id
 from store.core.models import FileResult, ImportReport
 from store.ingest import feeds as subs
 from store.ingest.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
@@ -334,11 +336,13 @@ def _store(
     owners: list[tuple[_Outcome, _Item]] = []
     linked: list[tuple[_Outcome, _Item, str]] = []  # entries whose article is already here
     seen: dict[str, str] = {}  # id -> title key, as importer.enqueue keeps it
+    tags = _feed_tags(h, [out.result.feed_id for out in outcomes])
     for out in outcomes:
         for item in out.items:
             if item.parsed is None:
                 out.result.skipped += 1
                 continue
+            item.parsed.tags += tags.get(out.result.feed_id, [])  # a feed's tags: its articles'
             aid = known_id(h, item.parsed.title, item.parsed.text, seen)
             if aid in seen or exists(h, aid):
                 out.result.present += 1
@@ -372,8 +376,11 @@ def _store(
         out.result.messages += notes
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with h.write() as conn:
+        tagged: list[int] = []
         for out, item, aid in linked:
             _entry_fact(h, conn, out.result.feed_id, item.entry, aid)
+            tagged += _tag_with(h, conn, aid, tags.get(out.result.feed_id, []))
+        state.rebuild(conn, tagged)
         for out in outcomes:
             r = out.result
             if r.status == "cancelled":
@@ -385,6 +392,27 @@ def _store(
                 " last_status, last_error) VALUES (?, ?, ?, ?, ?, ?)",
                 (r.feed_id, out.etag, out.last_modified, now, r.status, r.error),
             )
+
+
+def _feed_tags(h: Handle, feed_ids: list[str]) -> dict[str, list[str]]:
+    """Each feed's tags (`gloss feed add URL --tag T`, OPML folders): its articles get them."""
+    return {f.id: list(f.tags) for f in subs.list_feeds(h, include_unsubscribed=True)
+            if f.id in set(feed_ids) and f.tags}  # fmt: skip
+
+
+def _tag_with(h: Handle, conn, aid: str, tags: list[str]) -> list[int]:
+    """Tag an article already in the library with its feed's tags it lacks: [its key] when
+    a tag was added."""
+    key = conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+    have = {r[0] for r in conn.execute("SELECT tag FROM article_tags WHERE article = ?", (key,))}
+    new = [t for t in tags if t not in have]
+    for tag in new:
+        conn.execute(
+            "INSERT INTO events (event_id, article, field, value, hlc, device)"
+            " VALUES (?, ?, ?, 1, ?, ?)",
+            (new_id(), key, f"tag:{tag}", h.stamp(conn), h.device_id),
+        )
+    return [key] if new else []
 
 
 def _entry_fact(h: Handle, conn, fid: str, entry: Entry, aid: str) -> None:

@@ -731,3 +731,23 @@ if __name__ == "__main__":
     import sys
 
     _timing(pages="--pages" in sys.argv, model="--model" in sys.argv)
+
+
+def test_a_feeds_tags_go_on_its_articles(fresh_lib: Library, server: FeedServer, gloss,
+                                         no_model: None) -> None:  # fmt: skip
+    """#16: `gloss feed add URL --tag local` tagged nothing. The feed's tags go on every
+    article it brings (new, or already in the library from elsewhere), and find them."""
+    code, _, _ = gloss("feed", "add", server.url("/rss.xml"), "--tag", "local",
+                       db=fresh_lib.path)  # fmt: skip
+    assert code == 0
+    code, out, _ = gloss("refresh", "--json", db=fresh_lib.path)
+    assert code == 0
+    listed = json.loads(gloss("list", "--tag", "local", "--json", db=fresh_lib.path)[1])
+    assert len(listed) == 3 and all(a["tags"] == ["local"] for a in listed)
+    hits = json.loads(gloss("search", "tag:local", "--json", db=fresh_lib.path)[1])
+    assert len({h["article_id"] for h in hits}) == 3
+    # a second feed, tagged otherwise, bringing the same articles: they get its tag too
+    fid = add(fresh_lib, server, "/moved/rss.xml", "harbour")
+    fresh_lib.feeds.refresh([fid], limits=FAST)
+    tags = {a.title: a.tags for a in fresh_lib.list_articles()}
+    assert set(tags.values()) == {("harbour", "local")}
