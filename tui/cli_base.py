@@ -67,5 +67,5 @@ def summary_line(a: ArticleSummary) -> str:
     flags = ("N" if not a.read else " ") + ("*" if a.starred else " ")
     date = (a.published or a.imported_at)[:10]
     extra = f"  [{', '.join(a.tags)}]" if a.tags else ""
-    notes = f"  ({a.notes} notes)" if a.notes else ""
+    notes = f"  ({a.notes} note{'' if a.notes == 1 else 's'})" if a.notes else ""
     return f"{a.id[:8]} {flags} {date}  {a.title}{extra}{notes}"

@@ -165,7 +165,7 @@ def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
     if as_json:
         emit({"analysed": count})
     else:
-        out(f"{count} articles analysed")
+        out(f"{count} article{'' if count == 1 else 's'} analysed")
 
 
 # -- listing and reading --------------------------------------------------------------------

@@ -95,7 +95,8 @@ def remove(ctx: click.Context, feed: str) -> None:
     """Unsubscribe (by id prefix or URL); the feed's articles stay in the library."""
     with library(ctx) as lib:
         f = lib.feeds.unsubscribe(lib.feeds.resolve(feed))
-    out(f"unsubscribed from {f.id[:8]}  {f.title}; its {f.articles} articles are kept")
+    kept = "its article is kept" if f.articles == 1 else f"its {f.articles} articles are kept"
+    out(f"unsubscribed from {f.id[:8]}  {f.title}; {kept}")
 
 
 @feed_group.command("tag", context_settings={"ignore_unknown_options": True})

@@ -212,8 +212,8 @@ def sync_lines(report: SyncReport, target: str | Path) -> Lines:
         parts.append(details[-1])
     if report.conflicts:
         # the same count; where to find them differs: a command here, a search in the app
-        details.append(f"{report.conflicts} notes in conflict: see `gloss notes --conflicts`")
-        parts.append(f"{report.conflicts} notes in conflict (search has:conflict)")
+        details.append(f"{_n(report.conflicts, 'note')} in conflict: see `gloss notes --conflicts`")
+        parts.append(f"{_n(report.conflicts, 'note')} in conflict (search has:conflict)")
     skipped = any(p.skipped for p in report.peers)
     return Lines(
         "Sync",

@@ -77,7 +77,7 @@ def test_reanalyze_with_a_fallback_model_warns_and_succeeds(model_env, analyzer,
     entities.reset()
     code, out, err = gloss("reanalyze")
     assert code == 0
-    assert out == "1 articles analysed\n"
+    assert out == "1 article analysed\n"
     assert (
         err
         == f"gloss: warning: GLOSS_MODEL=/nonexistent {NOT_FOUND}; using {analyzer.name} instead\n"
