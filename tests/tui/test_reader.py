@@ -110,7 +110,7 @@ async def test_opening_marks_read_and_shows_everything(lib_path: Path) -> None:
         assert "Henrik Saldana · 2026-04-16 · https://example.org/economy" in text
         assert "#economy  #world/europe" in text
         assert "Why the bank waited" in text  # a section heading
-        assert "1\xa0\xa0DATE\xa028" in text  # the legend, most mentioned label first
+        assert "1\xa0\xa0DATE\xa022" in text  # the legend: groups by label, the most first
         assert ORG_BG in backgrounds(view_of(pilot))
         heading_rows = [r for r in view_of(pilot).rows if r.heading]
         assert [screen.article.text[r.start : r.end] for r in heading_rows][:1] == [  # type: ignore[union-attr]
