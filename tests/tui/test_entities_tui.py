@@ -6,11 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 
-from tests.tui.conftest import screen_text, settle
+from tests.tui.conftest import opened, screen_text, settle
 from tests.tui.test_reader import PUTIN, SIZE, open_article, view_of
 from tui.app import GlossApp
 from tui.groups import GroupRow
+from tui.screens import entity_page
+from tui.screens.entities import EntitiesScreen
+from tui.screens.entity_dialogs import ChoiceScreen
+from tui.screens.entity_page import EntityPageScreen
+from tui.screens.reader import ReaderScreen
 from tui.widgets.article_view import ArticleView, entity_style
 from tui.widgets.entities_panel import EntitiesPanel
 
@@ -78,3 +84,222 @@ async def test_mentions_take_their_groups_colour_and_the_legend_counts_groups(
         assert "GPE\xa010\xa0off" in screen_text(pilot)
         await pilot.press("2")
         assert styles_at(view, at, at + 10) == [entity_style("GPE")]
+
+
+def page_of(pilot: Pilot) -> EntityPageScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, EntityPageScreen) and screen.page is not None
+    return screen
+
+
+def option_ids(screen: EntityPageScreen) -> list[str | None]:
+    listing = screen.listing
+    return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+
+
+async def choose(pilot: Pilot, option_id: str) -> None:
+    """Highlight the option `option_id` of the focused option list and press enter."""
+    listing = pilot.app.focused
+    assert isinstance(listing, OptionList)
+    listing.highlighted = listing.get_option_index(option_id)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_the_entity_page_from_the_panel(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+        panel = await open_panel(pilot)
+        assert panel_rows(panel)[0].canonical == "Xi Jinping"
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = page_of(pilot)
+        page = screen.page
+        assert (page.name, page.label, page.articles, page.mentions) == (
+            "Xi Jinping", "PERSON", 1, 12)  # fmt: skip
+        assert page.timeline == (("2026-01", 1),)
+        text = screen_text(pilot)
+        assert "1 article · 12 mentions" in text
+        assert "2026-01" in text and "▕█" in text  # the month's column
+        assert "Mentioned with (in its newest 1 article)" in text
+        assert "2026-01-02  Putin Meets Xi Jinping  12 mentions" in text
+        assert "Articles (1 of 1, newest first)" in text
+        ids = option_ids(screen)
+        assert ids[0] is None and ids[1] == "c0" and "a0" in ids and "more" not in ids
+        await choose(pilot, "a0")  # the article, at its first mention: here already
+        assert app.screen is reader and app.focused is reader.view
+        text_ = reader.article.text  # type: ignore[union-attr]
+        start, end = reader.view.selection_range()  # type: ignore[misc]
+        assert text_.index("Xi Jinping") in range(start, end)
+
+
+async def test_the_entity_page_of_the_mention_under_the_cursor(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+        assert "p Entity page" in screen_text(pilot)  # in the footer
+        text = reader.article.text  # type: ignore[union-attr]
+        reader.view.go_to(text.index("For Putin, it’s a chance"))
+        await pilot.press("p")  # the only entity of the passage: its page at once
+        await settle(pilot)
+        screen = page_of(pilot)
+        assert (screen.page.name, screen.page.label) == ("Vladimir Putin", "PERSON")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is reader
+        reader.view.go_to(text.index("Putin is coping"))
+        await pilot.press("p")  # a passage naming several: choose one
+        await settle(pilot)
+        chooser = app.screen
+        assert isinstance(chooser, ChoiceScreen)
+        assert [p.plain for p in chooser.prompts] == [
+            "Vladimir Putin   PERSON   5 mentions  (Putin)",
+            "Ukraine   GPE   4 mentions",
+            "Russia   GPE   7 mentions",
+        ]
+        assert "Vladimir Putin   PERSON   5 mentions  (Putin)" in screen_text(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert (page_of(pilot).page.name, page_of(pilot).page.label) == ("Ukraine", "GPE")
+        await pilot.press("escape")
+        await settle(pilot)
+        reader.view.go_to(text.index("Both have observed a decline"))
+        await pilot.press("p")  # a passage without an entity
+        await settle(pilot)
+        assert app.screen is reader
+        assert ("No entity in this passage.", "warning") in notices(app)
+
+
+def notices(app: GlossApp) -> list[tuple[str, str]]:
+    return [(str(n.message), n.severity) for n in app._notifications]
+
+
+async def test_co_mentions_open_their_page_and_esc_goes_back(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+        reader.open_entity("Xi Jinping", "PERSON")
+        await settle(pilot)
+        first = page_of(pilot)
+        china = next(i for i, c in enumerate(first.page.comentions) if c.text == "China")
+        await choose(pilot, f"c{china}")
+        second = page_of(pilot)
+        assert second is not first
+        assert (second.page.name, second.page.label) == ("China", "GPE")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is first
+        await choose(pilot, f"c{china}")
+        await choose(pilot, "a0")  # an article from the second page closes both
+        assert app.screen is reader
+
+
+async def test_more_articles_come_a_page_at_a_time(lib_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(entity_page, "PAGE", 1)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+        reader.open_entity("Portugal", "GPE")
+        await settle(pilot)
+        screen = page_of(pilot)
+        assert screen.page.articles == 2 and len(screen.items) == 1
+        assert "… 1 more (m)" in screen_text(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert len(screen.items) == 2 and "more" not in option_ids(screen)
+        assert "Articles (2 of 2, newest first)" in screen_text(pilot)
+        dates = [i.summary.published or i.summary.imported_at for i in screen.items]
+        assert dates == sorted(dates, reverse=True)
+        await choose(pilot, "a1")  # another article: opened in the reader, at the mention
+        assert app.screen is reader
+        article = reader.article
+        assert article is not None and article.id == screen.items[1].summary.id
+        start, end = reader.view.selection_range()  # type: ignore[misc]
+        assert start <= screen.items[1].start < end
+
+
+async def open_entity_list(pilot: Pilot) -> EntitiesScreen:
+    await settle(pilot)
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*"Entities")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, EntitiesScreen)
+    return screen
+
+
+async def test_the_library_entity_list_names_first_with_a_toggle(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_entity_list(pilot)
+        names = [(c.text, c.label, c.articles) for c in screen.entities]
+        assert names[:3] == [
+            ("Portugal", "GPE", 2),
+            ("Asia", "LOC", 2),
+            ("Xi Jinping", "PERSON", 1),
+        ]
+        assert not {c.label for c in screen.entities} & {"DATE", "CARDINAL", "ORDINAL"}
+        assert "Numbers and dates" in screen_text(pilot)  # the toggle, in the footer
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.all_labels
+        assert {"DATE", "CARDINAL"} <= {c.label for c in screen.entities}
+        await pilot.press("a")
+        await settle(pilot)
+        assert not {c.label for c in screen.entities} & {"DATE", "CARDINAL"}
+        xi = next(i for i, c in enumerate(screen.entities) if c.text == "Xi Jinping")
+        await choose(pilot, str(xi))
+        page = page_of(pilot)
+        assert page.page.name == "Xi Jinping"
+        await choose(pilot, "a0")  # opens the reader over the list
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.article.id == PUTIN  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+MARKUP_NAME = "[bold]Acme[/bold] Holdings"
+
+
+def add_markup_entity(path: Path, tmp: Path) -> str:
+    """An article naming an entity whose text holds markup, marked ORG as the reader would."""
+    (tmp / "markup").mkdir()
+    (tmp / "markup" / "acme.txt").write_text(
+        f"Acme news\n\nShares of {MARKUP_NAME} rose on Monday. Analysts cheered.\n",
+        encoding="utf-8",
+    )
+    with opened(path) as lib:
+        report = lib.import_paths([tmp / "markup"])
+        [aid] = [r.article_id for r in report.results if r.status == "imported"]
+        text = lib.get_article(aid).text
+        at = text.index(MARKUP_NAME)
+        lib.correct_entity(aid, at, at + len(MARKUP_NAME), "label", "ORG")
+    return aid
+
+
+async def test_a_name_holding_markup_shows_as_text(lib_path: Path, tmp_path: Path) -> None:
+    aid = add_markup_entity(lib_path, tmp_path)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        listing = await open_entity_list(pilot)
+        index = next(i for i, c in enumerate(listing.entities) if c.text == MARKUP_NAME)
+        listing.listing.highlighted = index  # (scrolled into view)
+        await pilot.pause()
+        assert f"ORG   {MARKUP_NAME}  (1 mention)" in screen_text(pilot)
+        await choose(pilot, str(index))
+        page = page_of(pilot)
+        text = screen_text(pilot)
+        assert MARKUP_NAME in text.splitlines()[1] and "ORG" in text.splitlines()[1]
+        assert "  Acme news" in text  # (its title; the date is the import's)
+        await choose(pilot, "a0")
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.article.id == aid  # type: ignore[union-attr]
+        assert page not in app.screen_stack
+        panel = await open_panel(pilot)
+        assert f"{MARKUP_NAME}   ORG   1" in screen_text(pilot)
+        assert [g.canonical for g in panel_rows(panel)][:1] == [MARKUP_NAME]

@@ -24,6 +24,7 @@ from store.core.models import Article, Filter
 from tui.groups import GroupRow, article_groups, group_label_counts, label_of_mentions
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
+from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_notes import Annotating, Change
 from tui.widgets.article_header import ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
@@ -86,7 +87,7 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
+class ReaderScreen(Annotating, EntityPages, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -100,6 +101,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         Binding("n", "toggle_panel('notes')", "Notes"),
         Binding("e", "toggle_entities", "Entities"),
         Binding("E", "toggle_panel('entities')", "Entity list", show=False),
+        Binding("p", "entity_page", "Entity page"),
         Binding("t", "tags", "Tags"),
         Binding("c", "resolve", "Resolve conflict"),
         Binding("s", "star", "Star", show=False),
