@@ -3,18 +3,20 @@ library's entity list, and corrections made in the reader."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
+from store.core.codec import BUILTIN_LABELS
 from tests.tui.conftest import opened, screen_text, settle
 from tests.tui.test_reader import PUTIN, SIZE, open_article, view_of
 from tui.app import GlossApp
 from tui.groups import GroupRow
 from tui.screens import entity_page
 from tui.screens.entities import EntitiesScreen
-from tui.screens.entity_dialogs import ChoiceScreen
+from tui.screens.entity_dialogs import ChoiceScreen, ValuePrompt
 from tui.screens.entity_page import EntityPageScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.article_view import ArticleView, entity_style
@@ -303,3 +305,115 @@ async def test_a_name_holding_markup_shows_as_text(lib_path: Path, tmp_path: Pat
         panel = await open_panel(pilot)
         assert f"{MARKUP_NAME}   ORG   1" in screen_text(pilot)
         assert [g.canonical for g in panel_rows(panel)][:1] == [MARKUP_NAME]
+
+
+FLOOD = "Volunteers rescue 40 residents as Severn floods Shrewsbury streets overnight"
+
+
+def flood_id(path: Path) -> str:
+    with opened(path) as lib:
+        [aid] = [a.id for a in lib.list_articles() if a.title == FLOOD]
+    return aid
+
+
+async def fix(pilot: Pilot, where: str, entity: str | None, action: str | None = None,
+              *typed: str) -> ReaderScreen:  # fmt: skip
+    """Put the cursor on the passage holding `where`, press f, choose `entity` (None: mark
+    words), then the action whose menu entry starts with `action`, and type each of `typed`
+    (each then enter), or choose the entity it names."""
+    reader = pilot.app.screen
+    assert isinstance(reader, ReaderScreen) and reader.article is not None
+    reader.view.go_to(reader.article.text.index(where))
+    await pilot.press("f")
+    await settle(pilot)
+    menu = pilot.app.screen
+    if not (entity is None and isinstance(menu, ValuePrompt)):  # (no entity: marking)
+        assert isinstance(menu, ChoiceScreen)
+        shown = [p.plain for p in menu.prompts]
+        index = len(shown) - 1 if entity is None else next(
+            i for i, p in enumerate(shown) if p.startswith(entity + "  "))  # fmt: skip
+        await choose(pilot, str(index))
+    if action is not None:
+        actions = pilot.app.screen
+        assert isinstance(actions, ChoiceScreen)
+        [index] = [i for i, p in enumerate(actions.prompts) if p.plain.startswith(action)]
+        await choose(pilot, str(index))
+    for value in typed:
+        if isinstance(pilot.app.screen, ChoiceScreen):  # an entity to choose
+            shown = [p.plain for p in pilot.app.screen.prompts]
+            await choose(pilot, str(next(i for i, p in enumerate(shown)
+                                         if p.startswith(value + "  "))))  # fmt: skip
+            continue
+        assert isinstance(pilot.app.screen, ValuePrompt)
+        await pilot.press(*value, "enter")
+        await settle(pilot)
+    assert pilot.app.screen is reader
+    return reader
+
+
+async def test_relabel_frankwell_and_find_the_correction(lib_path: Path, gloss) -> None:
+    aid = flood_id(lib_path)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, aid)
+        assert "f Fix entity" in screen_text(pilot)
+        [frankwell] = [g for g in reader.groups if g.canonical == "Frankwell"]
+        assert (frankwell.label, frankwell.count) == ("ORG", 4)
+        await fix(pilot, "Frankwell and Coleham", "Frankwell", "Change its label", "LOC")
+        assert ("Frankwell: 4 mentions relabelled LOC.", "information") in notices(app)
+        [frankwell] = [g for g in reader.groups if g.canonical == "Frankwell"]
+        assert (frankwell.label, frankwell.count) == ("LOC", 4)  # shown at once
+        at = reader.article.text.index("Frankwell")  # type: ignore[union-attr]
+        assert styles_at(reader.view, at, at + 9) == [entity_style("LOC")]
+    with opened(lib_path) as lib:
+        fixes = lib.corrections(aid)
+    assert sorted((c.exact, c.kind, c.value, c.applied) for c in fixes) == [
+        ("Frankwell", "label", "LOC", True)] * 4  # fmt: skip
+    code, out, _ = gloss("entities", "corrections", "--json", db=lib_path)
+    listed = json.loads(out)
+    assert code == 0 and len(listed) == 4
+    assert {(c["article_id"], c["exact"], c["kind"], c["value"]) for c in listed} == {
+        (aid, "Frankwell", "label", "LOC")}  # fmt: skip
+
+
+async def test_each_correction_kind_from_the_reader(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+
+        def group(name: str) -> GroupRow:
+            [found] = [g for g in reader.groups if g.canonical == name]
+            return found
+
+        await fix(pilot, "Putin is coping", "Vladimir Putin", "Split")  # "Putin" alone
+        assert ("Putin: split out of Vladimir Putin.", "information") in notices(app)
+        assert group("Vladimir Putin").count == 4 and group("Putin").count == 1
+        await fix(pilot, "Putin is coping", "Putin", "Merge", "Vladimir Putin")  # back
+        assert group("Vladimir Putin").count == 5
+        assert ("Putin: 1 mention merged into Vladimir Putin.", "information") in notices(app)
+
+        await fix(pilot, "Denisov quoted", "Andrei Denisov", "Rename", "\b" * 14 + "Denisov")
+        assert ("Andrei Denisov renamed Denisov.", "information") in notices(app)
+        assert group("Denisov").aliases == ("Andrei Denisov",)
+
+        await fix(pilot, "Tass as adding", "Tass", "Change its label", "NOT A LABEL")
+        assert [n for n in notices(app) if n[1] == "error"] == [(
+            "label 'NOT A LABEL' is not a label: use one of " + ", ".join(BUILTIN_LABELS)
+            + " or an upper-case word of at most 32 characters", "error")]  # fmt: skip
+        assert group("Tass").label == "ORG"
+        await fix(pilot, "Tass as adding", "Tass", "Not an entity")
+        assert ("Tass: 1 mention removed.", "information") in notices(app)
+        assert not [g for g in reader.groups if g.canonical == "Tass"]
+
+        await fix(pilot, "Both have observed a decline", None, None, "the West", "loc")
+        assert ("“the West” marked LOC.", "information") in notices(app)
+        west = group("West")  # (named without "the")
+        assert (west.label, west.count, west.mentions[0].text) == ("LOC", 1, "the West")
+
+        await fix(pilot, "Both have observed a decline", "West", "Back to the model")
+        assert ("West: 1 mention back to the model's output.", "information") in notices(app)
+        assert not [g for g in reader.groups if g.canonical == "West"]
+        aid = reader.article.id  # type: ignore[union-attr]
+    with opened(lib_path) as lib:
+        kinds = sorted(c.kind for c in lib.corrections(aid))
+    assert kinds == ["alias", "label", "name", "remove", "reset", "split"]

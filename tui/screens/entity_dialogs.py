@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.groups import GroupRow
@@ -66,6 +66,44 @@ class ChoiceScreen(ModalScreen["int | None"]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ValuePrompt(ModalScreen["str | None"]):
+    """Ask for one value (a label, a name, a passage's words); enter gives it, esc none.
+    With `suggestions`, the last word typed is completed from them (→ or tab)."""
+
+    CSS_PATH = DIALOGS_CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, heading: str, hint: str = "", value: str = "", suggestions: Sequence[str] = ()
+    ) -> None:
+        super().__init__()
+        self.heading = heading
+        self.hint = hint
+        self.value = value
+        self.suggestions = tuple(suggestions)
+
+    def compose(self) -> ComposeResult:
+        from tui.screens.modals import TagInput, TagSuggester
+
+        with Vertical(classes="dialog"):
+            yield Label(Content.styled(self.heading, "bold"))
+            if self.hint:
+                yield Static(Content(self.hint), classes="muted")
+            suggester = TagSuggester(self.suggestions) if self.suggestions else None
+            yield TagInput(self.value, suggester=suggester, id="value")
+
+    def on_mount(self) -> None:
+        self.query_one("#value").focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

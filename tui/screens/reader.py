@@ -25,6 +25,7 @@ from tui.groups import GroupRow, article_groups, group_label_counts, label_of_me
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
+from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
 from tui.widgets.article_header import ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
@@ -87,7 +88,7 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, ReportsFailures, Screen[str]):
+class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -102,6 +103,7 @@ class ReaderScreen(Annotating, EntityPages, ReportsFailures, Screen[str]):
         Binding("e", "toggle_entities", "Entities"),
         Binding("E", "toggle_panel('entities')", "Entity list", show=False),
         Binding("p", "entity_page", "Entity page"),
+        Binding("f", "fix_entity", "Fix entity"),
         Binding("t", "tags", "Tags"),
         Binding("c", "resolve", "Resolve conflict"),
         Binding("s", "star", "Star", show=False),
