@@ -417,3 +417,26 @@ async def test_each_correction_kind_from_the_reader(lib_path: Path) -> None:
     with opened(lib_path) as lib:
         kinds = sorted(c.kind for c in lib.corrections(aid))
     assert kinds == ["alias", "label", "name", "remove", "reset", "split"]
+
+
+async def test_the_page_lists_your_notes_on_passages_mentioning_it(lib_path: Path) -> None:
+    quote = "According to a Russian official"  # (the sentence naming him in full: the
+    # store's page finds a note by the entity's spellings, not yet by its group's aliases)
+    with opened(lib_path) as lib:
+        at = lib.get_article(PUTIN).text.index(quote)
+        lib.add_note(PUTIN, "He needs [bold]allies[/bold].", at, at + len(quote))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        reader = await open_article(pilot, lib_path, PUTIN)
+        reader.open_entity("Vladimir Putin", "PERSON")
+        await settle(pilot)
+        screen = page_of(pilot)
+        assert [n.note.body for n in screen.page.notes] == ["He needs [bold]allies[/bold]."]
+        text = screen_text(pilot)
+        assert "Your notes on passages mentioning it (1)" in text
+        assert "note on Putin Meets Xi Jinping" in text
+        assert "He needs [bold]allies[/bold]." in text
+        await choose(pilot, "n0")  # the note's passage, in the reader
+        assert app.screen is reader
+        start, end = reader.view.selection_range()  # type: ignore[misc]
+        assert start <= at < end
