@@ -13,6 +13,7 @@ from store.core.codec import BUILTIN_LABELS
 from tests.tui.conftest import opened, screen_text, settle
 from tests.tui.test_reader import PUTIN, SIZE, open_article, view_of
 from tui.app import GlossApp
+from tui.charts import MonthChart, columns
 from tui.groups import GroupRow
 from tui.screens import entity_page
 from tui.screens.entities import EntitiesScreen
@@ -440,3 +441,12 @@ async def test_the_page_lists_your_notes_on_passages_mentioning_it(lib_path: Pat
         assert app.screen is reader
         start, end = reader.view.selection_range()  # type: ignore[misc]
         assert start <= at < end
+
+
+def test_the_month_chart_in_blocks() -> None:
+    assert columns([0, 1, 2, 4], height=2) == ["   █", " ▄██"]  # 4, 8, 16 of 16 eighths
+    assert columns([3], height=1) == ["█"] and columns([0, 0], height=1) == ["  "]
+    chart = MonthChart([("2025-11", 2), ("2026-02", 1)], width=3, height=1)
+    assert (chart.months, chart.counts, chart.before) == (["2025-12", "2026-01", "2026-02"],
+                                                          [0, 0, 1], 2)  # fmt: skip
+    assert chart.axis() == "2025-12 – 2026-02"  # (too narrow to put them under the columns)
