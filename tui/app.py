@@ -81,6 +81,12 @@ class GlossApp(App[None]):
                 self.library_screen.start_fetch,
             ),
             SystemCommand(
+                "Entities",
+                "The library's entities, the most widespread first: each opens its page"
+                " (its articles, a timeline, the entities mentioned with it, your notes)",
+                self.action_entities,
+            ),
+            SystemCommand(
                 "Re-analyse entities",
                 "Find named entities in articles that have none (loads the language model)",
                 self.library_screen.start_reanalyse,
@@ -105,6 +111,16 @@ class GlossApp(App[None]):
                 self.library_screen.start_import([path])
 
         self.push_screen(PathPrompt(), chosen)
+
+    def action_entities(self) -> None:
+        """Open the library's entity list."""
+        lib = self.library_screen.lib
+        if lib is None:
+            self.notify("The library is not open.", severity="warning")
+            return
+        from tui.screens.entities import EntitiesScreen
+
+        self.push_screen(EntitiesScreen(lib))
 
     def action_sync(self) -> None:
         """Ask for a hub (a folder or a URL) or a library file (the last one is offered), then

@@ -21,10 +21,13 @@ from textual.widget import Widget
 
 from store import Library
 from store.core.models import Article, Filter
+from tui.groups import GroupRow, article_groups, group_label_counts, label_of_mentions
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
+from tui.screens.reader_entities import EntityPages
+from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
-from tui.widgets.article_header import ArticleHeader, Legend, label_counts
+from tui.widgets.article_header import ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
@@ -85,7 +88,7 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
+class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -99,6 +102,8 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         Binding("n", "toggle_panel('notes')", "Notes"),
         Binding("e", "toggle_entities", "Entities"),
         Binding("E", "toggle_panel('entities')", "Entity list", show=False),
+        Binding("p", "entity_page", "Entity page"),
+        Binding("f", "fix_entity", "Fix entity"),
         Binding("t", "tags", "Tags"),
         Binding("c", "resolve", "Resolve conflict"),
         Binding("s", "star", "Star", show=False),
@@ -129,6 +134,8 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         self._start_at = at
         """A text offset to put the cursor on once the first article is shown (a search hit)."""
         self.article: Article | None = None
+        self.groups: list[GroupRow] = []
+        """The entity groups of the article shown (tui.groups)."""
         self.known_tags: tuple[str, ...] = ()
         self.entities_on = True
         self.hidden_labels: frozenset[str] = frozenset()
@@ -145,7 +152,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         """Show another article in this (mounted, not shown) reader, as a new reader would;
         `article` is `article_id` fetched already."""
         self.article_id, self.filters, self._start_at = article_id, filters, at
-        self.article = None
+        self.article, self.groups = None, []
         self.entities_on, self.hidden_labels = True, frozenset()
         self.notes_panel.display = False
         self.entities_panel.display = False
@@ -254,6 +261,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         if article.id != self.article_id:
             return  # the reader moved on to another article meanwhile
         self.article = article
+        self.groups = article_groups(article.entities)
         if event.known_tags is not None:
             self.known_tags = event.known_tags
         self.query_one(ArticleHeader).show(article.summary)
@@ -271,16 +279,15 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
                 markup=False,
             )
         self._show_entities()
-        self.view.show(article)
+        self.view.show(article, label_of_mentions(self.groups))
         if self._start_at is not None:
             self.view.go_to(self._start_at)
             self._start_at = None
         if self.notes_panel.display:  # else filled when it is opened
             self.notes_panel.show(article.notes)
         self.refresh_bindings()
-        panel = self.entities_panel
-        if panel.display and panel.article_id != article.id:
-            panel.load(self.lib, article.id)
+        if self.entities_panel.display:  # else filled when it is opened
+            self.entities_panel.show(article.id, self.groups)
 
     @on(TagsKnown)
     def _tags_known(self, event: TagsKnown) -> None:
@@ -308,7 +315,8 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
     # -- entities -------------------------------------------------------------------------------
 
     def _labels(self) -> list[tuple[str, int]]:
-        return label_counts(self.article.entities) if self.article else []
+        """The labels of the article's groups with their number of groups (legend order)."""
+        return group_label_counts(self.groups)
 
     def _show_entities(self) -> None:
         self.query_one(Legend).show(self._labels(), self.entities_on, self.hidden_labels)
@@ -343,8 +351,7 @@ class ReaderScreen(Annotating, ReportsFailures, Screen[str]):
         if panel is self.notes_panel and self.article is not None:
             self.notes_panel.show(self.article.notes)
         if panel is self.entities_panel and self.article is not None:
-            if self.entities_panel.article_id != self.article.id:
-                self.entities_panel.load(self.lib, self.article.id)
+            self.entities_panel.show(self.article.id, self.groups)
 
     # -- tags, star, read ---------------------------------------------------------------------
 

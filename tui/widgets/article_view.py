@@ -91,6 +91,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._sentence_starts: list[int] = []
         self._headings: list[tuple[int, int]] = []
         self._entities: tuple[Entity, ...] = ()
+        self._group_labels: dict[tuple[int, int], str] = {}
+        """Each mention's (start, end) -> its group's label, the colour it is shown in."""
         self._notes: tuple[Note, ...] = ()
         self.cursor = 0
         """Index of the sentence under the cursor."""
@@ -109,8 +111,9 @@ class ArticleView(ScrollView, can_focus=True):
 
     # -- what to show --------------------------------------------------------------------
 
-    def show(self, article: Article) -> None:
-        """Show `article`; re-showing the same article keeps the cursor and scroll."""
+    def show(self, article: Article, labels: dict[tuple[int, int], str] | None = None) -> None:
+        """Show `article`, each mention in the colour of `labels[(start, end)]` (its group's
+        label; else its own); re-showing the same article keeps the cursor and scroll."""
         same = article.id == self.article_id  # ids are hashes of the text
         self.article_id = article.id
         # a tab is one cell here (Rich counts it as none, a terminal jumps to a tab stop);
@@ -120,6 +123,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._sentence_starts = [s.start for s in article.sentences]
         self._headings = [(s.start, s.end) for s in article.sections]
         self._entities = article.entities
+        self._group_labels = labels or {}
         self._notes = article.notes
         if not same:
             self.cursor, self.anchor, self._width = 0, None, 0
@@ -131,7 +135,7 @@ class ArticleView(ScrollView, can_focus=True):
         """Show no article (the next one is being fetched)."""
         self.article_id, self.text = None, ""
         self.sentences, self._sentence_starts, self._headings = (), [], []
-        self._entities, self._notes = (), ()
+        self._entities, self._notes, self._group_labels = (), (), {}
         self.cursor, self.anchor, self._width = 0, None, 0
         self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
         self.virtual_size = Size(0, 0)
@@ -197,11 +201,11 @@ class ArticleView(ScrollView, can_focus=True):
                 row = row_at(self._row_starts, note.anchor.start)  # type: ignore[union-attr]
                 marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else "✎"
         if self.entities_on:
-            spans += [
-                (e.start, e.end, entity_style(e.label))
-                for e in self._entities
-                if e.label not in self.hidden_labels
-            ]
+            labels, hidden = self._group_labels, self.hidden_labels
+            for e in self._entities:
+                label = labels.get((e.start, e.end), e.label)
+                if label not in hidden:
+                    spans.append((e.start, e.end, entity_style(label)))
         spans += [(n.anchor.start, n.anchor.end, Style(underline=True)) for n in anchored]  # type: ignore[union-attr]
         self._spans = spans_by_row(self._rows, self._row_starts, spans)
         self._marks = marks

@@ -1,28 +1,36 @@
-"""The entities panel: an article's entities by label; each opens to the other articles
-in the library that mention it, and choosing one of those opens it."""
+"""The entities panel: an article's entities, one row per group (its canonical name, label,
+mentions and the other ways the text writes it); enter on one opens its entity page."""
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections.abc import Sequence
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.message import Message
 from textual.widgets import Tree
-from textual.widgets.tree import UnknownNodeID
 
-from store import Library
-from store.core.models import ArticleSummary, EntityCount
-from tui.messages import OpenArticle
-from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
-from tui.widgets.failures import ReportsFailures
+from tui.groups import GroupRow, ranked_groups
+from tui.render import entity_style
 from tui.widgets.keys import VIM_CURSOR
 
-NodeData = EntityCount | str | None  # an entity, an article id, or a label heading
+ALIASES_SHOWN = 4
+"""Other spellings shown on a row (then "…")."""
 
 
-class EntitiesPanel(ReportsFailures, Tree[NodeData]):
-    """Entities of one article; enter on an entity lists other articles mentioning it."""
+def group_line(g: GroupRow) -> Text:
+    """One row: `Xi Jinping  PERSON  12  (Xi, Xi's)`, the name and aliases as plain text."""
+    line = Text.assemble(g.canonical, "  ", (f" {g.label} ", entity_style(g.label)))
+    line.append(f"  {g.count}", style="bold")
+    if g.aliases:
+        shown = ", ".join(g.aliases[:ALIASES_SHOWN])
+        more = ", …" if len(g.aliases) > ALIASES_SHOWN else ""
+        line.append(f"  ({shown}{more})", style="dim")
+    return line
+
+
+class EntitiesPanel(Tree[GroupRow | None]):
+    """The groups of one article; enter on one asks for its entity page (OpenEntity)."""
 
     HELP_TITLE = "Entities panel"
     BORDER_TITLE = "Entities"
@@ -30,81 +38,33 @@ class EntitiesPanel(ReportsFailures, Tree[NodeData]):
         *VIM_CURSOR,
     ]
 
-    class Loaded(Message):
-        def __init__(self, article_id: str, entities: list[EntityCount]) -> None:
-            super().__init__()
-            self.article_id = article_id
-            self.entities = entities
+    class OpenEntity(Message):
+        """Open the entity page of this group (its canonical name and label)."""
 
-    class Mentions(Message):
-        def __init__(self, node_id: int, articles: list[ArticleSummary]) -> None:
+        def __init__(self, name: str, label: str) -> None:
             super().__init__()
-            self.node_id = node_id
-            self.articles = articles
+            self.name = name
+            self.label = label
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Entities", id=id)
         self.show_root = False
+        self.guide_depth = 2
         self.article_id: str | None = None
-        self._lib: Library | None = None
 
-    def load(self, lib: Library, article_id: str) -> None:
-        """Fetch the entities of `article_id` (in a worker) and list them."""
-        self._lib, self.article_id = lib, article_id
-        self._fetch(lib, article_id)
-
-    @work(thread=True, exclusive=True, group="entities", exit_on_error=False)
-    def _fetch(self, lib: Library, article_id: str) -> None:
-        self.post_message(self.Loaded(article_id, lib.entities(article_id)))
-
-    @work(thread=True, exclusive=True, group="mentions", exit_on_error=False)
-    def _fetch_mentions(
-        self, lib: Library, node_id: int, entity: EntityCount, exclude: str
-    ) -> None:
-        found = lib.articles_mentioning(entity.text, entity.label, exclude=exclude)
-        self.post_message(self.Mentions(node_id, found))
-
-    @on(Loaded)
-    def _show(self, event: Loaded) -> None:
-        if event.article_id != self.article_id:
-            return
+    def show(self, article_id: str, groups: Sequence[GroupRow]) -> None:
+        """List the groups of `article_id` (label by label, the most mentioned first)."""
+        self.article_id = article_id
         self.clear()
-        if not event.entities:
+        if not groups:
             self.root.add_leaf(Text("No entities in this article.", style="italic"))
             return
-        totals: dict[str, int] = {}
-        for e in event.entities:
-            totals[e.label] = totals.get(e.label, 0) + e.count
-        ordered = sorted(
-            event.entities, key=lambda e: (-totals[e.label], e.label, -e.count, e.text)
-        )
-        for label, group in groupby(ordered, key=lambda e: e.label):
-            colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
-            heading = Text.assemble((f" {label} ", f"#000000 on {colour}"), f" {totals[label]}")
-            node = self.root.add(heading, expand=True)
-            for entity in group:
-                node.add(Text.assemble(entity.text, (f"  ×{entity.count}", "dim")), entity)
+        for g in ranked_groups(groups):
+            self.root.add_leaf(group_line(g), g)
         self.move_cursor_to_line(0)
 
     @on(Tree.NodeSelected)
-    def _selected(self, event: Tree.NodeSelected[NodeData]) -> None:
+    def _selected(self, event: Tree.NodeSelected[GroupRow | None]) -> None:
         event.stop()
-        data = event.node.data
-        if isinstance(data, EntityCount) and not event.node.children:
-            if self._lib is not None and self.article_id is not None:
-                self._fetch_mentions(self._lib, event.node.id, data, self.article_id)
-        elif isinstance(data, str):
-            self.post_message(OpenArticle(data))
-
-    @on(Mentions)
-    def _show_mentions(self, event: Mentions) -> None:
-        try:
-            node = self.get_node_by_id(event.node_id)  # type: ignore[arg-type]
-        except UnknownNodeID:  # the list was rebuilt meanwhile
-            return
-        node.remove_children()
-        if not event.articles:
-            node.add_leaf(Text("no other article mentions it", style="italic dim"))
-        for summary in event.articles:
-            node.add_leaf(Text.assemble(("→ ", "bold"), summary.title), summary.id)
-        node.expand()
+        if (g := event.node.data) is not None:
+            self.post_message(self.OpenEntity(g.canonical, g.label))
