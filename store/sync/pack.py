@@ -184,17 +184,17 @@ def write(out: BinaryIO, segments: Iterable[bytes]) -> str:
     busy = [0]
     lock = threading.Lock()
 
-    def squeeze(data: bytes) -> bytes:
+    def squeeze(data: bytes) -> tuple[bytes, bytes]:
         try:  # (a compressor each: they are not shared by threads)
             frame = zstandard.ZstdCompressor(level=LEVEL, write_checksum=True).compress(data)
-            return _LENGTH.pack(len(frame)) + ZSTD + frame
+            return _LENGTH.pack(len(frame)) + ZSTD, frame
         finally:
             with lock:
                 busy[0] -= 1
 
     def stored(data: bytes) -> Future:
         done: Future = Future()
-        done.set_result(_LENGTH.pack(len(data)) + STORED + data)
+        done.set_result((_LENGTH.pack(len(data)) + STORED, data))  # (not joined: 20 MB copied)
         return done
 
     frames: queue.Queue = queue.Queue(maxsize=WORKERS)  # (bounded: few segments in memory)
@@ -204,7 +204,8 @@ def write(out: BinaryIO, segments: Iterable[bytes]) -> str:
         while (job := frames.get()) is not None:
             try:
                 if not failed:
-                    emit(job.result())
+                    for piece in job.result():  # (its head, then its bytes)
+                        emit(piece)
                     state["count"] += 1
             except BaseException as exc:  # handed to the caller's thread
                 failed.append(exc)
