@@ -17,9 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from store.core import codec
+from store.core import codec, entity_index
 from store.core.entity_groups import normal_key
-from store.core.entity_index import fold
 from store.core.errors import NotFound
 from store.core.handle import Handle
 from store.core.models import ArticleSummary, EntityCount, Note
@@ -120,34 +119,20 @@ class _Row(NamedTuple):  # one entity_names row
     label: str
     articles: int
     mentions: int
-
-
-def _spelled(name: str) -> list[str]:
-    """The spellings whose normal_key can equal `name`'s, for an indexed lookup (the index
-    compares NOCASE: ASCII letters in any case)."""
-    key = normal_key(name)
-    bases = [key, f"the {key}"]
-    out = {" ".join(name.split()), *bases}
-    for base in bases:
-        out.update(base + end for end in ("'s", "’s", "'", "’"))
-    return sorted(out)
+    name_key: str
 
 
 def matching(h: Handle, name: str) -> list[_Row]:
-    """The entity_names rows (any label) whose name has `name`'s normal key."""
-    key = normal_key(name)
-    if not key:
+    """The entity_names rows (any label) named `name` (its normal key) or going by it as an
+    alias in some article ("Xi" finds "Xi Jinping"): two indexed lookups."""
+    if not normal_key(name):
         return []
-    spellings = _spelled(name)
+    sub, args = entity_index.matching(name)
     sql = (
-        "SELECT key, text, label, articles, mentions FROM entity_names"
-        f" WHERE articles > 0 AND text IN ({','.join('?' * len(spellings))})"
+        "SELECT key, text, label, articles, mentions, name_key FROM entity_names"
+        f" WHERE articles > 0 AND key IN ({sub})"
     )
-    rows = [_Row(*r) for r in h.conn.execute(sql, spellings)]
-    if not rows and not key.isascii():  # NOCASE folds ASCII only: "élysée" vs "Élysée"
-        scan = "SELECT key, text, label, articles, mentions FROM entity_names WHERE articles > 0"
-        rows = [_Row(*r) for r in h.conn.execute(scan)]
-    return [r for r in rows if normal_key(r.text) == key]
+    return [_Row(*r) for r in h.conn.execute(sql, args)]
 
 
 def suggest(h: Handle, name: str, label: str | None = None, limit: int = 5) -> list[str]:
@@ -199,7 +184,7 @@ def entity_page(
     keys = [r.key for r in rows]
     dated = _dated(h.conn, keys)
     months: Counter[str] = Counter(d[:7] for d, _, _ in dated)
-    spellings = {fold(r.text) for r in rows}
+    spellings = {r.name_key for r in rows}  # (the entity's groups: their names' keys)
     page = dated[offset : offset + limit]
     co_keys = [k for _, k, _ in dated[:comention_articles]]
     note_keys, every = _annotated(h.conn, dated, note_articles)
@@ -271,37 +256,57 @@ def _annotated(
 class _Decoded(NamedTuple):
     id: str
     text: str
-    mentions: list[tuple[int, int, str]]
+    mentions: list[tuple[int, int, str, str, str]]  # (start, end, its group's label, name
+    #  key and name)
     sentences: list[tuple[int, int]]
 
 
 def _decode(conn: sqlite3.Connection, keys: Iterable[int]) -> dict[int, _Decoded]:
-    """These articles' text and latest analysis, decoded (a damaged blob: no mentions)."""
+    """These articles' text and effective mentions (their latest analysis with the reader's
+    corrections, as the index keeps them in entity_groups), each with the normal key and
+    label of its group; a damaged blob: no mentions."""
     keys = list(keys)
     out: dict[int, _Decoded] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
         rows = conn.execute(
-            "SELECT a.key, a.id, a.text, n.entities, n.sentences FROM articles a"
+            "SELECT a.key, a.id, a.text, n.entities, n.sentences, g.groups FROM articles a"
             " JOIN analyses n ON n.article = a.key JOIN models m ON m.key = n.model"
+            " LEFT JOIN entity_groups g ON g.article = a.key"
             f" WHERE a.key IN ({','.join('?' * len(chunk))})"
             " ORDER BY a.key, n.analysed_at, m.name DESC",  # the last row is the latest
             chunk,
         )
-        for key, aid, text, ents, sents in rows:
+        for key, aid, text, ents, sents, groups in rows:
             try:
-                out[key] = _Decoded(aid, text, codec.unpack_entities(ents),
-                                    codec.unpack_sentences(sents))  # fmt: skip
+                found = entity_index.read_entities(text, ents, groups)
+                out[key] = _Decoded(aid, text, _grouped(found), codec.unpack_sentences(sents))
             except ValueError:
                 out[key] = _Decoded(aid, text, [], [])
     return out
 
 
+def _grouped(entities: Sequence) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, group label, group name key, group name) of each mention: a group's
+    label is the one most of its mentions have (as the index posts it; ties: the first)."""
+    labels: dict[int, Counter[str]] = {}
+    for e in entities:
+        labels.setdefault(e.group, Counter())[e.label] += 1
+    top = {g: c.most_common(1)[0][0] for g, c in labels.items()}
+    keys: dict[str, str] = {}
+    out = []
+    for e in entities:
+        k = keys.get(e.canonical)
+        if k is None:
+            k = keys[e.canonical] = normal_key(e.canonical)
+        out.append((e.start, e.end, top[e.group], k, e.canonical))
+    return out
+
+
 def _own(d: _Decoded, spellings: set[str], label: str) -> list[tuple[int, int]]:
-    """The spans of the entity's mentions in one article: its label and one of its
-    spellings, folded as the entity index folds them."""
-    text = d.text
-    return [(s, e) for s, e, lab in d.mentions if lab == label and fold(text[s:e]) in spellings]
+    """The spans of the entity's mentions in one article: the mentions of its groups (by
+    their names' keys) with its label."""
+    return [(s, e) for s, e, lab, k, _ in d.mentions if lab == label and k in spellings]
 
 
 def _sentence_of(d: _Decoded, start: int, end: int) -> tuple[int, int]:
@@ -346,31 +351,26 @@ def _comentions(
     articles: dict[tuple[str, str], int] = {}
     mentions: dict[tuple[str, str], int] = {}
     spelled: dict[tuple[str, str, str], int] = {}
-    normal: dict[str, str] = {}  # (names repeat from article to article: normalise once)
     for key in keys:
         d = decoded.get(key)
         if d is None:
             continue
         here: set[tuple[str, str]] = set()
-        for s, e, lab in d.mentions:
+        for _, _, lab, nk, name in d.mentions:
             if lab not in _NAMES:
                 continue
-            name = d.text[s:e]
-            nk = normal.get(name)
-            if nk is None:
-                nk = normal[name] = normal_key(name)
             k = (nk, lab)
             mentions[k] = mentions.get(k, 0) + 1
             spelled[(nk, lab, name)] = spelled.get((nk, lab, name), 0) + 1
             here.add(k)
         for k in here:
             articles[k] = articles.get(k, 0) + 1
-    mine = {(normal_key(s), label) for s in spellings}
+    mine = {(k, label) for k in spellings}
     top = sorted((k for k in articles if k not in mine),
                  key=lambda k: (-articles[k], -mentions[k], k[1], k[0]))[:limit]  # fmt: skip
-    best: dict[tuple[str, str], tuple[bool, int, str]] = {}
-    for (nk, lab, name), n in spelled.items():
-        rank = (not _OWNS.search(name), n, name)
+    best: dict[tuple[str, str], tuple[int, int, str]] = {}
+    for (nk, lab, name), n in spelled.items():  # shown: its groups' most frequent name
+        rank = (n, len(name), name)
         if (nk, lab) not in best or best[(nk, lab)] < rank:
             best[(nk, lab)] = rank
     return [EntityCount(best[k][2], k[1], mentions[k], articles[k]) for k in top]
