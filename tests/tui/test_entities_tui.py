@@ -141,7 +141,7 @@ async def test_the_entity_page_of_the_mention_under_the_cursor(lib_path: Path) -
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
         reader = await open_article(pilot, lib_path, PUTIN)
-        assert "p Entity page" in screen_text(pilot)  # in the footer
+        assert "p Entity" in screen_text(pilot)  # in the footer
         text = reader.article.text  # type: ignore[union-attr]
         reader.view.go_to(text.index("For Putin, it’s a chance"))
         await pilot.press("p")  # the only entity of the passage: its page at once
@@ -357,7 +357,7 @@ async def test_relabel_frankwell_and_find_the_correction(lib_path: Path, gloss) 
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
         reader = await open_article(pilot, lib_path, aid)
-        assert "f Fix entity" in screen_text(pilot)
+        assert "f Fix" in screen_text(pilot)
         [frankwell] = [g for g in reader.groups if g.canonical == "Frankwell"]
         assert (frankwell.label, frankwell.count) == ("ORG", 4)
         await fix(pilot, "Frankwell and Coleham", "Frankwell", "Change its label", "LOC")
