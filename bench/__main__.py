@@ -26,6 +26,7 @@ BENCHES = {
     "sync": "bench.sync_bench",
     "anchor": "bench.anchor_bench",
     "export": "bench.export_bench",
+    "entity_page": "bench.entity_page_bench",
     "edit": "bench.edit_bench",
 }
 
