@@ -7,10 +7,12 @@ mentions. `rebuild_entities` replaces an article's postings; `forget_entities` r
 them, reading only the article's entity_groups row (what it posted), so it may run before
 or after the analysis or corrections change.
 
-entity_groups.groups (format 1): byte 0 the format; byte 1 flags (bit 0: the effective
+entity_groups.groups (format 2): byte 0 the format; byte 1 flags (bit 0: the effective
 mentions differ from the analysis', and follow as a varint length and a codec entities
-blob); varint n mentions; n varints, each mention's group; varint g groups; the g canonical
-names joined by U+001F (which sanitised text never holds) as varint length + UTF-8.
+blob); varint n mentions; n varints, each mention's group; varint g groups; g varints, each
+group's name: m + 1 when it is the text of mention m (most are), else 0; then the names
+that are not, in group order, joined by U+001F (which sanitised text never holds) as varint
+length + UTF-8. (Format 1, still read, joined every name: three times the analysis' size.)
 entity_groups.posted: varint count, then per entity its entity_names key, varint a, and a
 alias keys (varint length + UTF-8).
 """
@@ -26,7 +28,7 @@ from store.core.corrected import Fix, Mention
 from store.core.models import Entity
 
 _ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-FORMAT = 1
+FORMAT = 2
 _CHANGED = 1
 
 
@@ -80,8 +82,9 @@ def _string(buf: bytes, pos: int) -> tuple[str, int]:
 
 
 def pack_groups(
-    mentions: Sequence[Mention], groups: Sequence[entity_groups.Group], changed: bool
-) -> bytes:
+    mentions: Sequence[Mention], groups: Sequence[entity_groups.Group], changed: bool,
+    text: str,
+) -> bytes:  # fmt: skip
     """The groups blob of an article (see the module docstring)."""
     out = bytearray([FORMAT, _CHANGED if changed else 0])
     if changed:
@@ -92,17 +95,28 @@ def pack_groups(
     for g, grp in enumerate(groups):
         for i in grp.members:
             of[i] = g
-    _varints(out, [len(mentions), *of, len(groups)])
-    _strings(out, ["\x1f".join(g.canonical for g in groups)])
+    named, spelled = [], []
+    for grp in groups:
+        at = next((i for i in grp.members
+                   if text[mentions[i][0] : mentions[i][1]] == grp.canonical), None)  # fmt: skip
+        named.append(0 if at is None else at + 1)
+        if at is None:
+            spelled.append(grp.canonical)
+    _varints(out, [len(mentions), *of, len(groups), *named])
+    _strings(out, ["\x1f".join(spelled)])
     return bytes(out)
 
 
-def unpack_groups(buf: bytes) -> tuple[list[Mention] | None, list[int], list[str]]:
+def unpack_groups(
+    buf: bytes, text: str, model: Sequence[Mention] = ()
+) -> tuple[list[Mention] | None, list[int], list[str]]:
     """(the effective mentions when they differ from the analysis', else None; each
-    mention's group; the groups' canonical names). ValueError for a damaged blob."""
-    if len(buf) < 2 or buf[0] != FORMAT:
+    mention's group; the groups' canonical names). A format-2 name is the text of one of the
+    effective mentions: the blob's own, else `model` (the analysis' mentions). ValueError
+    for a damaged blob."""
+    if len(buf) < 2 or buf[0] not in (1, FORMAT):
         raise ValueError("unknown groups format")
-    mentions, pos = None, 2
+    version, mentions, pos = buf[0], None, 2
     if buf[1] & _CHANGED:
         (n, ), pos = _read(buf, pos, 1)  # fmt: skip
         mentions = codec.unpack_entities(buf[pos : pos + n])
@@ -110,10 +124,24 @@ def unpack_groups(buf: bytes) -> tuple[list[Mention] | None, list[int], list[str
     (n,), pos = _read(buf, pos, 1)
     of, pos = _read(buf, pos, n)
     (g,), pos = _read(buf, pos, 1)
+    named, pos = _read(buf, pos, g) if version == FORMAT else ([0] * g, pos)
     joined, pos = _string(buf, pos)
-    names = joined.split("\x1f") if g else []
-    if len(names) != g or any(x >= g for x in of):
+    if any(x >= g for x in of):
         raise ValueError("group out of range")
+    spans = mentions if mentions is not None else model
+    spelled = iter(joined.split("\x1f") if g else [])
+    names = []
+    for m in named:
+        if m:
+            if m > len(spans):
+                raise ValueError("a name outside the mentions")
+            s, e, _ = spans[m - 1]
+            names.append(text[s:e])
+        else:
+            name = next(spelled, None)
+            if name is None:
+                raise ValueError("a group without a name")
+            names.append(name)
     return mentions, of, names
 
 
@@ -148,7 +176,9 @@ def read_entities(text: str, analysis: bytes | None, groups: bytes | None) -> tu
     each mention is a group of its own, named as the text spells it."""
     model = codec.unpack_entities(analysis) if analysis is not None else []
     try:
-        mentions, of, names = unpack_groups(groups) if groups is not None else (None, [], [])
+        mentions, of, names = (
+            unpack_groups(groups, text, model) if groups is not None else (None, [], [])
+        )
     except ValueError:
         mentions, of, names = None, [], []
     if mentions is not None:
@@ -173,7 +203,7 @@ class Computed:
         eff = corrected.effective(text, codec.unpack_entities(analysis), fixes_)
         self.mentions = eff.mentions
         self.groups = entity_groups.group(text, eff.mentions, eff.join, eff.alone, eff.named)
-        self.blob = pack_groups(eff.mentions, self.groups, eff.changed)
+        self.blob = pack_groups(eff.mentions, self.groups, eff.changed, text)
         self.labels = 0
         # {(name key, label): [canonical, mentions, alias keys]}; groups with one key merge
         self.entities: dict[tuple[str, str], list] = {}

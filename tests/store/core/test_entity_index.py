@@ -69,13 +69,23 @@ def test_the_groups_blob_round_trips() -> None:
         entity_groups.Group("Ada Lovelace", "PERSON", (0, 2)),
         entity_groups.Group("London", "GPE", (1,)),
     ]
-    blob = entity_index.pack_groups(mentions, groups, changed=True)
-    assert entity_index.unpack_groups(blob) == (mentions, [0, 1, 0], ["Ada Lovelace", "London"])
-    assert entity_index.unpack_groups(entity_index.pack_groups(mentions, groups, False)) == (
+    blob = entity_index.pack_groups(mentions, groups, True, TEXT)
+    assert entity_index.unpack_groups(blob, TEXT) == (
+        mentions, [0, 1, 0], ["Ada Lovelace", "London"],
+    )  # fmt: skip
+    plain = entity_index.pack_groups(mentions, groups, False, TEXT)
+    assert entity_index.unpack_groups(plain, TEXT, mentions) == (
         None, [0, 1, 0], ["Ada Lovelace", "London"],
     )  # fmt: skip
+    # both names are the text of one of their mentions: no name is spelled out in the blob
+    assert b"Ada" not in plain and b"London" not in plain
+    named = entity_groups.group(TEXT, mentions, named={1: "the City"})
+    blob2 = entity_index.pack_groups(mentions, named, False, TEXT)
+    assert entity_index.unpack_groups(blob2, TEXT, mentions)[2] == ["Ada Lovelace", "the City"]
     with pytest.raises(ValueError):
-        entity_index.unpack_groups(blob[:-3])
+        entity_index.unpack_groups(blob[:-3], TEXT)
+    with pytest.raises(ValueError):  # a name pointing past the mentions
+        entity_index.unpack_groups(plain, TEXT, mentions[:1])
     # a damaged or mismatched blob reads as ungrouped, never as an error
     ents = entity_index.read_entities(TEXT, b"\x01\x00\x01\x00\x0c\x00", b"\x01\x00\x09")
     assert [tuple(e) for e in ents] == [(0, 12, "PERSON", "Ada Lovelace", "Ada Lovelace", 0)]
