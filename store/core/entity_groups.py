@@ -28,6 +28,7 @@ mentions: dictionaries keyed by form, words and initials, never a scan over pair
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
@@ -75,6 +76,7 @@ _STOP = frozenset("of the and for in on at to de du des la le del di da a an &".
 _MAX_WORDS = 6  # a longer "name" is a mis-span, never a person's full name
 
 
+@functools.lru_cache(maxsize=1 << 16)  # (names repeat from article to article)
 def normal_key(name: str) -> str:
     """The library-wide identity of a name: case-folded, whitespace collapsed, without a
     leading "the" or a trailing possessive."""
@@ -89,6 +91,7 @@ class _Form(NamedTuple):
     acronym: str | None  # introduced in the mention's own parentheses
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _form(raw: str, label: str) -> _Form:
     text, acronym = " ".join(raw.split()), None
     own = _OWN_PAREN.search(text)
