@@ -279,28 +279,38 @@ def _decode(conn: sqlite3.Connection, keys: Iterable[int]) -> dict[int, _Decoded
         )
         for key, aid, text, ents, sents, groups in rows:
             try:
-                found = entity_index.read_entities(text, ents, groups)
-                out[key] = _Decoded(aid, text, _grouped(found), codec.unpack_sentences(sents))
+                mentions = _grouped(text, codec.unpack_entities(ents), groups)
+                out[key] = _Decoded(aid, text, mentions, codec.unpack_sentences(sents))
             except ValueError:
                 out[key] = _Decoded(aid, text, [], [])
     return out
 
 
-def _grouped(entities: Sequence) -> list[tuple[int, int, str, str, str]]:
-    """(start, end, group label, group name key, group name) of each mention: a group's
-    label is the one most of its mentions have (as the index posts it; ties: the first)."""
-    labels: dict[int, Counter[str]] = {}
-    for e in entities:
-        labels.setdefault(e.group, Counter())[e.label] += 1
-    top = {g: c.most_common(1)[0][0] for g, c in labels.items()}
-    keys: dict[str, str] = {}
-    out = []
-    for e in entities:
-        k = keys.get(e.canonical)
-        if k is None:
-            k = keys[e.canonical] = normal_key(e.canonical)
-        out.append((e.start, e.end, top[e.group], k, e.canonical))
-    return out
+def _grouped(
+    text: str, model: list[tuple[int, int, str]], groups: bytes | None
+) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, group label, group name key, group name) of each effective mention,
+    from the analysis and the entity_groups blob (as entity_index.read_entities reads
+    them: a blob that does not fit leaves each mention a group of its own). A group's label
+    is the one most of its mentions have (as the index posts it; ties: the first)."""
+    try:
+        mentions, of, names = (
+            entity_index.unpack_groups(groups, text, model) if groups else (None, [], [])
+        )
+    except ValueError:
+        mentions, of, names = None, [], []
+    spans = mentions if mentions is not None else model
+    if len(of) != len(spans):
+        of, names = list(range(len(spans))), [text[s:e] for s, e, _ in spans]
+    counts: dict[tuple[int, str], int] = {}
+    for (_, _, lab), g in zip(spans, of, strict=True):
+        counts[(g, lab)] = counts.get((g, lab), 0) + 1
+    top: dict[int, tuple[str, int]] = {}
+    for (g, lab), n in counts.items():  # (in order of first mention: a tie keeps the first)
+        if g not in top or n > top[g][1]:
+            top[g] = (lab, n)
+    keys = [normal_key(n) for n in names]
+    return [(s, e, top[g][0], keys[g], names[g]) for (s, e, _), g in zip(spans, of, strict=True)]
 
 
 def _own(d: _Decoded, spellings: set[str], label: str) -> list[tuple[int, int]]:
