@@ -71,6 +71,12 @@ class Hub:
         """The signature `entries` gives the file now; None if it cannot be told."""
         raise NotImplementedError
 
+    def age(self, name: str) -> float | None:
+        """Seconds since the file was written, where a sync tool may still be copying it to
+        other machines (a folder); None where a file is whole for every reader at once (a
+        remote store) or it cannot be told."""
+        return None
+
 
 def is_ignored(name: str) -> bool:
     """Names that are never anyone's finished file: hidden files, sync tools' and our own
@@ -112,6 +118,12 @@ class FolderHub(Hub):
     def sig(self, name: str) -> str | None:
         try:
             return _sig((self.folder / name).lstat())
+        except OSError:
+            return None
+
+    def age(self, name: str) -> float | None:
+        try:
+            return max(0.0, time.time() - (self.folder / name).lstat().st_mtime)
         except OSError:
             return None
 

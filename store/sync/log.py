@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from store.sync.report import Progress, SyncReport
 
 COMPACT_AT = 16  # own packs in a hub before the small ones are rolled into one
+COMPACT_GRACE_S = 600  # a file in a folder hub younger than this is not rolled (nor removed)
 MAX_LEGACY_BYTES = 64 << 30  # a whole-library file of gloss 1 in a hub
 LEGACY_SUFFIX = ".gloss"
 
@@ -742,7 +743,14 @@ def _compact(h: Handle, hub: Hub, st: HubState, report: SyncReport) -> None:
     )  # fmt: skip
     if len(own) < COMPACT_AT:
         return
-    rolled = own[:-1]  # the largest stays: the others are read again by every device
+    # A file written in the last COMPACT_GRACE_S may still be on its way to the other
+    # machines through the sync tool: removed then, their pull fails ("no such file").
+    # Such files wait for a later compaction; the largest file always stays.
+    ages = {n: hub.age(n) for n, _ in own}
+    young = {n for n, a in ages.items() if a is not None and a < COMPACT_GRACE_S}
+    rolled = [nd for nd in own[:-1] if nd[0] not in young]
+    if not rolled:
+        return
     out = _temp(h, "roll")
     try:
         pack.create(out).close()

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -190,6 +191,7 @@ def test_a_gloss_1_library_file_in_the_hub_is_merged_once(trio, tmp_path: Path):
 def test_own_files_are_rolled_into_one_and_only_ours_removed(trio, tmp_path, monkeypatch):
     a, b, _ = trio
     monkeypatch.setattr(log, "COMPACT_AT", 4)
+    monkeypatch.setattr(log, "COMPACT_GRACE_S", 0)
     folder = hub(tmp_path)
     b.sync(folder)
     theirs = files(folder)
@@ -206,6 +208,27 @@ def test_own_files_are_rolled_into_one_and_only_ours_removed(trio, tmp_path, mon
     b.sync(folder)
     assert {f"note {n}" for n in range(4)} <= bodies(b)
     fresh.close()
+
+
+def test_files_a_sync_tool_may_still_be_copying_are_not_rolled(trio, tmp_path, monkeypatch):
+    """Removed while the other machine's Syncthing was pulling it, a file just written made
+    its pull fail ("no such file", seen in the Syncthing race): own files younger than
+    COMPACT_GRACE_S wait for a later compaction."""
+    a, _, _ = trio
+    monkeypatch.setattr(log, "COMPACT_AT", 4)
+    folder = hub(tmp_path)
+    aid = a.resolve("6055")
+    for n in range(4):
+        a.add_note(aid, f"note {n}")
+        a.sync(folder)
+    assert len(packs(folder, a.device_id)) == 4  # all young: none rolled
+    hour_ago = time.time() - 3600
+    for path in packs(folder, a.device_id):
+        os.utime(path, (hour_ago, hour_ago))
+    a.add_note(aid, "note 4")
+    report = a.sync(folder)
+    assert report.compacted == 3  # the four old ones but the largest; the new one waits
+    assert len(packs(folder, a.device_id)) == 3  # the largest, the roll, the newest
 
 
 def test_a_hub_that_lost_our_files_gets_everything_again(trio, tmp_path: Path):
@@ -306,6 +329,7 @@ def test_a_copy_of_a_library_never_removes_the_originals_files(trio, tmp_path, m
     copy = fork(a.path, tmp_path / "copy.db")  # a new device, with a's record of the hub
     assert copy.conn.execute("SELECT count(*) FROM sync_files").fetchone()[0] == 2
     monkeypatch.setattr(log, "COMPACT_AT", 2)
+    monkeypatch.setattr(log, "COMPACT_GRACE_S", 0)
     for n in range(3):
         copy.add_note(copy.resolve("6055"), f"from the copy {n}")
         copy.sync(folder)
@@ -415,6 +439,7 @@ def test_conflict_copies_of_our_own_files_are_rolled_up_and_removed(trio, tmp_pa
     shutil.copy(small, copy)
     theirs = {n: v for n, v in files(folder).items() if n.startswith(b.device_id)}
     monkeypatch.setattr(log, "COMPACT_AT", 3)
+    monkeypatch.setattr(log, "COMPACT_GRACE_S", 0)
     a.add_note(a.resolve("6055"), "one more")
     report = a.sync(folder)
     assert report.compacted >= 2 and not copy.exists() and not small.exists()

@@ -197,6 +197,7 @@ def test_corrections_made_before_the_journal_knew_them_are_published(pair, tmp_p
 def test_own_files_of_both_formats_roll_into_one(pair, tmp_path: Path, monkeypatch):
     a, b = pair
     monkeypatch.setattr(log, "COMPACT_AT", 3)
+    monkeypatch.setattr(log, "COMPACT_GRACE_S", 0)
     folder = hub(tmp_path)
     a.sync(folder)
     a.add_note(a.resolve("6055"), "format 1")
