@@ -36,9 +36,10 @@ _READ_STATES = {"archived"}
 _UNREAD_STATES = {"active", "succeeded", "content_not_fetched"}
 _DELETED_STATES = {"deleted"}
 
-
-class _Bad(Exception):
-    """A field of the wrong type: the entry is Malformed with this reason."""
+_Bad = record.BadField
+_text = record.text_field
+_date = record.date_field
+_kind = record.kind
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -254,38 +255,6 @@ def _blocks(text: str) -> list[tuple[int, int, list[str]]]:
         return []
     afters = [b for b, _ in blocks[1:]] + [gap]
     return [(b, a, blk) for (b, blk), a in zip(blocks, afters, strict=True)]
-
-
-def _text(item: dict, key: str) -> str | None:
-    value = item.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise _Bad(f"{key}: expected text, got {_kind(value)}")
-
-
-def _date(item: dict, key: str) -> str | None:
-    """A date field as ISO UTC; a string that is not a date is None (the item still
-    imports), a value of another type is _Bad."""
-    value = item.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Bad(f"{key}: expected a date, got {_kind(value)}")
-    return record.iso(value)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def _depth(value: object) -> int:

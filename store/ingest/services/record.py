@@ -190,3 +190,42 @@ def bounded(entries: Iterator[Entry]) -> Iterator[Entry]:
             yield Malformed("(rest of file)", f"more than {MAX_ENTRIES:,} entries; not read")
             return
         yield entry
+
+
+# -- fields of a JSON entry (Omnivore, Wallabag) -------------------------------------------
+
+
+class BadField(Exception):
+    """A field of the wrong type: its entry is Malformed with this reason."""
+
+
+def kind(value: object) -> str:
+    """How a JSON value is named in a reason ("expected text, got a number")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def text_field(entry: dict, key: str) -> str | None:
+    """A text field as it is (None when absent); BadField for a value of another type."""
+    value = entry.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadField(f"{key}: expected text, got {kind(value)}")
+
+
+def date_field(entry: dict, key: str) -> str | None:
+    """A date field as ISO UTC (`iso`); text that is not a date is None (the entry still
+    imports), a value of another type is BadField."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise BadField(f"{key}: expected a date, got {kind(value)}")
+    return iso(value)

@@ -36,9 +36,10 @@ _BOM = b"\xef\xbb\xbf"
 _KEYS = ("is_archived", "is_starred", "annotations", "content", "created_at", "published_by")
 _SNIFF = re.compile(rb'^\s*\[\s*\{.*"(?:is_archived|is_starred)"\s*:', re.DOTALL)
 
-
-class _Bad(Exception):
-    """A field of the wrong type: the entry is Malformed with this reason."""
+_Bad = record.BadField
+_text = record.text_field
+_date = record.date_field
+_kind = record.kind
 
 
 class _TooLarge(Exception):
@@ -280,35 +281,6 @@ def _flag(entry: dict, key: str) -> bool | None:
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
     raise _Bad(f"{key}: expected 0 or 1, got {_kind(value)}")
-
-
-def _text(entry: dict, key: str) -> str | None:
-    value = entry.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise _Bad(f"{key}: expected text, got {_kind(value)}")
-
-
-def _date(entry: dict, key: str) -> str | None:
-    """A date as ISO UTC; text that is not a date is None, another type is _Bad."""
-    value = entry.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Bad(f"{key}: expected a date, got {_kind(value)}")
-    return record.iso(value)
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    return "a list" if isinstance(value, list) else "an object"
 
 
 def _reason(exc: Exception) -> str:
