@@ -56,18 +56,14 @@ SPEED_INDEXES = {
     # index instead of every state row
     "article_state_counts": "CREATE INDEX IF NOT EXISTS article_state_counts ON article_state"
     " (read, starred, notes, highlights) WHERE superseded_by IS NULL",
-    # saved links (store.ingest.links): `is:link` and the Saved links view read this
-    "articles_links": "CREATE INDEX IF NOT EXISTS articles_links ON articles (key)"
-    " WHERE text = source",
-    # an entity's page (store.find.entity_page) dates each of its articles: 10,000 rowid
-    # lookups read this narrow index (about 40 bytes an article), not the wide article rows
-    "articles_dates": "CREATE INDEX IF NOT EXISTS articles_dates ON articles"
-    " (key, published, imported_at)",
 }
 """Indexes that only make reads faster. They are made where missing whenever a library is
 opened for writing, outside the numbered migrations: adding one does not change the schema
 version, so an older gloss (or a sync peer running one) still opens the library, and a
-read-only copy without them opens too, a little slower."""
+read-only copy without them opens too, a little slower. (An index on `articles` is not
+one of them: made on a first open it would read every article while the app starts; the
+ones #15 and #17 added are in the schema and made by migration 0006, which reads every
+article anyway.)"""
 
 
 def ensure_speed_indexes(conn: sqlite3.Connection) -> None:

@@ -22,6 +22,7 @@ PHASE = "entity groups"
 
 _ADDED = ("entity_corrections", "entity_groups")  # new in #15, kept when present
 _REBUILT = ("entity_names", "entity_articles", "entity_aliases")  # derived: made again
+_INDEXES = re.compile(r"^CREATE INDEX (articles_links|articles_dates) ")
 _TARGET = re.compile(r"CREATE (?:TABLE|INDEX \w+ ON) (\w+)", re.IGNORECASE)
 
 
@@ -46,6 +47,9 @@ def migrate(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
         for statement in _ddl(_ADDED):
             name = _TARGET.match(statement).group(1)  # type: ignore[union-attr]
             if name not in present or statement.upper().startswith("CREATE INDEX"):
+                conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+        for statement in schema.statements():  # the indexes on articles #15 and #17 read
+            if _INDEXES.search(statement):
                 conn.execute(statement.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         for table in _REBUILT:
             conn.execute(f"DROP TABLE IF EXISTS {table}")
