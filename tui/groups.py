@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from store.core.entity_groups import NAME_LABELS, normal_key
+from store.core.entity_groups import NAME_LABELS, group_label
 from store.core.models import Entity
 
 
@@ -39,10 +39,7 @@ def _key(e: Entity) -> int | tuple[int, int]:
 
 
 def _label(canonical: str, mentions: Sequence[Entity]) -> str:
-    key = normal_key(canonical)
-    written = [e.label for e in mentions if normal_key(e.text) == key]
-    counts = Counter(written or [e.label for e in mentions])
-    return max(counts, key=lambda lab: counts[lab])  # (ties: the first mention's)
+    return group_label(canonical, ((e.text, e.label) for e in mentions))
 
 
 def article_groups(entities: Iterable[Entity]) -> list[GroupRow]:

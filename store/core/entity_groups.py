@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 
@@ -83,6 +83,17 @@ def normal_key(name: str) -> str:
     text = " ".join(name.split())
     text = _POSSESSIVE.sub("", _THE.sub("", text))
     return text.casefold()
+
+
+def group_label(canonical: str, mentions: Iterable[tuple[str, str]]) -> str:
+    """A group's label from its mentions' (text, label): the one most of the mentions
+    written as its canonical name have (as `group` chooses it), else the one most of all
+    have; ties: the first. For readers of a stored group, which keeps no label."""
+    key = normal_key(canonical)
+    pairs = list(mentions)
+    written = [lab for text, lab in pairs if normal_key(text) == key]
+    counts = Counter(written or [lab for _, lab in pairs])
+    return max(counts, key=lambda lab: counts[lab])
 
 
 class _Form(NamedTuple):

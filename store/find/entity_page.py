@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from store.core import codec, entity_index
-from store.core.entity_groups import normal_key
+from store.core.entity_groups import group_label, normal_key
 from store.core.errors import NotFound
 from store.core.handle import Handle
 from store.core.models import ArticleSummary, EntityCount, Note
@@ -302,15 +302,12 @@ def _grouped(
     spans = mentions if mentions is not None else model
     if len(of) != len(spans):
         of, names = list(range(len(spans))), [text[s:e] for s, e, _ in spans]
-    counts: dict[tuple[int, str], int] = {}
-    for (_, _, lab), g in zip(spans, of, strict=True):
-        counts[(g, lab)] = counts.get((g, lab), 0) + 1
-    top: dict[int, tuple[str, int]] = {}
-    for (g, lab), n in counts.items():  # (in order of first mention: a tie keeps the first)
-        if g not in top or n > top[g][1]:
-            top[g] = (lab, n)
+    members: dict[int, list[tuple[str, str]]] = {}
+    for (s, e, lab), g in zip(spans, of, strict=True):
+        members.setdefault(g, []).append((text[s:e], lab))
+    top = {g: group_label(names[g], ms) for g, ms in members.items()}
     keys = [normal_key(n) for n in names]
-    return [(s, e, top[g][0], keys[g], names[g]) for (s, e, _), g in zip(spans, of, strict=True)]
+    return [(s, e, top[g], keys[g], names[g]) for (s, e, _), g in zip(spans, of, strict=True)]
 
 
 def _own(d: _Decoded, spellings: set[str], label: str) -> list[tuple[int, int]]:
