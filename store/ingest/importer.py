@@ -167,7 +167,7 @@ def store_new(
                 key = _insert(conn, result.article_id, parsed, source)  # type: ignore[arg-type]
                 if analysis is not None and analyzer is not None:
                     _store_analysis(conn, key, analyzer.name, analysis)
-                bad_tags = _tag(h, conn, key, parsed.tags)
+                bad_tags = write_tags(h, conn, key, parsed.tags)
                 report.warnings += [f"{result.path}: {t}" for t in bad_tags]
                 result.status = "imported"
                 old = versions.previous_version(conn, source, result.article_id)  # type: ignore[arg-type]
@@ -260,7 +260,9 @@ def _store_analysis(conn: sqlite3.Connection, key: int, model: str, a: entities.
     )  # fmt: skip
 
 
-def _tag(h: Handle, conn: sqlite3.Connection, key: int, tags: list[str]) -> list[str]:
+def write_tags(h: Handle, conn: sqlite3.Connection, key: int, tags: list[str]) -> list[str]:
+    """Tag an article (one stamped event a tag, inside the caller's transaction); the
+    reasons of the tags that cannot be one."""
     bad: list[str] = []
     for raw in tags:
         try:

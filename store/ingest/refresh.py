@@ -23,11 +23,18 @@ from urllib.parse import urlsplit
 
 from store.core import state
 from store.core.errors import GlossError, ImportFailed, InvalidInput, LibraryError, NotFound
-from store.core.ids import new_id
 from store.core.models import FileResult, ImportReport
 from store.ingest import feeds as subs
 from store.ingest.fetch import PAGE_ACCEPT, Limits, TimedOut, check_url, client, decode_page, fetch
-from store.ingest.importer import Pending, enqueue, exists, known_id, store_new, title_key
+from store.ingest.importer import (
+    Pending,
+    enqueue,
+    exists,
+    known_id,
+    store_new,
+    title_key,
+    write_tags,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     import httpx
@@ -406,12 +413,7 @@ def _tag_with(h: Handle, conn, aid: str, tags: list[str]) -> list[int]:
     key = conn.execute("SELECT key FROM articles WHERE id = ?", (aid,)).fetchone()[0]
     have = {r[0] for r in conn.execute("SELECT tag FROM article_tags WHERE article = ?", (key,))}
     new = [t for t in tags if t not in have]
-    for tag in new:
-        conn.execute(
-            "INSERT INTO events (event_id, article, field, value, hlc, device)"
-            " VALUES (?, ?, ?, 1, ?, ?)",
-            (new_id(), key, f"tag:{tag}", h.stamp(conn), h.device_id),
-        )
+    write_tags(h, conn, key, new)
     return [key] if new else []
 
 

@@ -30,7 +30,7 @@ from store.core.ids import new_id
 from store.core.models import Anchor, FileResult, ImportReport
 from store.core.sanitize import clean, clean_line, normalise_tag
 from store.ingest import links
-from store.ingest.importer import Pending, known_id, store_new, title_key
+from store.ingest.importer import Pending, known_id, store_new, title_key, write_tags
 from store.ingest.parse.common import MAX_TITLE_CHARS, Parsed, TextBuilder
 from store.ingest.services.record import Highlight, Malformed, Saved
 from store.notes.anchoring import reanchor
@@ -335,15 +335,13 @@ def _write(h: Handle, plans: list[_Plan], report: ServiceReport, jobs: int) -> N
             )  # fmt: skip
             p.result.status, p.result.article_id = "linked", aid
             _state(h, conn, key, e)
-            for t in _new_tags(conn, key, e, report):
-                _event(h, conn, key, f"tag:{t}", 1)
+            write_tags(h, conn, key, _new_tags(conn, key, e, report))
             _highlights(h, conn, key, e.highlights, report, link=True)
             touched.append(key)
         for p in into:
             _state(h, conn, p.key, p.entry)  # type: ignore[arg-type]
             added = _new_tags(conn, p.key, p.entry, report)  # type: ignore[arg-type]
-            for t in added:
-                _event(h, conn, p.key, f"tag:{t}", 1)  # type: ignore[arg-type]
+            write_tags(h, conn, p.key, added)  # type: ignore[arg-type]
             got = _highlights(h, conn, p.key, p.entry.highlights, report)  # type: ignore[arg-type]
             if p.result.status != "merged":
                 p.result.status = "merged" if added or got else "present"
