@@ -12,6 +12,7 @@ import click
 from store.core.errors import InvalidInput
 from store.core.models import Entity
 from tui.cli_base import article_arg, emit, json_option, library, out
+from tui.words import plural
 
 
 class EntitiesGroup(click.Group):
@@ -57,7 +58,9 @@ def export_training(ctx: click.Context, output: Path, as_json: bool) -> None:
         emit({**counts, "spacy": f"{base}.spacy", "jsonl": f"{base}.jsonl"})
     else:
         skipped = f", {counts['skipped']} overlapping left out" if counts["skipped"] else ""
-        out(f"{counts['docs']} articles, {counts['spans']} entities{skipped}: {base}.spacy,"
+        spans = counts["spans"]
+        entities = f"{spans:,} entit{'y' if spans == 1 else 'ies'}"
+        out(f"{plural(counts['docs'], 'article')}, {entities}{skipped}: {base}.spacy,"
             f" {base}.jsonl")  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from rich.text import Text
 from store.core.sanitize import clean
 from store.find.entity_page import EntityPage
 from tui.render import entity_style
+from tui.words import plural
 
 BAR_WIDTH = 40
 MONTHS_SHOWN = 36
@@ -51,7 +52,7 @@ def timeline_lines(page: EntityPage) -> list[str]:
     lines = []
     if len(rows) > MONTHS_SHOWN:
         before = sum(n for _, n in rows[:-MONTHS_SHOWN])
-        lines.append(f"before {rows[-MONTHS_SHOWN][0]}: {before:,} articles")
+        lines.append(f"before {rows[-MONTHS_SHOWN][0]}: {plural(before, 'article')}")
         rows = rows[-MONTHS_SHOWN:]
     most = max((n for _, n in rows), default=0)
     lines += [f"{m}  {bar(n, most):<{BAR_WIDTH}} {n:,}".rstrip() for m, n in rows]
@@ -65,18 +66,20 @@ def entity_page_text(page: EntityPage) -> Text:
     out.append("  ")
     out.append(f" {page.label} ", style=entity_style(page.label))
     out.append("\n")
-    out.append(f"{page.articles:,} articles · {page.mentions:,} mentions\n", style="dim")
+    out.append(
+        f"{plural(page.articles, 'article')} · {plural(page.mentions, 'mention')}\n", style="dim"
+    )
     others = [s for s in page.spellings if s != page.name]
     if others:
         out.append("also written: " + ", ".join(others) + "\n", style="dim")
     for label, n in page.other_labels:
-        out.append(f"also as {label} in {n:,} articles (--label {label})\n", style="dim")
+        out.append(f"also as {label} in {plural(n, 'article')} (--label {label})\n", style="dim")
     out.append("\nArticles by month\n", style="bold")
     for line in timeline_lines(page):
         out.append(line + "\n")
     if page.comentions:
-        out.append(f"\nMentioned with (in its newest {page.comention_articles:,} articles)\n",
-                   style="bold")  # fmt: skip
+        newest = plural(page.comention_articles, "article")
+        out.append(f"\nMentioned with (in its newest {newest})\n", style="bold")
         for c in page.comentions:
             out.append(f"{c.articles:>6}  ")
             out.append(f"{c.label:<12}", style=entity_style(c.label))

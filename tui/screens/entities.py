@@ -20,8 +20,8 @@ from tui.render import entity_style
 from tui.screens import ENTITIES_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
-from tui.widgets.jobs import plural
 from tui.widgets.keys import VIM_CURSOR
+from tui.words import plural
 
 LIMIT = 500
 """Entities listed (the most mentioned)."""

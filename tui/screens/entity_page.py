@@ -29,8 +29,8 @@ from tui.render import entity_style
 from tui.screens import ENTITIES_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
-from tui.widgets.jobs import plural
 from tui.widgets.keys import VIM_CURSOR
+from tui.words import plural
 
 PAGE = 50
 """Articles fetched at a time."""
@@ -188,7 +188,7 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
         if others:
             head += ["\n", ("also written: " + ", ".join(others), "dim")]
         for label, n in page.other_labels:
-            head += ["\n", (f"also as {label} in {n:,} articles", "dim")]
+            head += ["\n", (f"also as {label} in {plural(n, 'article')}", "dim")]
         self.query_one("#entity-head", Static).update(Content.assemble(*head))
         chart = MonthChart(page.timeline, width=max(12, self.size.width - 16))
         lines: list[Content | str | tuple[str, str]] = []

@@ -27,8 +27,9 @@ from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
-from tui.widgets.jobs import JobBar, plural
+from tui.widgets.jobs import JobBar
 from tui.widgets.sidebar import Sidebar
+from tui.words import plural
 
 
 class StatsBar(Static):

@@ -106,6 +106,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         Binding("f", "fix_entity", "Fix"),
         Binding("t", "tags", "Tags"),
         Binding("c", "resolve", "Resolve conflict"),
+        Binding("c", "no_conflict", show=False),  # (c when "resolve" is off: says why)
         Binding("s", "star", "Star", show=False),
         Binding("r", "toggle_read", "Read/unread", show=False),
         Binding("right_square_bracket", "step(1)", "Next", key_display="]"),
@@ -397,9 +398,22 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
 
     @work(thread=True, group="browser", exit_on_error=False)
     def _browse(self, url: str) -> None:
-        import webbrowser
+        """Open the address in a graphical browser; where there is none (no display: a
+        text browser would fight the app for the terminal) or it fails, show the address
+        and copy it to the clipboard (OSC 52), so it can be pasted elsewhere."""
+        if can_browse():
+            import webbrowser
 
-        webbrowser.open(url)
+            try:
+                if webbrowser.open(url):
+                    return
+            except Exception:  # (any browser's failure: the address is shown instead)
+                pass
+        self.app.call_from_thread(self._show_address, url)
+
+    def _show_address(self, url: str) -> None:
+        self.app.copy_to_clipboard(url)
+        self.notify(f"No browser to open it here; the address is copied: {url}", markup=False)
 
     def action_back(self) -> None:
         """Close a focused panel first; otherwise go back to the library."""
@@ -409,3 +423,14 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
                 self.view.focus()
                 return
         self.dismiss(self.article_id)
+
+
+def can_browse() -> bool:
+    """Whether a graphical browser can open here: on Linux and the BSDs only with a display
+    (Python's webbrowser would otherwise pick a text browser, which needs the terminal)."""
+    import os
+    import sys
+
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -138,6 +138,10 @@ class Annotating:
             return bool(self._conflicts())  # in the footer only when there is one to resolve
         return True
 
+    def action_no_conflict(self) -> None:
+        """`c` with no conflict to resolve (the resolve binding is off then): say so."""
+        self.notify("No note in this article is in conflict.")
+
     def action_resolve(self) -> None:
         """Resolve the conflicted note under the cursor, else the first one in the article."""
         conflicts = self._conflicts()

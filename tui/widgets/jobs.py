@@ -31,6 +31,7 @@ from tui.messages import (
     SyncProgress,
 )
 from tui.widgets.failures import ReportsFailures, describe
+from tui.words import plural
 
 if TYPE_CHECKING:
     from textual.widgets import ProgressBar
@@ -38,10 +39,6 @@ if TYPE_CHECKING:
     from tui.reports import Lines
 
 JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class JobBar(ReportsFailures, Horizontal):

@@ -1,0 +1,92 @@
+"""#16's small items: `o` where no browser can open, `c` with no conflict, and counts of
+one said in the singular."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.ingest.services.record import Saved
+from tests.tui.conftest import opened, settle
+from tests.tui.test_reader import ECB, open_article
+from tests.tui.test_saved_links import save_links
+from tui.app import GlossApp
+from tui.entity_view import entity_page_text
+from tui.words import plural
+
+SIZE = (120, 40)
+URL = "https://news.example/a-story?x=1"
+
+
+def notifications(app: GlossApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_o_without_a_display_shows_the_address_and_copies_it(
+    lib_path: Path, monkeypatch
+) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    opened_urls: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened_urls.append(url))
+    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, link)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.clipboard == URL
+        assert any(URL in m and "copied" in m for m in notifications(app)), notifications(app)
+    assert opened_urls == []  # no text browser was started over the app
+
+
+async def test_o_when_the_browser_fails_shows_the_address(lib_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # none found
+    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, link)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.clipboard == URL
+
+
+async def test_o_with_a_browser_opens_it(lib_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":99")
+    opened_urls: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened_urls.append(url) or True)
+    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, link)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert opened_urls == [URL]
+        assert app.clipboard != URL
+
+
+async def test_c_without_a_conflict_says_so(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("c")
+        await settle(pilot)
+        assert "No note in this article is in conflict." in notifications(app)
+
+
+def test_plural() -> None:
+    assert plural(1, "article") == "1 article"
+    assert plural(0, "note") == "0 notes"
+    assert plural(2310, "article") == "2,310 articles"
+
+
+def test_an_entity_in_one_article_is_said_in_the_singular(lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        counts = lib.entities(None, None, 200, False)
+        once = next(e for e in counts if e.articles == 1)
+        page = lib.entity_page(once.text, once.label)
+    text = entity_page_text(page).plain
+    assert "1 article ·" in text and "1 articles" not in text
