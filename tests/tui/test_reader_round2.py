@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from store.ingest.services.record import Saved
-from tests.tui.conftest import opened, settle
+from tests.tui.conftest import opened, screen_text, settle
 from tests.tui.test_reader import ECB, open_article
 from tests.tui.test_saved_links import save_links
 from tui.app import GlossApp
@@ -90,3 +92,34 @@ def test_an_entity_in_one_article_is_said_in_the_singular(lib_path: Path) -> Non
         page = lib.entity_page(once.text, once.label)
     text = entity_page_text(page).plain
     assert "1 article ·" in text and "1 articles" not in text
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_the_legend_wraps_between_entries_and_every_label_has_a_key(
+    lib_path: Path, size: tuple[int, int]
+) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_article(pilot, lib_path, ECB)
+        labels = screen._labels()
+        assert len(labels) > 9  # (the sample article: some labels past the ninth)
+        lines = screen_text(pilot).split("\n")
+        for i, (label, n) in enumerate(labels):
+            key = str(i + 1) if i < 9 else "0"
+            entry = f"{key}  {label} {n} "
+            assert any(entry in line for line in lines), (entry, lines[:8])
+
+
+async def test_0_switches_the_labels_past_the_ninth(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, lib_path, ECB)
+        rest = {label for label, _ in screen._labels()[9:]}
+        await pilot.press("0")
+        await settle(pilot)
+        assert screen.hidden_labels == rest
+        text = screen_text(pilot)
+        assert all(f"0 {label} " in text and "off" in text for label in rest)
+        await pilot.press("0")
+        await settle(pilot)
+        assert screen.hidden_labels == frozenset()

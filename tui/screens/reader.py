@@ -27,7 +27,7 @@ from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
-from tui.widgets.article_header import ArticleHeader, Legend
+from tui.widgets.article_header import KEYED, ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
@@ -116,6 +116,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
             Binding(str(i), f"toggle_label({i - 1})", f"Entity label {i} on/off", show=False)
             for i in range(1, 10)
         ),
+        Binding("0", "toggle_label(9)", "Entity labels past the ninth on/off", show=False),
     ]
 
     def __init__(
@@ -329,11 +330,18 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         self.view.set_entities(self.entities_on, self.hidden_labels)
 
     def action_toggle_label(self, index: int) -> None:
+        """Switch the legend's label at `index` (keys 1-9) on or off; index 9 (key 0) switches
+        every label past the ninth together: off if any of them is on, else all on."""
         labels = [label for label, _ in self._labels()]
         if index >= len(labels):
             return
         self.entities_on = True
-        self.hidden_labels = self.hidden_labels ^ {labels[index]}
+        if index < KEYED:
+            self.hidden_labels = self.hidden_labels ^ {labels[index]}
+        else:
+            rest = set(labels[KEYED:])
+            on = rest - self.hidden_labels
+            self.hidden_labels = (self.hidden_labels | rest) if on else (self.hidden_labels - rest)
         self._show_entities()
         self.view.set_entities(self.entities_on, self.hidden_labels)
 

@@ -14,8 +14,6 @@ from textual.widgets import Static
 from store.core.models import ArticleSummary, Entity
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 
-NBSP = "\u00a0"  # keeps a legend entry on one line when the legend wraps
-
 
 def article_date(summary: ArticleSummary) -> str:
     """The published date, else the import date (YYYY-MM-DD)."""
@@ -62,8 +60,19 @@ def label_counts(entities: Iterable[Entity]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+KEYED = 9  # labels 1-9 have a key each; the rest share 0 (tui/screens/reader.py)
+
+
+def label_key(index: int) -> str:
+    """The key that switches the legend's label at `index`: 1-9, then 0 for all the rest."""
+    return str(index + 1) if index < KEYED else "0"
+
+
 class Legend(Static):
-    """Entity labels with counts; number keys 1-9 switch them in this order."""
+    """Entity labels with counts; keys 1-9 switch them in this order, 0 the rest together.
+
+    The entries are laid out in lines here, each entry whole on one line: Textual wraps a
+    line at any space, a no-break space too, which split an entry from its key."""
 
     DEFAULT_CSS = """
     Legend {
@@ -74,23 +83,42 @@ class Legend(Static):
     }
     """
 
+    _shown: tuple[list[tuple[str, int]], bool, frozenset[str]] | None = None
+
     def clear(self) -> None:
+        self._shown = None
         self.update(Content(""))
 
     def show(self, counts: list[tuple[str, int]], on: bool, hidden: frozenset[str]) -> None:
+        self._shown = (counts, on, hidden)
         if not counts:
             self.update(Content("No entities in this article."))
             return
         if not on:
             self.update(Content("Entities hidden: press e to show them."))
             return
-        parts: list[Content | str | tuple[str, str]] = ["Entities  "]
+        width = max(1, self.content_region.width or self.app.size.width - 5)
+        lines: list[list[Content]] = [[Content("Entities")]]
+        used = len("Entities")
         for i, (label, count) in enumerate(counts):
-            key = (str(i + 1) if i < 9 else " ") + NBSP
-            if label in hidden:
-                chip = (f"{label}{NBSP}{count}{NBSP}off", "strike dim")
+            entry = self._entry(label_key(i), label, count, label in hidden)
+            if used + 2 + entry.cell_length > width and used > 0:
+                lines.append([])
+                used = 0
             else:
-                colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
-                chip = (f"{NBSP}{label}{NBSP}{count}{NBSP}", f"#000000 on {colour}")
-            parts += [(key, "bold"), chip, "  "]
-        self.update(Content.assemble(*parts))
+                lines[-1].append(Content("  "))
+                used += 2
+            lines[-1].append(entry)
+            used += entry.cell_length
+        self.update(Content("\n").join(Content.assemble(*line) for line in lines))
+
+    @staticmethod
+    def _entry(key: str, label: str, count: int, off: bool) -> Content:
+        if off:
+            return Content.assemble((key, "bold"), " ", (f"{label} {count} off", "strike dim"))
+        colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
+        return Content.assemble((key, "bold"), " ", (f" {label} {count} ", f"#000000 on {colour}"))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
