@@ -23,51 +23,50 @@ def notifications(app: GlossApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
+async def press_o(lib_path: Path) -> tuple[str, list[str]]:
+    """Open a saved link (its source is a web address), press o: the clipboard and the
+    notifications then."""
+    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, link)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        return app.clipboard, notifications(app)
+
+
+def browser(monkeypatch, result: bool) -> list[str]:
+    """webbrowser.open replaced by one that records the address and returns `result`."""
+    opened_urls: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened_urls.append(url) or result)
+    return opened_urls
+
+
 async def test_o_without_a_display_shows_the_address_and_copies_it(
     lib_path: Path, monkeypatch
 ) -> None:
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    opened_urls: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened_urls.append(url))
-    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
-    app = GlossApp(lib_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_article(pilot, lib_path, link)
-        await pilot.press("o")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        assert app.clipboard == URL
-        assert any(URL in m and "copied" in m for m in notifications(app)), notifications(app)
+    opened_urls = browser(monkeypatch, True)
+    clipboard, messages = await press_o(lib_path)
+    assert clipboard == URL
+    assert any(URL in m and "copied" in m for m in messages), messages
     assert opened_urls == []  # no text browser was started over the app
 
 
 async def test_o_when_the_browser_fails_shows_the_address(lib_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # none found
-    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
-    app = GlossApp(lib_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_article(pilot, lib_path, link)
-        await pilot.press("o")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        assert app.clipboard == URL
+    opened_urls = browser(monkeypatch, False)  # (none found)
+    clipboard, _ = await press_o(lib_path)
+    assert opened_urls == [URL] and clipboard == URL
 
 
 async def test_o_with_a_browser_opens_it(lib_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DISPLAY", ":99")
-    opened_urls: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened_urls.append(url) or True)
-    (link,) = save_links(lib_path, Saved("row 1", url=URL, title="A story"))
-    app = GlossApp(lib_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await open_article(pilot, lib_path, link)
-        await pilot.press("o")
-        await app.workers.wait_for_complete()
-        await settle(pilot)
-        assert opened_urls == [URL]
-        assert app.clipboard != URL
+    opened_urls = browser(monkeypatch, True)
+    clipboard, _ = await press_o(lib_path)
+    assert opened_urls == [URL] and clipboard != URL
 
 
 async def test_c_without_a_conflict_says_so(lib_path: Path) -> None:
