@@ -25,6 +25,14 @@ class OpenArticle(Message):
         self.article_id = article_id
 
 
+class Walked(Message):
+    """Where the reader's walk of queued ] and [ presses landed."""
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__()
+        self.article_id = article_id
+
+
 class ArticleLoaded(Message):
     """A reader worker fetched (or re-fetched after an edit) this article."""
 

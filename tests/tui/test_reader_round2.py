@@ -9,7 +9,7 @@ import pytest
 
 from store.ingest.services.record import Saved
 from tests.tui.conftest import opened, screen_text, settle
-from tests.tui.test_reader import ECB, open_article
+from tests.tui.test_reader import ECB, ids_in_order, open_article
 from tests.tui.test_saved_links import save_links
 from tui.app import GlossApp
 from tui.entity_view import entity_page_text
@@ -122,3 +122,57 @@ async def test_0_switches_the_labels_past_the_ninth(lib_path: Path) -> None:
         await pilot.press("0")
         await settle(pilot)
         assert screen.hidden_labels == frozenset()
+
+
+async def test_quick_presses_of_the_brackets_each_count_in_order(lib_path: Path) -> None:
+    """] pressed over and over without waiting moves one article per press (the presses
+    queued while a step was looked up were dropped: 5 presses moved 2 articles); the
+    articles passed over are not opened, so not marked read."""
+    order = ids_in_order(lib_path)
+    forward = len(order) - 1
+    assert forward >= 4, order
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, lib_path, order[0])
+        for _ in range(forward):
+            screen.action_step(1)  # (as fast as keys come: no pause between them)
+        await settle(pilot)
+        assert screen.article is not None and screen.article.id == order[forward]
+        await pilot.press("left_square_bracket", "left_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert screen.article.id == order[forward - 1]
+        for _ in range(3):
+            screen.action_step(1)  # past the last: one step, then "No next article."
+        await settle(pilot)
+        assert screen.article.id == order[forward]
+        assert "No next article." in notifications(app)
+    with opened(lib_path) as lib:
+        read = {a.id: a.read for a in lib.list_articles()}
+    passed = order[1 : forward - 2]  # (passed over by the first walk, and never opened)
+    assert passed and [read[i] for i in passed] == [False] * len(passed)
+
+
+async def test_the_entities_panel_never_shows_the_last_articles_entities(
+    lib_path: Path,
+) -> None:
+    """While the next article is fetched, the entities panel says so instead of listing the
+    article before's entities under it (for 250-300 ms)."""
+    order = ids_in_order(lib_path)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, lib_path, order[0])
+        await pilot.press("E")
+        await settle(pilot)
+        panel = screen.entities_panel
+        before = [str(n.label) for n in panel.root.children]
+        assert before and panel.article_id == order[0]
+        with screen._lock:  # (the fetch of the next article waits for it)
+            await pilot.press("right_square_bracket")
+            for _ in range(20):
+                await pilot.pause()
+                if panel.article_id == order[1]:
+                    break
+            assert [str(n.label) for n in panel.root.children] == ["Loading…"]
+        await settle(pilot)
+        assert panel.article_id == order[1] and screen.article.id == order[1]
+        assert [str(n.label) for n in panel.root.children] != ["Loading…"]

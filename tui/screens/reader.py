@@ -27,6 +27,7 @@ from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
+from tui.screens.reader_walk import Walking
 from tui.widgets.article_header import KEYED, ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
@@ -88,7 +89,7 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen[str]):
+class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -142,6 +143,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         self.entities_on = True
         self.hidden_labels: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self.init_walking()
         self._fetched = article
 
     def open(
@@ -301,6 +303,8 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         event.stop()
         self.article_id = event.article_id
         self._start_at = None
+        if self.entities_panel.display:  # (not the last article's entities meanwhile)
+            self.entities_panel.loading_for(event.article_id)
         self._load(self.lib, event.article_id)
 
     def reload(self) -> None:
@@ -385,17 +389,6 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         self._edit(lambda lib, aid: lib.set_read(aid, not lib.summary(aid).read))
 
     # -- moving between articles ----------------------------------------------------------------
-
-    def action_step(self, step: int) -> None:
-        self._step(self.lib, self.article_id, step, self.filters)
-
-    @work(thread=True, exclusive=True, group="reader-step", exit_on_error=False)
-    def _step(self, lib: Library, article_id: str, step: int, filters: Filter) -> None:
-        found = lib.neighbour(article_id, step, filters)
-        if found is None:
-            self.post_message(Notice("No next article." if step > 0 else "No previous article."))
-        else:
-            self.post_message(OpenArticle(found))
 
     def action_open_source(self) -> None:
         source = self.article.summary.source if self.article else None

@@ -63,6 +63,13 @@ class EntitiesPanel(Tree[GroupRow | None]):
             self.root.add_leaf(group_line(g), g)
         self.move_cursor_to_line(0)
 
+    def loading_for(self, article_id: str) -> None:
+        """Empty the list while `article_id` is fetched: another article's entities are
+        never shown under this one."""
+        self.article_id = article_id
+        self.clear()
+        self.root.add_leaf(Text("Loading…", style="italic"))
+
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[GroupRow | None]) -> None:
         event.stop()
