@@ -28,7 +28,7 @@ class GlossApp(App[None]):
     TITLE = "gloss"
     HELP_TITLE = "Everywhere"
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
     ]
 
     def __init__(

@@ -34,10 +34,13 @@ class ConflictResolver(SavingDialog):
 
     HELP_TITLE = "Note in conflict"
     BINDINGS = [
-        *(Binding(str(i), f"keep({i})", f"Keep version {i}", show=False) for i in range(1, 10)),
-        Binding("m", "merge", "Write merged text"),
-        Binding("ctrl+s", "save", "Save merged text", priority=True),
-        Binding("escape", "cancel", "Back / cancel", priority=True),
+        *(
+            Binding(str(i), f"keep({i})", f"Keep version {i}", show=False, id=f"conflict.keep_{i}")
+            for i in range(1, 10)
+        ),
+        Binding("m", "merge", "Write merged text", id="conflict.merge"),
+        Binding("ctrl+s", "save", "Save merged text", priority=True, id="conflict.save"),
+        Binding("escape", "cancel", "Back / cancel", priority=True, id="conflict.cancel"),
     ]
 
     def __init__(self, note: Note, *, save: SaveNote) -> None:

@@ -48,8 +48,8 @@ class EntitiesScreen(ReportsFailures, Screen[None]):
     CSS_PATH = ENTITIES_CSS
     HELP_TITLE = "Entities"
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("a", "toggle_values", "Numbers and dates"),
+        Binding("escape,q", "back", "Back", id="entities.back"),
+        Binding("a", "toggle_values", "Numbers and dates", id="entities.toggle_values"),
     ]
 
     class Loaded(Message):

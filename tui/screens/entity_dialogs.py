@@ -43,7 +43,7 @@ class ChoiceScreen(ModalScreen["int | None"]):
     """Choose one of `prompts` (enter); esc chooses none. Dismissed with its index."""
 
     CSS_PATH = DIALOGS_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
 
     def __init__(self, heading: str, prompts: Sequence[Content]) -> None:
         super().__init__()
@@ -76,7 +76,7 @@ class ValuePrompt(ModalScreen["str | None"]):
     With `suggestions`, the last word typed is completed from them (→ or tab)."""
 
     CSS_PATH = DIALOGS_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="value_prompt.cancel")]
 
     def __init__(
         self, heading: str, hint: str = "", value: str = "", suggestions: Sequence[str] = ()

@@ -101,8 +101,8 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
     CSS_PATH = ENTITIES_CSS
     HELP_TITLE = "Entity page"
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("m", "more", "More articles"),
+        Binding("escape,q", "back", "Back", id="entity_page.back"),
+        Binding("m", "more", "More articles", id="entity_page.more"),
     ]
 
     class Loaded(Message):

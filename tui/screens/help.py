@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
 
     CSS_PATH = DIALOGS_CSS
 
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help", id="help.close")]
 
     def __init__(self, sections: list[Section]) -> None:
         super().__init__()

@@ -71,12 +71,12 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     the first focusable widget, first) restyles each widget that changes, before the first
     frame."""
     BINDINGS = [
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("t", "tags", "Tags"),
-        Binding("s", "star", "Star"),
-        Binding("r", "toggle_read", "Read/unread"),
-        Binding("R", "refresh_feeds", "Refresh feeds"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("slash", "search", "Search", key_display="/", id="library.search"),
+        Binding("t", "tags", "Tags", id="library.tags"),
+        Binding("s", "star", "Star", id="library.star"),
+        Binding("r", "toggle_read", "Read/unread", id="library.toggle_read"),
+        Binding("R", "refresh_feeds", "Refresh feeds", id="library.refresh_feeds"),
+        Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 
     class Side(Message):

@@ -34,8 +34,8 @@ class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
     def __init__(self, question: str, yes: str = "Yes") -> None:
@@ -146,8 +146,8 @@ class NoteEditor(SavingDialog):
     CSS_PATH = DIALOGS_CSS
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("ctrl+s", "save", "Save", priority=True, id="note_editor.save"),
+        Binding("escape", "cancel", "Cancel", priority=True, id="note_editor.cancel"),
     ]
 
     HINT = "ctrl+s save · esc cancel"
@@ -244,7 +244,7 @@ class TagSuggester(Suggester):
 class TagInput(Input):
     """An Input where tab accepts the suggested completion."""
 
-    BINDINGS = [Binding("tab", "cursor_right", "Complete", show=False)]
+    BINDINGS = [Binding("tab", "cursor_right", "Complete", show=False, id="tags.complete")]
 
 
 class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
@@ -252,7 +252,7 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
 
     CSS_PATH = DIALOGS_CSS
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]
 
     def __init__(self, title: str, current: Iterable[str], known: Iterable[str]) -> None:
         super().__init__()
@@ -297,7 +297,7 @@ class PathPrompt(ModalScreen["Path | str | None"]):
 
     CSS_PATH = DIALOGS_CSS
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
     def __init__(
         self,

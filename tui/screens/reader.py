@@ -96,28 +96,50 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
 
     HELP_TITLE = "Reader"
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("h", "highlight", "Highlight"),
-        Binding("a", "note", "Note"),
-        Binding("A", "article_note", "Note on article", show=False),
-        Binding("n", "toggle_panel('notes')", "Notes"),
-        Binding("e", "toggle_entities", "Entities"),
-        Binding("E", "toggle_panel('entities')", "Entity list", show=False),
-        Binding("p", "entity_page", "Entity"),
-        Binding("f", "fix_entity", "Fix"),
-        Binding("t", "tags", "Tags"),
-        Binding("c", "resolve", "Resolve conflict"),
-        Binding("c", "no_conflict", show=False),  # (c when "resolve" is off: says why)
-        Binding("s", "star", "Star", show=False),
-        Binding("r", "toggle_read", "Read/unread", show=False),
-        Binding("right_square_bracket", "step(1)", "Next", key_display="]"),
-        Binding("left_square_bracket", "step(-1)", "Previous", key_display="[", show=False),
-        Binding("o", "open_source", "Open source", show=False),
+        Binding("escape,q", "back", "Back", id="reader.back"),
+        Binding("h", "highlight", "Highlight", id="reader.highlight"),
+        Binding("a", "note", "Note", id="reader.note"),
+        Binding("A", "article_note", "Note on article", show=False, id="reader.article_note"),
+        Binding("n", "toggle_panel('notes')", "Notes", id="reader.notes"),
+        Binding("e", "toggle_entities", "Entities", id="reader.entities"),
+        Binding(
+            "E", "toggle_panel('entities')", "Entity list", show=False, id="reader.entity_list"
+        ),
+        Binding("p", "entity_page", "Entity", id="reader.entity_page"),
+        Binding("f", "fix_entity", "Fix", id="reader.fix_entity"),
+        Binding("t", "tags", "Tags", id="reader.tags"),
+        Binding("c", "resolve", "Resolve conflict", id="reader.resolve"),
+        # c when "resolve" is off says why; one id, so that a rebound c moves both
+        Binding("c", "no_conflict", show=False, id="reader.resolve"),
+        Binding("s", "star", "Star", show=False, id="reader.star"),
+        Binding("r", "toggle_read", "Read/unread", show=False, id="reader.toggle_read"),
+        Binding("right_square_bracket", "step(1)", "Next", key_display="]", id="reader.next"),
+        Binding(
+            "left_square_bracket",
+            "step(-1)",
+            "Previous",
+            key_display="[",
+            show=False,
+            id="reader.previous",
+        ),
+        Binding("o", "open_source", "Open source", show=False, id="reader.open_source"),
         *(
-            Binding(str(i), f"toggle_label({i - 1})", f"Entity label {i} on/off", show=False)
+            Binding(
+                str(i),
+                f"toggle_label({i - 1})",
+                f"Entity label {i} on/off",
+                show=False,
+                id=f"reader.label_{i}",
+            )
             for i in range(1, 10)
         ),
-        Binding("0", "toggle_label(9)", "Entity labels past the ninth on/off", show=False),
+        Binding(
+            "0",
+            "toggle_label(9)",
+            "Entity labels past the ninth on/off",
+            show=False,
+            id="reader.label_10",
+        ),
     ]
 
     def __init__(

@@ -79,9 +79,9 @@ class SearchScreen(ReportsFailures, Screen[str]):
     DEBOUNCE = 0.25
     """Seconds of quiet typing before the query runs (0 runs it at once; tests use that)."""
     BINDINGS = [
-        Binding("escape", "close", "Back"),
-        Binding("down", "results", "Results", show=False),
-        Binding("slash", "edit_query", "Edit query", key_display="/"),
+        Binding("escape", "close", "Back", id="search.back"),
+        Binding("down", "results", "Results", show=False, id="search.results"),
+        Binding("slash", "edit_query", "Edit query", key_display="/", id="search.edit_query"),
     ]
 
     class Found(Message):

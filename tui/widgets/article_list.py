@@ -65,13 +65,13 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", show=False),
-        Binding("k,up", "move(-1)", "Up", show=False),
-        Binding("pagedown", "move_page(1)", "Page down", show=False),
-        Binding("pageup", "move_page(-1)", "Page up", show=False),
-        Binding("g,home", "edge(-1)", "First", show=False),
-        Binding("G,end", "edge(1)", "Last", show=False),
-        Binding("enter", "open", "Open"),
+        Binding("j,down", "move(1)", "Down", show=False, id="library.down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="library.up"),
+        Binding("pagedown", "move_page(1)", "Page down", show=False, id="library.page_down"),
+        Binding("pageup", "move_page(-1)", "Page up", show=False, id="library.page_up"),
+        Binding("g,home", "edge(-1)", "First", show=False, id="library.first"),
+        Binding("G,end", "edge(1)", "Last", show=False, id="library.last"),
+        Binding("enter", "open", "Open", id="library.open"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=True)

@@ -73,14 +73,16 @@ class ArticleView(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("j,down", "move(1)", "Next passage", show=False),
-        Binding("k,up", "move(-1)", "Previous passage", show=False),
-        Binding("pagedown,space", "page(1)", "Page down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("g,home", "edge(-1)", "First passage", show=False),
-        Binding("G,end", "edge(1)", "Last passage", show=False),
-        Binding("v", "select", "Select"),
-        Binding("escape", "clear_selection", "Clear selection", show=False),
+        Binding("j,down", "move(1)", "Next passage", show=False, id="reader.down"),
+        Binding("k,up", "move(-1)", "Previous passage", show=False, id="reader.up"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="reader.page_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="reader.page_up"),
+        Binding("g,home", "edge(-1)", "First passage", show=False, id="reader.first"),
+        Binding("G,end", "edge(1)", "Last passage", show=False, id="reader.last"),
+        Binding("v", "select", "Select", id="reader.select"),
+        Binding(
+            "escape", "clear_selection", "Clear selection", show=False, id="reader.clear_selection"
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -78,9 +78,9 @@ class HitList(OptionList):
     }
     """
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("enter", "select", "Open"),
+        Binding("j", "cursor_down", "Down", show=False, id="lists.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="lists.up"),
+        Binding("enter", "select", "Open", id="search.open"),
     ]
 
     class Open(Message):

@@ -75,8 +75,8 @@ class NotesPanel(OptionList):
     BORDER_TITLE = "Notes"
     BINDINGS = [
         *VIM_CURSOR,
-        Binding("i", "edit", "Edit"),
-        Binding("d,delete", "delete", "Delete"),
+        Binding("i", "edit", "Edit", id="reader.edit_note"),
+        Binding("d,delete", "delete", "Delete", id="reader.delete_note"),
     ]
 
     class Jump(Message):

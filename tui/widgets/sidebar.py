@@ -49,8 +49,8 @@ class Sidebar(Tree[Filter]):
     }
     """
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False, id="lists.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="lists.up"),
     ]
 
     class Chosen(Message):
