@@ -18,6 +18,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE = ARTICLES / "000_246f3351ffaac2ed.txt"
 
 
+@pytest.fixture(autouse=True)
+def own_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own (absent) config file and state file, never the user's."""
+    monkeypatch.setenv("GLOSS_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("GLOSS_STATE", str(tmp_path / "state" / "state.json"))
+    return tmp_path / "config" / "config.toml"
+
+
 @pytest.fixture(scope="session")
 def analyzer() -> entities.Analyzer:
     """The real model, loaded once per test session."""

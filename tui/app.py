@@ -7,11 +7,14 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.theme import Theme
 
+from tui import config, keymap
 from tui.messages import Notice
 from tui.opening import FirstScreen
 from tui.screens.library import LibraryScreen
@@ -49,6 +52,18 @@ class GlossApp(App[None]):
         self.last_sync_path: Path | str | None = None
         """The folder or file synced with last in this session, offered again."""
         self._terminal_safe = TerminalSafe(super().get_line_filters)
+        self.settings = config.settings()
+        """The config file's settings (read before the app starts; defaults if broken)."""
+        self.set_keymap(keymap.usable(self.settings.keys))
+        self._start_theme = self._first_theme()
+        self.theme = self._start_theme
+
+    def _first_theme(self) -> str:
+        """The config's theme if it names one, else the one last picked, else the default."""
+        for name in (self.settings.theme, config.remembered_theme()):
+            if name and name in self.available_themes:
+                return name
+        return self.theme
 
     def get_default_screen(self) -> Screen:
         return self.library_screen
@@ -58,9 +73,41 @@ class GlossApp(App[None]):
         # filters first) before it reaches the terminal
         return [self._terminal_safe]
 
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
+
     def on_ready(self) -> None:
-        """The first frame is up: the garbage collector `gloss` held back runs again."""
+        """The first frame is up: the garbage collector `gloss` held back runs again, and
+        the config is checked (its problems are one line)."""
         gc.enable()
+        self._check_config()
+
+    @work(thread=True, group="config", exit_on_error=False)
+    def _check_config(self) -> None:
+        found = keymap.config_problems(self.settings, self.available_themes)
+        if found:
+            where = self.settings.path
+            line = f"config {where}: {'; '.join(found)}"
+            self.call_from_thread(self.notify, line, severity="warning", timeout=20, markup=False)
+
+    def _theme_picked(self, theme: Theme) -> None:
+        """A theme was picked (the command palette): remembered for the next start."""
+        if theme.name == self._start_theme:
+            return
+        self._start_theme = theme.name
+        self._remember_theme(theme.name)
+        wanted = self.settings.theme
+        if wanted and wanted in self.available_themes and wanted != theme.name:
+            self.notify(
+                f"config.toml sets theme = {wanted!r}, which the next start uses.", markup=False
+            )
+
+    @work(thread=True, group="state", exit_on_error=False)
+    def _remember_theme(self, name: str) -> None:
+        try:
+            config.remember_theme(name)
+        except OSError as exc:
+            self.post_message(Notice(f"The theme could not be remembered: {exc}", "warning"))
 
     def on_load(self) -> None:
         self.library_screen.open_library()  # read the library while the screens are built

@@ -399,8 +399,9 @@ def check(ctx: click.Context, full: bool) -> None:
 
 
 # the feed and annotation commands, in modules of their own
-from tui import cli_entities, cli_feeds, cli_notes  # noqa: E402
+from tui import cli_config, cli_entities, cli_feeds, cli_notes  # noqa: E402
 
+cli_config.register(cli)
 cli_feeds.register(cli)
 cli_notes.register(cli)
 cli_entities.register(cli, entities)

@@ -1,0 +1,260 @@
+"""The config file (config.toml): rebound keys, theme, reading width, browser, editor, date
+format and list columns; a broken file is one line and the defaults; `gloss config`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.tui.conftest import opened, settle
+from tui import config, keymap
+from tui.app import GlossApp
+from tui.screens.library import LibraryScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.article_list import ArticleList
+
+SIZE = (120, 40)
+ECB = "e11fcf365aca9ed2af11d0fd558b7af9"  # European Central Bank Holds Rates (has a URL)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def notices(app: GlossApp) -> list[tuple[str, str]]:
+    return [(n.message, n.severity) for n in app._notifications]
+
+
+def config_notices(app: GlossApp) -> list[str]:
+    return [m for m, _ in notices(app) if m.startswith("config ")]
+
+
+async def open_article(pilot: Pilot, path: Path, article_id: str) -> ReaderScreen:
+    await settle(pilot)
+    with opened(path) as lib:
+        ids = [a.id for a in lib.list_articles()]
+    pilot.app.screen.query_one(ArticleList).cursor = ids.index(article_id)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ReaderScreen)
+    return screen
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+async def test_a_rebound_key_works_after_a_restart(lib_path: Path, own_config: Path) -> None:
+    write_config(own_config, '[keys]\n"library.star" = "x"\n"reader.highlight" = "H"\n')
+    for _ in range(2):  # a restart reads the file again and binds the same keys
+        config._read.cache_clear()
+        app = GlossApp(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            first = app.screen.query_one(ArticleList).current
+            assert first is not None
+            with opened(lib_path) as lib:
+                before = lib.summary(first.id).starred
+            await pilot.press("s")  # no longer star
+            await settle(pilot)
+            with opened(lib_path) as lib:
+                assert lib.summary(first.id).starred == before
+            await pilot.press("x")
+            await settle(pilot)
+            with opened(lib_path) as lib:
+                assert lib.summary(first.id).starred != before
+            assert config_notices(app) == []
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("j", "h")  # h is free now: nothing highlighted
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.notes(ECB) == []
+        await pilot.press("H")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            [note] = lib.notes(ECB)
+        assert note.is_highlight
+
+
+async def test_key_problems_are_one_line_and_the_app_starts(
+    lib_path: Path, own_config: Path
+) -> None:
+    write_config(
+        own_config,
+        '[keys]\n"library.star" = "r"\n"library.nope" = "z"\n"reader.note" = "ctrl+nokey"\n',
+    )
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LibraryScreen)
+        [line] = config_notices(app)
+        assert "\n" not in line and str(own_config) in line
+        assert "unknown binding id `library.nope`" in line
+        assert "`reader.note`: unknown key name ctrl+nokey" in line
+        assert "r is bound twice in library (library.star, library.toggle_read)" in line
+
+
+def test_every_binding_has_an_id_of_its_screen() -> None:
+    bindings = keymap.all_bindings()
+    assert len(bindings) > 60
+    screens = {b.id.partition(".")[0] for b in bindings if b.id}
+    assert {"app", "library", "reader", "search", "entities", "entity_page", "conflict"} <= screens
+    assert all(b.id and "." in b.id for b in bindings)
+    # the default keys give no conflicts: only what a config rebinds is checked
+    assert keymap.problems({}, bindings) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"),
+    [("x", False), ("ctrl+e", False), ("f5", False), ("question_mark", False),
+     ("right_square_bracket", False), ("shift+tab", False), ("H", False), ("ctrl+", True),
+     ("hyperkey", True), ("cmd+x", True)],
+)  # fmt: skip
+def test_key_names(key: str, bad: bool) -> None:
+    assert keymap.bad_key(keymap.normalise(key)[0] if keymap.normalise(key) else key) == bad
+
+
+# -- a broken file --------------------------------------------------------------------------
+
+
+async def test_bad_toml_is_one_line_naming_the_line_and_defaults_are_used(
+    lib_path: Path, own_config: Path
+) -> None:
+    write_config(own_config, 'reading_width = 60\ntheme = "nord\n[keys]\n"library.star" = "x"\n')
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        [line] = config_notices(app)
+        assert "line 2" in line and "\n" not in line
+        assert app.settings.reading_width == config.DEFAULT_WIDTH
+        first = app.screen.query_one(ArticleList).current
+        assert first is not None
+        await pilot.press("s")  # the default star key
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.summary(first.id).starred
+
+
+def test_wrong_types_and_unknown_keys_keep_their_defaults(own_config: Path) -> None:
+    write_config(
+        own_config,
+        'reading_width = "wide"\ncolour = 3\nlist_columns = ["title", "size"]\n'
+        'date_format = "%d %b %Y"\nbrowser_in_terminal = "yes"\n',
+    )
+    got = config.settings()
+    assert got.reading_width == config.DEFAULT_WIDTH
+    assert got.list_columns == config.COLUMNS
+    assert got.browser_in_terminal is False
+    assert got.date_format == "%d %b %Y"  # the good key is kept
+    assert got.problems == (
+        "`reading_width` must be a whole number of columns, 20 or more",
+        "unknown key `colour`",
+        "`list_columns` has unknown columns size"
+        " (known: unread, star, title, byline, date, tags, notes)",
+        "`browser_in_terminal` must be true or false",
+    )
+
+
+def test_the_template_parses_to_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    assert config.write_template(path)
+    assert not config.write_template(path)  # an existing file is left alone
+    got = config._read(path)
+    assert got == config.Settings(path)
+    text = path.read_text()
+    for key in config.CHECKS:
+        assert f"# {key} =" in text or f"[{key}]" in text, key
+
+
+# -- theme ----------------------------------------------------------------------------------
+
+
+async def test_a_picked_theme_is_remembered_and_the_configs_wins(
+    lib_path: Path, own_config: Path
+) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.theme = "solarized-light"  # as the palette's "Change theme" does
+        await settle(pilot)
+    assert config.remembered_theme() == "solarized-light"
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "solarized-light"
+    write_config(own_config, 'theme = "nord"\n')
+    config._read.cache_clear()
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "nord"
+        app.theme = "gruvbox"
+        await settle(pilot)
+        assert any("theme = 'nord'" in m for m, _ in notices(app))
+    assert config.remembered_theme() == "gruvbox"
+    assert "nord" in own_config.read_text()  # the user's file is never rewritten
+
+
+async def test_an_unknown_theme_is_reported(lib_path: Path, own_config: Path) -> None:
+    write_config(own_config, 'theme = "no-such-theme"\n')
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        [line] = config_notices(app)
+        assert "unknown theme `no-such-theme`" in line
+
+
+# -- gloss config ---------------------------------------------------------------------------
+
+
+def gloss(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The `gloss` command, in a process of its own."""
+    argv = [sys.executable, "-c", "from tui.cli import main; main()", *args]
+    env = {**os.environ, **env}
+    return subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+
+
+def test_gloss_config_path_and_edit(tmp_path: Path, own_config: Path) -> None:
+    env = {"GLOSS_CONFIG": str(own_config)}
+    done = gloss("config", "path", env=env)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, str(own_config), "")
+    editor = tmp_path / "ed.py"
+    editor.write_text(
+        "import sys\np = sys.argv[1]\ntext = open(p).read()\n"
+        "open(p, 'w').write('reading_width = 70\\n' + text)\n"
+    )
+    env["EDITOR"] = f"{sys.executable} {editor}"
+    env["VISUAL"] = ""
+    done = gloss("config", "edit", env=env)
+    assert done.returncode == 0, done.stderr
+    text = own_config.read_text()
+    assert text == "reading_width = 70\n" + config.TEMPLATE
+    config._read.cache_clear()
+    assert config.settings().reading_width == 70
+    env["EDITOR"] = "/no/such/editor"
+    done = gloss("config", "edit", env=env)
+    assert done.returncode == 1
+    assert done.stderr.startswith("gloss: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "/no/such/editor" in done.stderr
+
+
+def test_gloss_config_check_reports_problems(own_config: Path) -> None:
+    write_config(own_config, '[keys]\n"library.nope" = "z"\n')
+    done = gloss("config", "check", env={"GLOSS_CONFIG": str(own_config)})
+    assert done.returncode == 1
+    assert "unknown binding id `library.nope`" in done.stderr
+    assert done.stderr.count("\n") == 1
+    write_config(own_config, "reading_width = 70\n")
+    done = gloss("config", "check", env={"GLOSS_CONFIG": str(own_config)})
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+    assert "no problems" in done.stdout

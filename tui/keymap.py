@@ -1,0 +1,101 @@
+"""The `[keys]` table of the config: which entries Textual's keymap can apply, and what is wrong
+with the others (unknown binding ids, key names Textual does not know, two actions on one key
+in one screen).
+
+A binding's id is `<screen>.<action>`; bindings whose ids share the part before the dot are on
+one screen (or in a widget that only that screen shows), so one key may mean one of them only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.keys import Keys, _normalize_key_list, key_to_character
+
+from tui.config import Settings
+
+MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+_NAMED = {key.value.rpartition("+")[2] for key in Keys} - {"<any>", "<ignore>"}
+
+
+def bad_key(key: str) -> bool:
+    """Whether Textual would never send `key` (one key of a binding, normalised)."""
+    *modifiers, base = key.split("+") if key != "+" else ["+"]
+    if not base or any(m not in MODIFIERS for m in modifiers):
+        return True
+    return not (len(base) == 1 or base in _NAMED or key_to_character(base) is not None)
+
+
+def normalise(keys: str) -> list[str]:
+    """`keys` (comma-separated, as written in a config or a Binding) in Textual's long form."""
+    return [k for k in _normalize_key_list(keys).split(",") if k]
+
+
+def usable(keys: dict[str, str]) -> dict[str, str]:
+    """The entries of `keys` whose every key is a key name Textual knows."""
+    return {
+        bid: value
+        for bid, value in keys.items()
+        if normalise(value) and not any(bad_key(k) for k in normalise(value))
+    }
+
+
+def all_bindings() -> list[Binding]:
+    """Every Binding with an id that gloss's screens and widgets declare (importing them)."""
+    import tui.app
+    import tui.screens
+    import tui.widgets
+
+    modules = [tui.app]
+    for package in (tui.screens, tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            modules.append(importlib.import_module(info.name))
+    found: dict[tuple[str, str, str], Binding] = {}
+    for module in modules:
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                for binding in value.__dict__.get("BINDINGS", ()):
+                    if isinstance(binding, Binding) and binding.id:
+                        found[(binding.id, binding.key, binding.action)] = binding
+    return list(found.values())
+
+
+def problems(keys: dict[str, str], bindings: Iterable[Binding]) -> list[str]:
+    """What is wrong with the `[keys]` entries, as short phrases: unknown ids, bad key names,
+    and keys that the config gives to two bindings of one screen (at least one of them
+    rebound by the config: the defaults are gloss's own business)."""
+    bindings = list(bindings)
+    known = {b.id for b in bindings}
+    found: list[str] = []
+    for bid, value in keys.items():
+        if bid not in known:
+            found.append(f"unknown binding id `{bid}`")
+        elif not normalise(value):
+            found.append(f"`{bid}` has no key")
+        elif bad := [k for k in normalise(value) if bad_key(k)]:
+            found.append(f"`{bid}`: unknown key name {', '.join(bad)}")
+    applied = usable({bid: v for bid, v in keys.items() if bid in known})
+    by_key: dict[tuple[str, str], set[str]] = {}
+    for binding in bindings:
+        assert binding.id is not None
+        screen = binding.id.partition(".")[0]
+        for key in normalise(applied.get(binding.id, binding.key)):
+            by_key.setdefault((screen, key), set()).add(binding.id)
+    for (screen, key), ids in sorted(by_key.items()):
+        if len(ids) > 1 and ids & applied.keys():
+            found.append(f"{key} is bound twice in {screen} ({', '.join(sorted(ids))})")
+    return found
+
+
+def config_problems(settings: Settings, themes: Iterable[str]) -> list[str]:
+    """Everything wrong with the config file, as short phrases: what `settings` found, a
+    theme not among `themes`, and the `[keys]` table's problems."""
+    found = list(settings.problems)
+    if settings.theme and settings.theme not in set(themes):
+        found.append(f"unknown theme `{settings.theme}`")
+    if settings.keys:
+        found += problems(settings.keys, all_bindings())
+    return found
