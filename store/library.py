@@ -317,8 +317,19 @@ class Library:
         """A tombstone revision; the note's history stays in the facts."""
         annotations.delete_note(self.handle, note_id)
 
+    def restore_note(self, note_id: str) -> Note:
+        """Undo a deletion: a new revision bringing the note back as it was."""
+        return annotations.restore_note(self.handle, note_id)
+
     def set_read(self, article_id: str, read: bool = True) -> None:
         annotations.set_read(self.handle, article_id, read)
+
+    def set_read_many(
+        self, f: Filter | None = None, ids: Sequence[str] | None = None, read: bool = True
+    ) -> list[str]:
+        """Mark every article `f` takes (or these ids) read or unread, in one transaction;
+        the ids of those whose state changed."""
+        return annotations.set_read_many(self.handle, f, ids, read)
 
     def set_starred(self, article_id: str, starred: bool = True) -> None:
         annotations.set_starred(self.handle, article_id, starred)

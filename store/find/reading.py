@@ -333,3 +333,10 @@ def _filters(f: Filter, ids: Sequence[str] | None = None) -> tuple[str, list[obj
     else:  # an article replaced by a newer version of it is not listed
         clauses.append("s.superseded_by IS NULL")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def filter_sql(f: Filter) -> tuple[str, list[object]]:
+    """The WHERE clause of a filter over `articles a JOIN article_state s` (never empty:
+    it leaves out superseded articles) and its arguments, for a write choosing the same
+    articles the list shows."""
+    return _filters(f)

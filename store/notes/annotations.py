@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 
 from store.core import state
 from store.core.errors import InvalidInput, NotFound
 from store.core.handle import Handle
 from store.core.ids import new_id
-from store.core.models import Anchor, Note
+from store.core.models import Anchor, Filter, Note
 from store.core.sanitize import clean, normalise_tag
 from store.find import reading
 
@@ -86,6 +87,33 @@ def delete_note(h: Handle, note_id: str) -> None:
                  current.anchor or current.orphan, current.body, deleted=True)  # fmt: skip
 
 
+def restore_note(h: Handle, note_id: str) -> Note:
+    """Bring a deleted note back (an undo): a new revision over its tombstones with the body
+    and passage it had, so it syncs like any edit. A note not deleted is returned as it is."""
+    try:
+        return reading.note(h, note_id)
+    except NotFound:
+        pass
+    revs = h.conn.execute(
+        "SELECT r.rev_id, r.parents, a.id, r.pos_start, r.pos_end, r.exact, r.prefix,"
+        " r.suffix, r.body FROM note_revisions r JOIN articles a ON a.key = r.article"
+        " WHERE r.note_id = ? ORDER BY r.hlc, r.rev_id",
+        (note_id,),
+    ).fetchall()
+    replaced = {p for r in revs for p in json.loads(r[1])}
+    heads = [r for r in revs if r[0] not in replaced]
+    if not heads:
+        raise NotFound(f"no note with id {note_id!r}")
+    _, _, article_id, start, end, exact, prefix, suffix, body = heads[-1]
+    anchor = None
+    if exact is not None:  # (an orphan's passage has no place: start -1)
+        placed = start is not None and end is not None
+        anchor = Anchor(start if placed else -1, end if placed else -1, exact,
+                        prefix or "", suffix or "")  # fmt: skip
+    _revise(h, article_id, note_id, [r[0] for r in heads], anchor, body, deleted=False)
+    return reading.note(h, note_id)
+
+
 def _heads(h: Handle, note_id: str) -> list[str]:
     """The rev_ids of a note's live heads: its head, or each head of a conflict."""
     row = h.conn.execute(
@@ -156,6 +184,34 @@ def _set(h: Handle, article_id: str, changes: dict[str, int]) -> None:
 
 def set_read(h: Handle, article_id: str, read: bool = True) -> None:
     _set(h, article_id, {"read": int(read)})
+
+
+def set_read_many(
+    h: Handle, f: Filter | None = None, ids: Sequence[str] | None = None, read: bool = True
+) -> list[str]:
+    """Mark every article the filter takes (or these ids) read, or unread, in one
+    transaction: one event for each article whose state changes. The ids of those."""
+    value = int(read)
+    with h.write() as conn:
+        if ids is None:
+            where, args = reading.filter_sql(f or Filter())
+            rows = conn.execute(
+                "SELECT a.id, a.key FROM articles a JOIN article_state s ON s.article = a.key"
+                f"{where} AND s.read != ? ORDER BY a.imported_at DESC, a.key DESC",
+                [*args, value],
+            ).fetchall()
+        else:
+            keys = state.keys_of(conn, ids)
+            rows = [(i, keys[i]) for i in dict.fromkeys(ids) if i in keys
+                    and state.field_value(conn, keys[i], "read") != value]  # fmt: skip
+        for _, key in rows:
+            conn.execute(
+                "INSERT INTO events (event_id, article, field, value, hlc, device)"
+                " VALUES (?, ?, 'read', ?, ?, ?)",
+                (new_id(), key, value, h.stamp(conn), h.device_id),
+            )
+            state.fields_changed(conn, key, ["read"])
+    return [article_id for article_id, _ in rows]
 
 
 def set_starred(h: Handle, article_id: str, starred: bool = True) -> None:
