@@ -7,9 +7,14 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.config import settings
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 class ProgramFailed(Exception):
@@ -74,3 +79,34 @@ def run_in_terminal(argv: list[str], what: str) -> None:
         raise ProgramFailed(f"the {what} {argv[0]!r} could not start ({exc.strerror})") from None
     if done.returncode != 0:
         raise ProgramFailed(f"the {what} {argv[0]!r} ended with an error ({done.returncode})")
+
+
+def suspended(app: App) -> AbstractContextManager[None]:
+    """The terminal handed over to another program while the app waits (App.suspend); in a
+    headless app (tests) there is no terminal to hand over, so nothing is done."""
+    return nullcontext() if app.is_headless else app.suspend()
+
+
+def browse_with_config(app: App, url: str) -> bool:
+    """Open `url` with the config's `browser` command, if there is one (False if not). Runs in
+    a worker thread; a text browser (`browser_in_terminal`) gets the terminal until it ends.
+    A failure is a one-line notice."""
+    command = settings().browser
+    if not command:
+        return False
+    try:
+        argv = browser_argv(command, url)
+        if settings().browser_in_terminal:
+            app.call_from_thread(_run_suspended, app, argv)
+        else:
+            start_browser(argv)
+    except ProgramFailed as exc:
+        app.call_from_thread(
+            app.notify, f"{exc}; the address: {url}", severity="warning", markup=False
+        )
+    return True
+
+
+def _run_suspended(app: App, argv: list[str]) -> None:
+    with suspended(app):
+        run_in_terminal(argv, "browser")

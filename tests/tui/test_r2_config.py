@@ -3,6 +3,7 @@ format and list columns; a broken file is one line and the defaults; `gloss conf
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,12 +12,14 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.conftest import opened, settle
+from tests.tui.conftest import opened, screen_text, settle
 from tui import config, keymap
 from tui.app import GlossApp
 from tui.screens.library import LibraryScreen
+from tui.screens.modals import NoteEditor
 from tui.screens.reader import ReaderScreen
 from tui.widgets.article_list import ArticleList
+from tui.widgets.article_view import ArticleView
 
 SIZE = (120, 40)
 ECB = "e11fcf365aca9ed2af11d0fd558b7af9"  # European Central Bank Holds Rates (has a URL)
@@ -258,3 +261,171 @@ def test_gloss_config_check_reports_problems(own_config: Path) -> None:
     done = gloss("config", "check", env={"GLOSS_CONFIG": str(own_config)})
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert "no problems" in done.stdout
+
+
+# -- reading width, dates, columns ----------------------------------------------------------
+
+
+async def test_reading_width_sets_the_longest_line(lib_path: Path, own_config: Path) -> None:
+    async def longest() -> int:
+        app = GlossApp(lib_path)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await open_article(pilot, lib_path, ECB)
+            view = app.screen.query_one(ArticleView)
+            # (a row's text ends with the space it was broken at)
+            return max(len(view.text[row.start : row.end].rstrip()) for row in view._rows)
+
+    assert 80 < await longest() <= config.DEFAULT_WIDTH
+    write_config(own_config, "reading_width = 50\n")
+    config._read.cache_clear()
+    assert 40 < await longest() <= 50
+
+
+async def test_date_format_and_list_columns(lib_path: Path, own_config: Path) -> None:
+    write_config(own_config, 'date_format = "%d %b %Y"\nlist_columns = ["date", "title", "star"]\n')
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listing = app.screen.query_one(ArticleList)
+        ecb = next(listing.summary_at(i) for i in range(5) if listing.summary_at(i).id == ECB)
+        text = screen_text(pilot)
+        line = next(row for row in text.splitlines() if ecb.title in row)
+        assert " 16 Apr 2026 European Central Bank" in line, line  # the date first
+        assert "Henrik" not in line and "●" not in line  # no byline, no unread column
+        await open_article(pilot, lib_path, ECB)
+        assert "16 Apr 2026" in screen_text(pilot)  # the reader's header too
+        assert config_notices(app) == []
+
+
+def test_show_date_keeps_what_is_not_a_date() -> None:
+    assert config.show_date("2026-04-16T09:00:00+00:00", "%d/%m/%y") == "16/04/26"
+    assert config.show_date("2026-04-16", "%A %d %B") == "Thursday 16 April"
+    assert config.show_date("sometime in 2024", "%d/%m/%y") == "sometime i"
+    assert config.show_date(None, "%d/%m/%y") == ""
+    assert config.date_width("%d %B %Y") == len("30 September 2026")
+
+
+# -- the browser for o ----------------------------------------------------------------------
+
+
+def recorder(tmp_path: Path, name: str, code: int = 0) -> tuple[Path, Path]:
+    """A stand-in program that writes its arguments to a file, then exits with `code`."""
+    out = tmp_path / f"{name}.out"
+    script = tmp_path / f"{name}.py"
+    script.write_text(
+        f"import json, sys\nopen({str(out)!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
+        f"sys.exit({code})\n"
+    )
+    return script, out
+
+
+async def test_o_runs_the_configured_browser(
+    lib_path: Path, own_config: Path, tmp_path: Path
+) -> None:
+    script, out = recorder(tmp_path, "browser")
+    write_config(
+        own_config,
+        f"browser = '{sys.executable} {script} --new-tab %s'\nbrowser_in_terminal = true\n",
+    )
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_article(pilot, lib_path, ECB)
+        url = screen.article.summary.source  # type: ignore[union-attr]
+        assert url and url.startswith("http")
+        await pilot.press("o")
+        await settle(pilot)
+        assert json.loads(out.read_text()) == ["--new-tab", url]
+        assert not any("copied" in m for m, _ in notices(app))
+
+
+async def test_a_browser_that_cannot_start_is_one_line(lib_path: Path, own_config: Path) -> None:
+    write_config(own_config, "browser = '/no/such/browser'\n")
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("o")
+        await settle(pilot)
+        [line] = [m for m, s in notices(app) if "/no/such/browser" in m]
+        assert "could not start" in line and "\n" not in line
+
+
+def test_browser_argv() -> None:
+    from tui.external import browser_argv
+
+    url = "https://example.com/a b;rm -rf ~"
+    assert browser_argv("firefox", url) == ["firefox", url]
+    assert browser_argv("open -a 'Google Chrome' %s", url) == ["open", "-a", "Google Chrome", url]
+
+
+# -- ctrl+e: the note in $EDITOR ------------------------------------------------------------
+
+
+async def open_editor(pilot: Pilot, path: Path) -> NoteEditor:
+    await open_article(pilot, path, ECB)
+    await pilot.press("a")
+    editor = pilot.app.screen
+    assert isinstance(editor, NoteEditor)
+    return editor
+
+
+async def test_ctrl_e_edits_the_note_in_the_editor(
+    lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "ed.py"
+    script.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p).read()\n"
+        "open(p, 'w').write(t.replace('draft', 'long [b]note[/b]') + '\\nmore\\n')\n"
+    )
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, lib_path)
+        await pilot.press(*"a draft")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert app.screen is editor  # back in the dialog, not saved yet
+        assert editor.body == "a long [b]note[/b]\nmore"
+        with opened(lib_path) as lib:
+            assert lib.notes(ECB) == []
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            [note] = lib.notes(ECB)
+        assert note.body == "a long [b]note[/b]\nmore"
+
+
+@pytest.mark.parametrize("failing", ["missing", "fails"])
+async def test_an_editor_that_fails_keeps_the_text(
+    lib_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    script, out = recorder(tmp_path, "ed", code=3)
+    command = "/no/such/editor" if failing == "missing" else f"{sys.executable} {script}"
+    monkeypatch.setenv("VISUAL", command)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_editor(pilot, lib_path)
+        await pilot.press(*"keep me")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert editor.body == "keep me"
+        [line] = [m for m, s in notices(app) if "editor" in m]
+        assert "the text is kept" in line and "\n" not in line
+        assert ("could not start" if failing == "missing" else "ended with an error") in line
+    assert (failing == "fails") == out.exists()
+
+
+def test_the_editor_is_the_configs_then_visual_then_editor_then_vi(
+    own_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.external import editor_command
+
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    assert editor_command() == ["vi"]
+    monkeypatch.setenv("EDITOR", "nano -w")
+    assert editor_command() == ["nano", "-w"]
+    monkeypatch.setenv("VISUAL", "emacs")
+    assert editor_command() == ["emacs"]
+    write_config(own_config, 'editor = "code --wait"\n')
+    config._read.cache_clear()
+    assert editor_command() == ["code", "--wait"]

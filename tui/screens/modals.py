@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from store.core.errors import InvalidInput
 from store.core.sanitize import normalise_tag
 from tui.screens import DIALOGS_CSS
+from tui.screens.note_external import ExternalEditing
 from tui.widgets.failures import describe
 
 QUOTE_CHARS = 400
@@ -138,7 +139,7 @@ class SavingDialog(ModalScreen[str | None]):
         return True
 
 
-class NoteEditor(SavingDialog):
+class NoteEditor(ExternalEditing, SavingDialog):
     """Write or edit a note: ctrl+s saves, and the editor closes only once the note is in the
     library (a failed save keeps the text and says why); esc cancels and ctrl+q quits, each
     asking before dropping typed text. Dismissed with the text saved, or None."""
@@ -148,9 +149,12 @@ class NoteEditor(SavingDialog):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="note_editor.save"),
         Binding("escape", "cancel", "Cancel", priority=True, id="note_editor.cancel"),
+        Binding(
+            "ctrl+e", "external_edit", "Edit in $EDITOR", priority=True, id="note_editor.editor"
+        ),
     ]
 
-    HINT = "ctrl+s save · esc cancel"
+    HINT = "ctrl+s save · ctrl+e $EDITOR · esc cancel"
 
     def __init__(
         self, heading: str, quote: str | None = None, body: str = "", *, save: SaveNote
@@ -188,7 +192,7 @@ class NoteEditor(SavingDialog):
         return self.body != self.initial
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (self.saving and action in ("save", "cancel"))
+        return not (self.saving and action in ("save", "cancel", "external_edit"))
 
     def action_save(self) -> None:
         self._set_saving(True)

@@ -21,6 +21,7 @@ from textual.widget import Widget
 
 from store import Library
 from store.core.models import Article, Filter
+from tui.external import browse_with_config
 from tui.groups import GroupRow, article_groups, group_label_counts, label_of_mentions
 from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
@@ -423,7 +424,10 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
     def _browse(self, url: str) -> None:
         """Open the address in a graphical browser; where there is none (no display: a
         text browser would fight the app for the terminal) or it fails, show the address
-        and copy it to the clipboard (OSC 52), so it can be pasted elsewhere."""
+        and copy it to the clipboard (OSC 52), so it can be pasted elsewhere. The config's
+        `browser` command, if set, is used instead."""
+        if browse_with_config(self.app, url):
+            return
         if can_browse():
             import webbrowser
 

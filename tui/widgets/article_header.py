@@ -12,12 +12,13 @@ from textual.content import Content
 from textual.widgets import Static
 
 from store.core.models import ArticleSummary, Entity
+from tui.config import show_date
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 
 
 def article_date(summary: ArticleSummary) -> str:
-    """The published date, else the import date (YYYY-MM-DD)."""
-    return (summary.published or summary.imported_at or "")[:10]
+    """The published date, else the import date (in the config's date_format)."""
+    return show_date(summary.published or summary.imported_at)
 
 
 class ArticleHeader(Static):

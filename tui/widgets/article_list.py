@@ -18,6 +18,7 @@ from textual.strip import Strip
 
 from store import Library
 from store.core.models import ArticleSummary, Filter
+from tui.config import date_width, settings, show_date
 from tui.opening import FIRST_ROWS as FIRST_ROWS  # (read with the library at start-up)
 from tui.widgets.failures import ReportsFailures
 
@@ -28,7 +29,7 @@ PAGES_KEPT = 32
 def _date(s: ArticleSummary) -> str:
     """The published date, else the import date, as the reader's header shows it (defined
     here so that start-up does not import the reader's widgets)."""
-    return (s.published or s.imported_at or "")[:10]
+    return show_date(s.published or s.imported_at)
 
 
 def _fit(text: str, width: int) -> str:
@@ -112,6 +113,9 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, bool, int, bool], Strip] = LRUCache(256)
         """Rendered rows by (index, under the cursor, width, focused); cleared with the data."""
         self._styles: dict[str, Style] = {}
+        self.columns = settings().list_columns
+        """The columns shown, in order (config: list_columns)."""
+        self._date_w = date_width()
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -247,24 +251,33 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         return style
 
     def _row(self, s: ArticleSummary, width: int, style: Style) -> list[Segment]:
-        """● ★ title  byline  date  tags  ✎n — stored strings are plain text, never markup.
-        Built as segments (a Rich Text rendered through the console cost three times more)."""
+        """● ★ title  byline  date  tags  ✎n (or the config's columns, in its order) — stored
+        strings are plain text, never markup. Built as segments (a Rich Text rendered through
+        the console cost three times more)."""
         muted = style + self._style("muted")
-        byline_w, tags_w = (18, 18) if width >= 100 else (14, 12) if width >= 80 else (0, 0)
-        title_w = max(10, width - 4 - byline_w - 12 - tags_w - 5)
-        notes = s.notes + s.highlights
+        wide = (18, 18) if width >= 100 else (14, 12) if width >= 80 else (0, 0)
+        widths = {"unread": 2, "star": 2, "byline": wide[0], "date": self._date_w + 2}
+        widths |= {"tags": wide[1], "notes": 5}
+        title_w = max(10, width - sum(widths.get(c, 0) for c in self.columns if c != "title"))
         tags_style = style + self._style("tags")
-        row = [
-            Segment("● " if not s.read else "  ", tags_style),
-            Segment("★ " if s.starred else "  ", style + self._style("star")),
-            Segment(_fit(s.title, title_w), style + self._style("unread") if not s.read else style),
-        ]
-        if byline_w:
-            row.append(Segment(_fit(" " + (s.byline or ""), byline_w), muted))
-        row.append(Segment(" " + _date(s).ljust(10) + " ", muted))
-        if tags_w:
-            row.append(Segment(_fit(" ".join(s.tags), tags_w), tags_style))
-        row.append(Segment(f" ✎{notes:<3}" if notes else "     ", muted))
+        row: list[Segment] = []
+        for column in self.columns:
+            if column == "unread":
+                row.append(Segment("● " if not s.read else "  ", tags_style))
+            elif column == "star":
+                row.append(Segment("★ " if s.starred else "  ", style + self._style("star")))
+            elif column == "title":
+                unread = style + self._style("unread") if not s.read else style
+                row.append(Segment(_fit(s.title, title_w), unread))
+            elif column == "byline" and widths["byline"]:
+                row.append(Segment(_fit(" " + (s.byline or ""), widths["byline"]), muted))
+            elif column == "date":
+                row.append(Segment(" " + _fit(_date(s), self._date_w) + " ", muted))
+            elif column == "tags" and widths["tags"]:
+                row.append(Segment(_fit(" ".join(s.tags), widths["tags"]), tags_style))
+            elif column == "notes":
+                notes = s.notes + s.highlights
+                row.append(Segment(f" ✎{notes:<3}" if notes else "     ", muted))
         return row
 
     # -- moving ---------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.core.models import Article, Entity, Note, Sentence
+from tui.config import DEFAULT_WIDTH, settings
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 from tui.widgets.layout import Row, layout, row_at, spans_by_row
 
 GUTTER = 3  # cursor bar, note mark, space
-MEASURE = 88  # the widest a line of prose gets, for comfortable reading
+MEASURE = DEFAULT_WIDTH  # the widest a line of prose gets (config: reading_width)
 CONFLICT = "⚠"  # the margin mark of a note edited on two devices
 _BLACK = Style(color="#000000")
 
@@ -105,6 +106,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._rows: list[Row] = []
         self._row_starts: list[int] = []
         self._width = 0
+        self.measure = settings().reading_width
+        """The widest a line of prose gets, for comfortable reading."""
         self._spans: dict[int, list[tuple[int, int, object]]] = {}
         self._marks: dict[int, str] = {}
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
@@ -175,7 +178,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _measure(self) -> int:
         width = self.scrollable_content_region.width or self.size.width or 80
-        return max(10, min(MEASURE, width - GUTTER - 1))
+        return max(10, min(self.measure, width - GUTTER - 1))
 
     def _relayout(self) -> None:
         width = self._measure()
