@@ -84,7 +84,7 @@ class GlossApp(App[None]):
 
     @work(thread=True, group="config", exit_on_error=False)
     def _check_config(self) -> None:
-        found = keymap.config_problems(self.settings, self.available_themes)
+        found = keymap.config_problems(self.settings, self.available_themes, type(self))
         if found:
             where = self.settings.path
             line = f"config {where}: {'; '.join(found)}"

@@ -56,8 +56,9 @@ def check() -> list[str]:
     from textual.theme import BUILTIN_THEMES
 
     from tui import config, keymap
+    from tui.app import GlossApp
 
-    return keymap.config_problems(config.settings(), BUILTIN_THEMES)
+    return keymap.config_problems(config.settings(), BUILTIN_THEMES, GlossApp)
 
 
 def register(cli: click.Group) -> None:

@@ -43,13 +43,15 @@ def usable(keys: dict[str, str]) -> dict[str, str]:
     }
 
 
-def all_bindings() -> list[Binding]:
-    """Every Binding with an id that gloss's screens and widgets declare (importing them)."""
-    import tui.app
+def all_bindings(app: type) -> list[Binding]:
+    """Every Binding with an id that `app` (the App class: passed in, as it imports this
+    module) and gloss's screens and widgets declare (importing them)."""
+    import sys
+
     import tui.screens
     import tui.widgets
 
-    modules = [tui.app]
+    modules = [sys.modules[app.__module__]]
     for package in (tui.screens, tui.widgets):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             modules.append(importlib.import_module(info.name))
@@ -90,12 +92,12 @@ def problems(keys: dict[str, str], bindings: Iterable[Binding]) -> list[str]:
     return found
 
 
-def config_problems(settings: Settings, themes: Iterable[str]) -> list[str]:
+def config_problems(settings: Settings, themes: Iterable[str], app: type) -> list[str]:
     """Everything wrong with the config file, as short phrases: what `settings` found, a
     theme not among `themes`, and the `[keys]` table's problems."""
     found = list(settings.problems)
     if settings.theme and settings.theme not in set(themes):
         found.append(f"unknown theme `{settings.theme}`")
     if settings.keys:
-        found += problems(settings.keys, all_bindings())
+        found += problems(settings.keys, all_bindings(app))
     return found

@@ -107,7 +107,7 @@ async def test_key_problems_are_one_line_and_the_app_starts(
 
 
 def test_every_binding_has_an_id_of_its_screen() -> None:
-    bindings = keymap.all_bindings()
+    bindings = keymap.all_bindings(GlossApp)
     assert len(bindings) > 60
     screens = {b.id.partition(".")[0] for b in bindings if b.id}
     assert {"app", "library", "reader", "search", "entities", "entity_page", "conflict"} <= screens
