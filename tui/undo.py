@@ -157,7 +157,7 @@ def mark_read(stack: UndoStack, lib: Library, filters: Filter, view: str) -> int
     if ids:
         stack.push(
             Step(
-                f"marking {plural(len(ids), 'article')} read in {view}",
+                f"marking {plural(len(ids), 'article')} read in “{view}”",
                 lambda lib: lib.set_read_many(ids=ids, read=False),
             )
         )

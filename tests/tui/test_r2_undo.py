@@ -156,7 +156,7 @@ async def test_mark_all_read_asks_marks_the_view_and_undoes_as_one_step(lib_path
             assert sorted(a.id for a in lib.list_articles() if not a.read) == sorted(
                 [ids[1], ids[2], ids[4]]
             )
-        assert notifications(app)[-1] == "Undid: marking 3 articles read in All"
+        assert notifications(app)[-1] == "Undid: marking 3 articles read in “All”"
         await press(pilot, "u")
         with opened(lib_path) as lib:
             assert lib.stats()["unread"] == 5

@@ -42,7 +42,7 @@ class Undoes:
     def action_undo(self) -> None:
         stack = self.undo_stack
         if self.lib is None or not len(stack):
-            self.notify("Nothing to undo: no change made since gloss started is left.")
+            self.notify("Nothing to undo since gloss started.")
             return
         self._undo(self.lib, stack)
 
