@@ -132,6 +132,24 @@ def add_note(
     return change
 
 
+def edit_note(stack: UndoStack, note: Note, body: str) -> Change:
+    """A note's new text; the undo is a revision with the text it had."""
+
+    def change(lib: Library, aid: str) -> Note:
+        edited = lib.edit_note(note.id, body)
+        title = lib.summary(note.article_id).title
+        stack.push(
+            Step(
+                _on("editing the note", title),
+                lambda lib: lib.edit_note(note.id, note.body),
+                note.article_id,
+            )
+        )
+        return edited
+
+    return change
+
+
 def delete_note(stack: UndoStack, note: Note) -> Change:
     """Delete a note or highlight; the undo brings it back (a new revision)."""
 

@@ -187,6 +187,24 @@ async def test_undo_a_deleted_note_in_the_reader(lib_path: Path) -> None:
     assert [d for (d,) in revisions] == [0, 1, 0]
 
 
+async def test_undo_a_note_edit_in_the_reader(lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        note = lib.add_note(ECB, "first thought")
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        await press(pilot, "n", "i", *", revised", "ctrl+s")
+        assert [n.body for n in notes_of(lib_path, ECB)] == ["first thought, revised"]
+        await press(pilot, "u")
+        assert [n.body for n in notes_of(lib_path, ECB)] == ["first thought"]
+        assert "first thought, revised" not in screen_text(pilot)
+    with opened(lib_path) as lib:
+        bodies = lib.conn.execute(
+            "SELECT body FROM note_revisions WHERE note_id = ? ORDER BY hlc", (note.id,)
+        ).fetchall()
+    assert [b for (b,) in bodies] == ["first thought", "first thought, revised", "first thought"]
+
+
 async def test_undo_highlights_and_a_new_note_in_the_reader(lib_path: Path) -> None:
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from store import Library
 from store.core.models import Article, Note
-from tui.undo import UndoStack, add_note, delete_note
+from tui.undo import UndoStack, add_note, delete_note, edit_note
 from tui.widgets.notes_panel import NotesPanel
 
 if TYPE_CHECKING:
@@ -128,8 +128,10 @@ class Annotating:
             self._resolve(note)
             return
 
+        stack = self.undo_stack
+
         def change(body: str) -> Change | None:
-            return (lambda lib, aid: lib.edit_note(note.id, body)) if body != note.body else None
+            return edit_note(stack, note, body) if body != note.body else None
 
         anchor = note.anchor or note.orphan
         heading = "Edit note" if note.orphan is None else "Edit orphaned note (passage gone)"
