@@ -77,6 +77,22 @@ async def test_undo_a_star_and_a_read_from_the_list(lib_path: Path) -> None:
         assert notifications(app)[-1].startswith("Nothing to undo")
 
 
+async def test_keys_pressed_at_once_are_undone_in_order(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = article_list(app).current
+        assert first is not None
+        await press(pilot, "s", "r", "u", "u", "s", "u")  # no pause between the keys
+        with opened(lib_path) as lib:
+            assert (lib.summary(first.id).starred, lib.summary(first.id).read) == (False, False)
+        assert [m for m in notifications(app) if m.startswith("Undid")] == [
+            f"Undid: marking read on “{first.title}”",
+            f"Undid: star on “{first.title}”",
+            f"Undid: star on “{first.title}”",
+        ]
+
+
 async def test_undo_brings_a_row_back_to_the_unread_view(lib_path: Path) -> None:
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
