@@ -18,6 +18,7 @@ from tui import config, keymap
 from tui.messages import Notice
 from tui.opening import FirstScreen
 from tui.screens.library import LibraryScreen
+from tui.undo import UndoStack
 from tui.widgets.safety import TerminalSafe
 
 # The other screens (reader, search, dialogs, help) are imported when first opened, so that
@@ -50,6 +51,8 @@ class GlossApp(App[None]):
         self.open_error: BaseException | None = None
         self.library_screen = LibraryScreen(self.db_path, list(import_paths or []), prefetched)
         self.last_sync_path: Path | str | None = None
+        self.undo_stack = UndoStack()
+        """This session's edits, undone by u (tui.undo)."""
         """The folder or file synced with last in this session, offered again."""
         self._terminal_safe = TerminalSafe(super().get_line_filters)
         self.settings = config.settings()

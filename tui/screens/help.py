@@ -21,6 +21,9 @@ def _title(node: DOMNode) -> str:
 
 # Horizontal scrolling is bound by Textual's scrollable widgets but never needed in gloss.
 _HIDDEN_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right"}
+# Textual's own words for its ctrl+c, said as it behaves: with no text selected it copies
+# nothing and only says how to quit.
+_DESCRIPTIONS = {"screen.copy_text": "Copy mouse-selected text (none: how to quit)"}
 
 
 def collect_bindings(screen: Screen) -> list[Section]:
@@ -38,7 +41,8 @@ def collect_bindings(screen: Screen) -> list[Section]:
             for binding in bindings:
                 if binding.description and binding.action not in _HIDDEN_ACTIONS:
                     display = screen.app.get_key_display(binding)
-                    grouped.setdefault((binding.action, binding.description), []).append(display)
+                    description = _DESCRIPTIONS.get(binding.action, binding.description)
+                    grouped.setdefault((binding.action, description), []).append(display)
         rows = [(" / ".join(dict.fromkeys(keys)), desc) for (_, desc), keys in grouped.items()]
         if rows:
             sections.append((_title(node), rows))

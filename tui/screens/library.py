@@ -24,6 +24,9 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_read import MarksAllRead
+from tui.screens.undoing import Undoes
+from tui.undo import Step, star, tag, toggle_read
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
@@ -62,7 +65,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(ReportsFailures, Screen[None]):
+class LibraryScreen(MarksAllRead, Undoes, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -76,6 +79,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         Binding("s", "star", "Star", id="library.star"),
         Binding("r", "toggle_read", "Read/unread", id="library.toggle_read"),
         Binding("R", "refresh_feeds", "Refresh feeds", id="library.refresh_feeds"),
+        Binding("u", "undo", "Undo", show=False, id="library.undo"),
+        Binding("M", "mark_all_read", "Mark all read", show=False, id="library.mark_all_read"),
         Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 
@@ -263,6 +268,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
             change(lib)
         self.post_message(LibraryChanged())
 
+    def _undone(self, lib: Library, step: Step) -> None:
+        self.post_message(LibraryChanged())
+
     def _edit_current(self, change: Callable[[Library, str], object]) -> None:
         summary = self.articles.current
         if self.lib is None or summary is None:
@@ -270,10 +278,10 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self._write(self.lib, lambda lib: change(lib, summary.id))
 
     def action_star(self) -> None:
-        self._edit_current(lambda lib, aid: lib.set_starred(aid, not lib.summary(aid).starred))
+        self._edit_current(star(self.undo_stack))
 
     def action_toggle_read(self) -> None:
-        self._edit_current(lambda lib, aid: lib.set_read(aid, not lib.summary(aid).read))
+        self._edit_current(toggle_read(self.undo_stack))
 
     def action_tags(self) -> None:
         summary = self.articles.current
@@ -283,7 +291,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         def chosen(result: tuple[list[str], list[str]] | None) -> None:
             if result:
                 add, remove = result
-                self._edit_current(lambda lib, aid: lib.tag(aid, add=add, remove=remove))
+                self._edit_current(tag(self.undo_stack, add, remove))
 
         from tui.screens.modals import TagEditor
 

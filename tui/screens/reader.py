@@ -29,6 +29,9 @@ from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
 from tui.screens.reader_walk import Walking
+from tui.screens.reader_yank import COPY_HELP, Yanking
+from tui.screens.undoing import Undoes
+from tui.undo import Step, star, tag, toggle_read
 from tui.widgets.article_header import KEYED, ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
@@ -90,7 +93,9 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]):
+class ReaderScreen(
+    Annotating, Yanking, Undoes, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]
+):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -124,6 +129,10 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
             id="reader.previous",
         ),
         Binding("o", "open_source", "Open source", show=False, id="reader.open_source"),
+        Binding("u", "undo", "Undo", show=False, id="reader.undo"),
+        Binding("y", "yank", "Yank", show=False, id="reader.yank"),
+        Binding("Y", "yank(True)", "Yank with citation", show=False, id="reader.yank_cite"),
+        Binding("ctrl+c,super+c", "copy", COPY_HELP, show=False, id="reader.copy"),
         *(
             Binding(
                 str(i),
@@ -334,6 +343,11 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         """Fetch the article again (a sync or an import may have brought notes or tags)."""
         self._refetch(self.lib, self.article_id)
 
+    def _undone(self, lib: Library, step: Step) -> None:
+        """(the undo's worker, under the lock) Show the article as the undo left it."""
+        article = lib.get_article(self.article_id)
+        self.post_message(ArticleLoaded(article, tuple(t for t, _ in lib.tags())))
+
     @work(thread=True, exclusive=True, group="reader-load", exit_on_error=False)
     def _refetch(self, lib: Library, article_id: str) -> None:
         with self._lock:
@@ -399,17 +413,17 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         def chosen(result: tuple[list[str], list[str]] | None) -> None:
             if result:
                 add, remove = result
-                self._edit(lambda lib, aid: lib.tag(aid, add=add, remove=remove))
+                self._edit(tag(self.undo_stack, add, remove))
 
         from tui.screens.modals import TagEditor
 
         self.app.push_screen(TagEditor(summary.title, summary.tags, self.known_tags), chosen)
 
     def action_star(self) -> None:
-        self._edit(lambda lib, aid: lib.set_starred(aid, not lib.summary(aid).starred))
+        self._edit(star(self.undo_stack))
 
     def action_toggle_read(self) -> None:
-        self._edit(lambda lib, aid: lib.set_read(aid, not lib.summary(aid).read))
+        self._edit(toggle_read(self.undo_stack))
 
     # -- moving between articles ----------------------------------------------------------------
 

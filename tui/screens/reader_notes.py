@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from store import Library
 from store.core.models import Article, Note
+from tui.undo import UndoStack, add_note, delete_note, edit_note
 from tui.widgets.notes_panel import NotesPanel
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ class Annotating:
         def commit(self, article_id: str, change: Change) -> None: ...
         def _committed(self, article_id: str, done: str = "") -> None: ...
 
+        @property
+        def undo_stack(self) -> UndoStack: ...
+
     # -- passages: highlights and notes ---------------------------------------------------------
 
     def _passage(self) -> tuple[int, int] | None:
@@ -49,27 +53,30 @@ class Annotating:
         same = [n for n in self.article.notes if n.is_highlight and n.anchor
                 and (n.anchor.start, n.anchor.end) == found]  # fmt: skip
         if same:
-            self._edit(lambda lib, aid: lib.delete_note(same[0].id), "Highlight removed.")
+            self._edit(delete_note(self.undo_stack, same[0]), "Highlight removed.")
         else:
-            self._edit(lambda lib, aid: lib.highlight(aid, start, end))
+            self._edit(add_note(self.undo_stack, "", start, end))
         self.view.clear_selection()
 
     def action_note(self) -> None:
         if self.article is None or (found := self._passage()) is None:
             return
         start, end = found
+        stack = self.undo_stack
 
         def change(body: str) -> Change | None:
             if not body.strip():
                 return None
-            return lambda lib, aid: lib.add_note(aid, body, start, end)
+            return add_note(stack, body, start, end)
 
         quote = self.article.text[start:end]
         self._write_note("Note on this passage", quote, "", change, self.view.clear_selection)
 
     def action_article_note(self) -> None:
+        stack = self.undo_stack
+
         def change(body: str) -> Change | None:
-            return (lambda lib, aid: lib.add_note(aid, body)) if body.strip() else None
+            return add_note(stack, body) if body.strip() else None
 
         self._write_note("Note on the whole article", None, "", change)
 
@@ -121,8 +128,10 @@ class Annotating:
             self._resolve(note)
             return
 
+        stack = self.undo_stack
+
         def change(body: str) -> Change | None:
-            return (lambda lib, aid: lib.edit_note(note.id, body)) if body != note.body else None
+            return edit_note(stack, note, body) if body != note.body else None
 
         anchor = note.anchor or note.orphan
         heading = "Edit note" if note.orphan is None else "Edit orphaned note (passage gone)"
@@ -176,10 +185,11 @@ class Annotating:
     def on_notes_panel_delete(self, event: NotesPanel.Delete) -> None:
         note: Note = event.note
         kind = "highlight" if note.is_highlight else "note"
+        stack = self.undo_stack
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._edit(lambda lib, aid: lib.delete_note(note.id), f"Deleted the {kind}.")
+                self._edit(delete_note(stack, note), f"Deleted the {kind}. (u undoes it)")
 
         from tui.screens.modals import ConfirmScreen
 
