@@ -429,3 +429,27 @@ def test_the_editor_is_the_configs_then_visual_then_editor_then_vi(
     write_config(own_config, 'editor = "code --wait"\n')
     config._read.cache_clear()
     assert editor_command() == ["code", "--wait"]
+
+
+def test_the_readme_documents_every_key_and_binding_id() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") : readme.index("## The spaCy model")]
+    for key in config.CHECKS:
+        assert f"`{key}`" in section or f"`[{key}]`" in section, key
+    missing = sorted({b.id for b in keymap.all_bindings(GlossApp)} - set(section.split("`")))
+    assert missing == [], f"binding ids not listed in README's Configuration: {missing}"
+
+
+async def test_help_shows_the_rebound_keys(lib_path: Path, own_config: Path) -> None:
+    from tui.screens.help import HelpScreen
+
+    write_config(own_config, '[keys]\n"library.star" = "x"\n')
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = [line.split() for line in screen_text(pilot).splitlines()]
+        assert any("Star" in row and "x" in row for row in rows)
+        assert not any("Star" in row and "s" in row for row in rows)

@@ -37,7 +37,9 @@ def collect_bindings(screen: Screen) -> list[Section]:
     sections: list[Section] = []
     for node in dict.fromkeys(nodes):
         grouped: dict[tuple[str, str], list[str]] = {}
-        for bindings in node._bindings.key_to_bindings.values():
+        bound = node._bindings.copy()
+        bound.apply_keymap(screen.app._keymap)  # the keys as the config rebinds them
+        for bindings in bound.key_to_bindings.values():
             for binding in bindings:
                 if binding.description and binding.action not in _HIDDEN_ACTIONS:
                     display = screen.app.get_key_display(binding)
