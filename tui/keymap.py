@@ -18,6 +18,8 @@ from textual.keys import Keys, _normalize_key_list, key_to_character
 from tui.config import Settings
 
 MODIFIERS = {"ctrl", "shift", "alt", "meta", "super", "hyper"}
+RESERVED = {"ctrl+q": "quit", "ctrl+c": "copy or quit", "ctrl+p": "command palette"}
+"""Keys the app's Textual bindings take before any screen sees them."""
 _NAMED = {key.value.rpartition("+")[2] for key in Keys} - {"<any>", "<ignore>"}
 
 
@@ -86,6 +88,10 @@ def problems(keys: dict[str, str], bindings: Iterable[Binding]) -> list[str]:
         screen = binding.id.partition(".")[0]
         for key in normalise(applied.get(binding.id, binding.key)):
             by_key.setdefault((screen, key), set()).add(binding.id)
+    for bid, value in applied.items():
+        for key in normalise(value):
+            if key in RESERVED:
+                found.append(f"{key} (`{bid}`) is Textual's {RESERVED[key]}, which wins")
     for (screen, key), ids in sorted(by_key.items()):
         if len(ids) > 1 and ids & applied.keys():
             found.append(f"{key} is bound twice in {screen} ({', '.join(sorted(ids))})")

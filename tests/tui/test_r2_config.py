@@ -93,7 +93,8 @@ async def test_key_problems_are_one_line_and_the_app_starts(
 ) -> None:
     write_config(
         own_config,
-        '[keys]\n"library.star" = "r"\n"library.nope" = "z"\n"reader.note" = "ctrl+nokey"\n',
+        '[keys]\n"library.star" = "r"\n"library.nope" = "z"\n"reader.note" = "ctrl+nokey"\n'
+        '"reader.tags" = "ctrl+p"\n',
     )
     app = GlossApp(lib_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -104,6 +105,7 @@ async def test_key_problems_are_one_line_and_the_app_starts(
         assert "unknown binding id `library.nope`" in line
         assert "`reader.note`: unknown key name ctrl+nokey" in line
         assert "r is bound twice in library (library.star, library.toggle_read)" in line
+        assert "ctrl+p (`reader.tags`) is Textual's command palette, which wins" in line
 
 
 def test_every_binding_has_an_id_of_its_screen() -> None:

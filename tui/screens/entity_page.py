@@ -25,6 +25,7 @@ from store import Library
 from store.core.errors import NotFound
 from store.find.entity_page import EntityArticle, EntityNote, EntityPage
 from tui.charts import MonthChart
+from tui.config import show_date
 from tui.render import entity_style
 from tui.screens import ENTITIES_CSS
 from tui.widgets.failures import ReportsFailures
@@ -55,7 +56,7 @@ def article_prompt(item: EntityArticle, label: str) -> Content:
     """Date, title and mentions; under them the sentence of the first mention, the mention
     in the entity's colour."""
     s = item.summary
-    date = (s.published or s.imported_at or "")[:10]
+    date = show_date(s.published or s.imported_at)
     parts: list[Content | str | tuple[str, str]] = [(date + "  ", "dim"), (s.title, "bold")]
     if item.mentions > 1:
         parts.append((f"  {item.mentions} mentions", "dim"))
