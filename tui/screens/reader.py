@@ -26,6 +26,7 @@ from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
+from tui.screens.reader_layout import Fitting
 from tui.screens.reader_notes import Annotating, Change
 from tui.screens.reader_walk import Walking
 from tui.widgets.article_header import KEYED, ArticleHeader, Legend
@@ -89,7 +90,9 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]):
+class ReaderScreen(
+    Annotating, EntityPages, EntityFixes, Walking, Fitting, ReportsFailures, Screen[str]
+):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -123,6 +126,8 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
             id="reader.previous",
         ),
         Binding("o", "open_source", "Open source", show=False, id="reader.open_source"),
+        Binding("I", "toggle_inline", "Notes inline on/off", show=False, id="reader.toggle_inline"),
+        Binding("b", "toggle_side", "Side panel on/off", show=False, id="reader.toggle_side"),
         *(
             Binding(
                 str(i),

@@ -51,7 +51,7 @@ class Annotating:
         if same:
             self._edit(lambda lib, aid: lib.delete_note(same[0].id), "Highlight removed.")
         else:
-            self._edit(lambda lib, aid: lib.highlight(aid, start, end))
+            self._edit(lambda lib, aid: lib.highlight(aid, start, end), "Highlight added.")
         self.view.clear_selection()
 
     def action_note(self) -> None:

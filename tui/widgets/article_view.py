@@ -24,11 +24,13 @@ from textual.strip import Strip
 
 from store.core.models import Article, Entity, Note, Sentence
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
-from tui.widgets.layout import Row, layout, row_at, spans_by_row
+from tui.widgets.layout import Row, layout, row_at, spans_by_row, with_inline
 
 GUTTER = 3  # cursor bar, note mark, space
 MEASURE = 88  # the widest a line of prose gets, for comfortable reading
 CONFLICT = "⚠"  # the margin mark of a note edited on two devices
+NOTE = "✎"  # the margin mark of a note
+HIGHLIGHT = "▪"  # the margin mark of a highlight (a note's mark shows over it)
 _BLACK = Style(color="#000000")
 
 
@@ -52,6 +54,8 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--highlight",
         "article-view--note",
         "article-view--mark",
+        "article-view--highlight-mark",
+        "article-view--inline",
         "article-view--conflict",
         "article-view--empty",
     }
@@ -68,6 +72,8 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--highlight { background: $warning-muted; }
         & > .article-view--note { background: $success-muted; }
         & > .article-view--mark { color: $success; text-style: bold; }
+        & > .article-view--highlight-mark { color: $warning; text-style: bold; }
+        & > .article-view--inline { color: $text-muted; text-style: italic; }
         & > .article-view--conflict { color: $error; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
     }
@@ -102,7 +108,11 @@ class ArticleView(ScrollView, can_focus=True):
         """Sentence index where a selection started (`v`), or None."""
         self.entities_on = True
         self.hidden_labels: frozenset[str] = frozenset()
+        self.inline_notes = False
+        """Whether note bodies are shown under their paragraphs (`set_inline`)."""
         self._rows: list[Row] = []
+        self._inline: dict[int, str] = {}
+        """Rows showing a note body (see `with_inline`) -> the text they show."""
         self._row_starts: list[int] = []
         self._width = 0
         self._spans: dict[int, list[tuple[int, int, object]]] = {}
@@ -131,7 +141,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.cursor, self.anchor, self._width = 0, None, 0
             self.scroll_to(0, 0, animate=False)
         self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
-        self._relayout()
+        self._relayout(force=self.inline_notes)  # the notes shown under paragraphs may differ
 
     def clear(self) -> None:
         """Show no article (the next one is being fetched)."""
@@ -140,6 +150,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._entities, self._notes, self._group_labels = (), (), {}
         self.cursor, self.anchor, self._width = 0, None, 0
         self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
+        self._inline = {}
         self.virtual_size = Size(0, 0)
         self.scroll_to(0, 0, animate=False)
         self._invalidate()
@@ -148,6 +159,16 @@ class ArticleView(ScrollView, can_focus=True):
         """Show or hide entity colours, and which labels are switched off."""
         self.entities_on, self.hidden_labels = on, hidden
         self._restyle()
+
+    def set_inline(self, on: bool) -> None:
+        """Show note bodies under their paragraphs, or not."""
+        self.inline_notes = on
+        self._relayout(force=True)
+
+    @property
+    def inline_rows(self) -> dict[int, str]:
+        """Rows showing a note body, by index, with the text each shows."""
+        return self._inline
 
     @property
     def rows(self) -> Sequence[Row]:
@@ -177,15 +198,19 @@ class ArticleView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width or 80
         return max(10, min(MEASURE, width - GUTTER - 1))
 
-    def _relayout(self) -> None:
+    def _relayout(self, force: bool = False) -> None:
         width = self._measure()
-        if width != self._width:
+        if width != self._width or force:
             self._width = width
             rows = self._layouts.get((self.article_id, width))
             if rows is None:  # ids are hashes of the text: the same id wraps the same way
                 rows = layout(self.text, width, self._headings)
                 self._layouts[(self.article_id, width)] = rows
-            self._rows = rows
+            self._rows, self._inline = rows, {}
+            if self.inline_notes:
+                bodies = [(n.anchor.start, n.anchor.end, n.body.strip("\n")) for n in self._notes
+                          if n.anchor is not None and n.body.strip()]  # fmt: skip
+                self._rows, self._inline = with_inline(rows, self.text, bodies, width)
             self._row_starts = [r.start for r in self._rows]
             self.virtual_size = Size(width + GUTTER, max(1, len(self._rows)))
         self._restyle()
@@ -199,9 +224,12 @@ class ArticleView(ScrollView, can_focus=True):
             # a component name, resolved when rendering so a theme change applies at once
             kind = "article-view--highlight" if note.is_highlight else "article-view--note"
             spans.append((note.anchor.start, note.anchor.end, kind))  # type: ignore[union-attr]
-            if not note.is_highlight and self._rows:
+            if self._rows:
                 row = row_at(self._row_starts, note.anchor.start)  # type: ignore[union-attr]
-                marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else "✎"
+                if note.is_highlight:
+                    marks.setdefault(row, HIGHLIGHT)
+                else:
+                    marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else NOTE
         if self.entities_on:
             labels, hidden = self._group_labels, self.hidden_labels
             for e in self._entities:
@@ -248,6 +276,10 @@ class ArticleView(ScrollView, can_focus=True):
         return strip.crop_extend(0, width, base)
 
     def _render_row(self, index: int, base: Style) -> Strip:
+        if (body := self._inline.get(index)) is not None:
+            inline = base + self.get_component_rich_style("article-view--inline", partial=True)
+            text = Text(" " * GUTTER + body, style=inline, no_wrap=True, end="")
+            return Strip(list(text.render(self.app.console)))
         row = self._rows[index]
         style = base
         if row.heading:
@@ -275,7 +307,10 @@ class ArticleView(ScrollView, can_focus=True):
             )
         bar = ("┃" if selected else "▌") if on_cursor else " "
         mark = self._marks.get(index, " ")
-        mark_style = "article-view--conflict" if mark == CONFLICT else "article-view--mark"
+        mark_style = {
+            CONFLICT: "article-view--conflict",
+            HIGHLIGHT: "article-view--highlight-mark",
+        }.get(mark, "article-view--mark")
         gutter = Text.assemble(
             (bar, base + self.get_component_rich_style("article-view--bar", partial=True)),
             (mark, base + self.get_component_rich_style(mark_style, partial=True)),
