@@ -24,6 +24,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_side import SideToggle
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
@@ -35,7 +36,15 @@ from tui.words import plural
 class StatsBar(Static):
     """gloss · counts · what the list shows."""
 
-    DEFAULT_CSS = "StatsBar { height: 1; background: $panel; padding: 0 1; }"
+    DEFAULT_CSS = """
+    StatsBar {
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
 
     def show(self, stats: dict[str, int], view: str) -> None:
         counts = " · ".join(
@@ -62,7 +71,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(ReportsFailures, Screen[None]):
+class LibraryScreen(SideToggle, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -76,6 +85,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         Binding("s", "star", "Star", id="library.star"),
         Binding("r", "toggle_read", "Read/unread", id="library.toggle_read"),
         Binding("R", "refresh_feeds", "Refresh feeds", id="library.refresh_feeds"),
+        Binding("b", "toggle_sidebar", "Sidebar on/off", show=False, id="library.toggle_sidebar"),
         Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 

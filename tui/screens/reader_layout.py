@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 
-from tui.widgets.article_header import ArticleHeader, Legend
+from tui.widgets.article_header import ArticleHeader
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -24,7 +24,8 @@ NARROW = 100
 """Below this many columns a side panel is drawn over the text instead of beside it (beside
 it, at 80 columns, it left 32 columns of text)."""
 SHORT = 24
-"""Below this many rows the header is two rows: the title line and the legend line."""
+"""Below this many rows the header is two rows (the title; the date, tags and state), and the
+legend has no blank row under it."""
 
 
 class Fitting:
@@ -72,8 +73,6 @@ class Fitting:
     def on_resize(self, event: events.Resize) -> None:
         compact = event.size.height < SHORT
         header = self.query_one(ArticleHeader)  # type: ignore[attr-defined]
-        legend = self.query_one(Legend)  # type: ignore[attr-defined]
         if header.compact != compact:
-            header.compact = legend.compact = compact
+            header.compact = compact
             header.refresh_shown()
-            legend.refresh_shown()

@@ -21,8 +21,8 @@ def article_date(summary: ArticleSummary) -> str:
 
 
 class ArticleHeader(Static):
-    """Title, byline, date, source, tags and state of the open article; when `compact`, one
-    line of title, date, tags and state (cut with an ellipsis, reader.tcss)."""
+    """Title, byline, date, source, tags and state of the open article; when `compact`, two
+    lines: the title, and the date, tags and state (each cut with an ellipsis, reader.tcss)."""
 
     DEFAULT_CSS = """
     ArticleHeader {
@@ -38,7 +38,7 @@ class ArticleHeader(Static):
     def clear(self) -> None:
         """Show nothing (an article is being fetched)."""
         self._summary = None
-        self.update(Content("" if self.compact else "\n\n"))
+        self.update(Content("\n" if self.compact else "\n\n"))
 
     def refresh_shown(self) -> None:
         """Show the article again (`compact` changed)."""
@@ -56,8 +56,8 @@ class ArticleHeader(Static):
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
         if self.compact:
-            line = ["  ", (article_date(summary), "dim"), "  ", (tags, "$text-accent")]
-            self.update(Content.assemble(title, *line, ("  ·  " + state, "dim")))
+            line = [(article_date(summary), "dim"), "  ", (tags, "$text-accent")]
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim")))
             return
         self.update(
             Content.assemble(
@@ -101,17 +101,10 @@ class Legend(Static):
     """
 
     _shown: tuple[list[tuple[str, int]], bool, frozenset[str]] | None = None
-    compact = False
-    """One line, cut with an ellipsis (reader.tcss), instead of as many as the entries need."""
 
     def clear(self) -> None:
         self._shown = None
         self.update(Content(""))
-
-    def refresh_shown(self) -> None:
-        """Lay the entries out again (`compact` changed)."""
-        if self._shown is not None:
-            self.show(*self._shown)
 
     def show(self, counts: list[tuple[str, int]], on: bool, hidden: frozenset[str]) -> None:
         self._shown = (counts, on, hidden)
@@ -126,7 +119,7 @@ class Legend(Static):
         used = len("Entities")
         for i, (label, count) in enumerate(counts):
             entry = self._entry(label_key(i), label, count, label in hidden)
-            if used + 2 + entry.cell_length > width and used > 0 and not self.compact:
+            if used + 2 + entry.cell_length > width and used > 0:
                 lines.append([])
                 used = 0
             else:

@@ -13,6 +13,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from store.core.models import Filter
+from tui.widgets.cut import CutLabels
 
 VIEWS: list[tuple[str, str, Filter]] = [
     ("All", "articles", Filter()),
@@ -36,7 +37,7 @@ def tag_tree(tags: list[tuple[str, int]]) -> dict[str, Any]:
     return root
 
 
-class Sidebar(Tree[Filter]):
+class Sidebar(CutLabels, Tree[Filter]):
     """Choosing a node filters the article list to it."""
 
     HELP_TITLE = "Sidebar"
