@@ -325,3 +325,73 @@ async def test_the_library_header_ends_in_an_ellipsis_when_cut(lib_path: Path, w
         await settle(pilot)
         line = screen_text(pilot).split("\n")[0].rstrip()
         assert line.endswith("showing All") or line.endswith("…"), line
+
+
+# -- snapshots at 80x24 ----------------------------------------------------------------------
+
+SMALL = (80, 24)
+
+
+def annotate(path: Path) -> None:
+    """A highlight and a note (with markup in its body) on the ECB article."""
+    with opened(path) as lib:
+        text = lib.get_article(ECB).text
+        start = text.index("The decision, announced")
+        lib.highlight(ECB, start, text.index("Futures pricing"))
+    add_note(path)
+
+
+def test_library_at_80x24(snap_compare, lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        ids = [a.id for a in lib.list_articles()]
+        lib.set_starred(ids[1])
+        lib.set_read(ids[2])
+        lib.add_note(ids[1], "Worth a second read.")
+
+    async def ready(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=ready, terminal_size=SMALL)
+
+
+def test_library_at_60x20_without_the_sidebar(snap_compare, lib_path: Path) -> None:
+    async def ready(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=ready, terminal_size=(60, 20))
+
+
+def test_reader_at_80x24_with_notes_inline(snap_compare, lib_path: Path) -> None:
+    annotate(lib_path)
+
+    async def reading(pilot) -> None:
+        screen = await open_article(pilot, lib_path, ECB)
+        await pilot.press("I")
+        text = screen.view.text
+        screen.view.go_to(text.index("\n", text.index(QUOTE)) + 2)  # the next paragraph
+        await settle(pilot)
+        pilot.app.clear_notifications()  # (a toast would cover the text being checked)
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=SMALL)
+
+
+def test_reader_at_80x24_with_the_notes_panel_over_the_text(snap_compare, lib_path: Path) -> None:
+    annotate(lib_path)
+
+    async def reading(pilot) -> None:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("j", "j", "j", "n")
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=SMALL)
+
+
+def test_reader_at_60x20(snap_compare, lib_path: Path) -> None:
+    annotate(lib_path)
+
+    async def reading(pilot) -> None:
+        await open_article(pilot, lib_path, ECB)
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=(60, 20))
