@@ -395,3 +395,23 @@ def test_reader_at_60x20(snap_compare, lib_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=(60, 20))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+async def test_the_key_bar_shows_whole_keys_then_an_ellipsis(lib_path: Path, width) -> None:
+    from tui.widgets.footer import KeyBar
+
+    app = GlossApp(lib_path)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        bar = app.screen.query_one(KeyBar)
+        left = lines_of(pilot, bar)[0].split("▏")[0].rstrip()
+        entries = [f" {i.display} {i.description} " for i in bar.items]
+        whole = 0
+        while whole < len(entries) and left.startswith("".join(entries[: whole + 1]).rstrip()):
+            whole += 1
+        assert left.startswith("".join(entries[:whole]).rstrip())
+        if whole < len(entries):
+            assert left.endswith("…") and left[:-1].rstrip() == "".join(entries[:whole]).rstrip()
+        if width <= 80:
+            assert whole < len(entries)  # (the reader has more keys than 80 columns hold)
