@@ -415,3 +415,20 @@ async def test_the_key_bar_shows_whole_keys_then_an_ellipsis(lib_path: Path, wid
             assert left.endswith("…") and left[:-1].rstrip() == "".join(entries[:whole]).rstrip()
         if width <= 80:
             assert whole < len(entries)  # (the reader has more keys than 80 columns hold)
+
+
+async def test_moving_to_a_paragraphs_last_sentence_brings_its_notes_into_view(
+    lib_path: Path,
+) -> None:
+    start, _ = add_note(lib_path)
+    app = GlossApp(lib_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_article(pilot, lib_path, ECB)
+        await pilot.press("I")
+        view = screen.view
+        paragraph_end = view.text.index("\n", start)
+        view.go_to(paragraph_end - 1)  # the paragraph's last sentence
+        await pilot.pause()
+        top = round(view.scroll_offset.y)
+        height = view.scrollable_content_region.height
+        assert all(top <= row < top + height for row in view.inline_rows)

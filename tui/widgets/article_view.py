@@ -330,6 +330,8 @@ class ArticleView(ScrollView, can_focus=True):
         sentence = self.sentences[self.cursor]
         first = row_at(self._row_starts, sentence.start)
         last = row_at(self._row_starts, max(sentence.start, sentence.end - 1))
+        while last + 1 in self._inline:  # the notes under its paragraph come into view too
+            last += 1
         top = round(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
         if first < top:
