@@ -109,6 +109,11 @@ async def test_I_shows_note_bodies_under_their_paragraph_as_text(lib_path: Path,
         await pilot.pause()
         on_screen = "\n".join(lines_of(pilot, view))
         assert "[bold]March" in on_screen
+        top = round(view.scroll_offset.y)
+        for row in shown:  # dim italic, on the text's background
+            (segment,) = [x for x in view.render_line(row - top) if "│" in x.text]
+            assert segment.style.italic and segment.style.dim
+            assert segment.style.bgcolor == view.rich_style.bgcolor
         # the cursor still walks the text's sentences, and lands on text rows
         view.go_to(start)
         assert view.rows[row_at([r.start for r in view.rows], start)] not in (

@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -73,7 +74,7 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--note { background: $success-muted; }
         & > .article-view--mark { color: $success; text-style: bold; }
         & > .article-view--highlight-mark { color: $warning; text-style: bold; }
-        & > .article-view--inline { color: $text-muted; text-style: italic; }
+        & > .article-view--inline { text-style: dim italic; }
         & > .article-view--conflict { color: $error; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
     }
@@ -265,8 +266,8 @@ class ArticleView(ScrollView, can_focus=True):
         base = self.rich_style
         if index == 0 and self.article_id is not None and not self.text.strip():
             empty = self.get_component_rich_style("article-view--empty", partial=True)
-            text = Text(" " * GUTTER + "This article has no text.", style=base + empty)
-            return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+            line = Segment(" " * GUTTER + "This article has no text.", base + empty)
+            return Strip([line]).crop_extend(0, width, base)
         if index >= len(self._rows):
             return Strip.blank(width, base)
         strip = self._strips.get(index)
@@ -278,8 +279,8 @@ class ArticleView(ScrollView, can_focus=True):
     def _render_row(self, index: int, base: Style) -> Strip:
         if (body := self._inline.get(index)) is not None:
             inline = base + self.get_component_rich_style("article-view--inline", partial=True)
-            text = Text(" " * GUTTER + body, style=inline, no_wrap=True, end="")
-            return Strip(list(text.render(self.app.console)))
+            return Strip([Segment(" " * GUTTER + body, inline)])  # (a Text's own style is
+            # not applied by Text.render: a segment carries it)
         row = self._rows[index]
         style = base
         if row.heading:
