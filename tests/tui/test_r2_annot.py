@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from store import Library
-from tests.tui.conftest import opened, screen_text, settle
+from tests.tui.conftest import no_model, opened, screen_text, settle
 from tests.tui.test_reader import ECB, open_article
 from tui.app import GlossApp
 from tui.screens.modals import TagEditor
@@ -258,7 +258,7 @@ def cut_ok(line: str, full: str) -> bool:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-async def test_the_empty_sidebar_ends_its_cut_hint_with_an_ellipsis(
+async def test_the_empty_sidebars_hint_fits_and_long_tags_end_in_an_ellipsis(
     tmp_path: Path, width: int
 ) -> None:
     path = tmp_path / "empty.db"
@@ -271,8 +271,23 @@ async def test_the_empty_sidebar_ends_its_cut_hint_with_an_ellipsis(
             await pilot.press("b")
             await settle(pilot)
         (line,) = [x for x in lines_of(pilot, sidebar) if "no tags" in x]
-        assert cut_ok(line.replace("└", "").replace("├", ""), "no tags yet (t adds one)"), line
-        assert "…" in line  # (the sidebar is 26 columns: the hint is cut at every width)
+        assert "no tags (t adds one)" in line, line  # whole, at every width
+    long_tag = "a-tag-name-longer-than-the-sidebar"
+    (tmp_path / "one.txt").write_text("One\n\nSome text about nothing much.\n")
+    with opened(path) as lib, no_model():
+        lib.import_paths([tmp_path / "one.txt"])
+        (article,) = lib.list_articles()
+        lib.tag(article.id, add=[long_tag])
+    app = GlossApp(path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(Sidebar)
+        if not sidebar.display:
+            await pilot.press("b")
+            await settle(pilot)
+        (line,) = [x for x in lines_of(pilot, sidebar) if "a-tag" in x]
+        shown = line.strip(" └├")
+        assert shown.endswith("…") and long_tag.startswith(shown[:-1]), line
 
 
 @pytest.mark.parametrize("width", WIDTHS)

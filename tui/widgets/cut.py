@@ -1,6 +1,6 @@
 """Tree labels that end in "…" where the tree is too narrow for them.
 
-Textual's Tree cuts a long label at its edge (or scrolls sideways), so "no tags yet (t adds
+Textual's Tree cuts a long label at its edge (or scrolls sideways): "no tags yet (t adds
 one)" read "no tags yet (t adds on". A cut label ends in an ellipsis instead.
 """
 

@@ -86,7 +86,7 @@ class Sidebar(CutLabels, Tree[Filter]):
             self.root.add_leaf(self._label(name, counts.get(key)), filters)
         heading = self.root.add(Text("Tags", style="bold"), None, expand=True, allow_expand=False)
         if not tags:
-            heading.add_leaf(Text("no tags yet (t adds one)", style="dim italic"), None)
+            heading.add_leaf(Text("no tags (t adds one)", style="dim italic"), None)  # (fits in 26)
         self._add_tags(heading, tag_tree(tags), "")
         if feeds:
             section = self.root.add(Text("Feeds", style="bold"), None, expand=True,
