@@ -25,6 +25,7 @@ from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
 from tui.screens.library_read import MarksAllRead
+from tui.screens.library_side import SideToggle
 from tui.screens.undoing import Undoes
 from tui.undo import Step, star, tag, toggle_read
 from tui.widgets.article_list import ArticleList
@@ -38,7 +39,15 @@ from tui.words import plural
 class StatsBar(Static):
     """gloss · counts · what the list shows."""
 
-    DEFAULT_CSS = "StatsBar { height: 1; background: $panel; padding: 0 1; }"
+    DEFAULT_CSS = """
+    StatsBar {
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
 
     def show(self, stats: dict[str, int], view: str) -> None:
         counts = " · ".join(
@@ -65,7 +74,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(MarksAllRead, Undoes, ReportsFailures, Screen[None]):
+class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -81,6 +90,7 @@ class LibraryScreen(MarksAllRead, Undoes, ReportsFailures, Screen[None]):
         Binding("R", "refresh_feeds", "Refresh feeds", id="library.refresh_feeds"),
         Binding("u", "undo", "Undo", show=False, id="library.undo"),
         Binding("M", "mark_all_read", "Mark all read", show=False, id="library.mark_all_read"),
+        Binding("b", "toggle_sidebar", "Sidebar on/off", show=False, id="library.toggle_sidebar"),
         Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 

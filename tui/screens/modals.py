@@ -269,7 +269,8 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
             yield Label(
                 Content.assemble(
                     ("Tags of ", "bold"), ("“" + self.article_title + "”", "bold italic")
-                )
+                ),
+                classes="heading",
             )
             yield Static(Content("now: " + (" ".join(self.current) or "no tags")), classes="muted")
             yield TagInput(

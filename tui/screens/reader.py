@@ -27,6 +27,7 @@ from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
+from tui.screens.reader_layout import Fitting
 from tui.screens.reader_notes import Annotating, Change
 from tui.screens.reader_walk import Walking
 from tui.screens.reader_yank import COPY_HELP, Yanking
@@ -94,7 +95,15 @@ async def open_reader(
 
 
 class ReaderScreen(
-    Annotating, Yanking, Undoes, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]
+    Annotating,
+    Yanking,
+    Undoes,
+    EntityPages,
+    EntityFixes,
+    Walking,
+    Fitting,
+    ReportsFailures,
+    Screen[str],
 ):
     """Reads one article; dismissed with the id of the article shown last."""
 
@@ -133,6 +142,8 @@ class ReaderScreen(
         Binding("y", "yank", "Yank", show=False, id="reader.yank"),
         Binding("Y", "yank(True)", "Yank with citation", show=False, id="reader.yank_cite"),
         Binding("ctrl+c,super+c", "copy", COPY_HELP, show=False, id="reader.copy"),
+        Binding("I", "toggle_inline", "Notes inline on/off", show=False, id="reader.toggle_inline"),
+        Binding("b", "toggle_side", "Side panel on/off", show=False, id="reader.toggle_side"),
         *(
             Binding(
                 str(i),

@@ -55,7 +55,7 @@ class Annotating:
         if same:
             self._edit(delete_note(self.undo_stack, same[0]), "Highlight removed.")
         else:
-            self._edit(add_note(self.undo_stack, "", start, end))
+            self._edit(add_note(self.undo_stack, "", start, end), "Highlight added.")
         self.view.clear_selection()
 
     def action_note(self) -> None:

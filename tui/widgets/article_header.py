@@ -22,7 +22,8 @@ def article_date(summary: ArticleSummary) -> str:
 
 
 class ArticleHeader(Static):
-    """Title, byline, date, source, tags and state of the open article."""
+    """Title, byline, date, source, tags and state of the open article; when `compact`, two
+    lines: the title, and the date, tags and state (each cut with an ellipsis, reader.tcss)."""
 
     DEFAULT_CSS = """
     ArticleHeader {
@@ -32,17 +33,33 @@ class ArticleHeader(Static):
     }
     """
 
+    compact = False
+    _summary: ArticleSummary | None = None
+
     def clear(self) -> None:
         """Show nothing (an article is being fetched)."""
-        self.update(Content("\n\n"))
+        self._summary = None
+        self.update(Content("\n" if self.compact else "\n\n"))
+
+    def refresh_shown(self) -> None:
+        """Show the article again (`compact` changed)."""
+        if self._summary is not None:
+            self.show(self._summary)
+        else:
+            self.clear()
 
     def show(self, summary: ArticleSummary) -> None:
+        self._summary = summary
         title = Content.styled(summary.title, "bold $text")
         if summary.starred:
             title = Content.assemble(("★ ", "$warning"), title)
         meta = " · ".join(x for x in (summary.byline, article_date(summary), summary.source) if x)
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
+        if self.compact:
+            line = [(article_date(summary), "dim"), "  ", (tags, "$text-accent")]
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim")))
+            return
         self.update(
             Content.assemble(
                 title,

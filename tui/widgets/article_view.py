@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -25,11 +26,13 @@ from textual.strip import Strip
 from store.core.models import Article, Entity, Note, Sentence
 from tui.config import DEFAULT_WIDTH, settings
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
-from tui.widgets.layout import Row, layout, row_at, spans_by_row
+from tui.widgets.layout import Row, layout, row_at, spans_by_row, with_inline
 
 GUTTER = 3  # cursor bar, note mark, space
 MEASURE = DEFAULT_WIDTH  # the widest a line of prose gets (config: reading_width)
 CONFLICT = "⚠"  # the margin mark of a note edited on two devices
+NOTE = "✎"  # the margin mark of a note
+HIGHLIGHT = "▪"  # the margin mark of a highlight (a note's mark shows over it)
 _BLACK = Style(color="#000000")
 
 
@@ -53,6 +56,8 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--highlight",
         "article-view--note",
         "article-view--mark",
+        "article-view--highlight-mark",
+        "article-view--inline",
         "article-view--conflict",
         "article-view--empty",
     }
@@ -69,6 +74,8 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--highlight { background: $warning-muted; }
         & > .article-view--note { background: $success-muted; }
         & > .article-view--mark { color: $success; text-style: bold; }
+        & > .article-view--highlight-mark { color: $warning; text-style: bold; }
+        & > .article-view--inline { text-style: dim italic; }
         & > .article-view--conflict { color: $error; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
     }
@@ -103,7 +110,11 @@ class ArticleView(ScrollView, can_focus=True):
         """Sentence index where a selection started (`v`), or None."""
         self.entities_on = True
         self.hidden_labels: frozenset[str] = frozenset()
+        self.inline_notes = False
+        """Whether note bodies are shown under their paragraphs (`set_inline`)."""
         self._rows: list[Row] = []
+        self._inline: dict[int, str] = {}
+        """Rows showing a note body (see `with_inline`) -> the text they show."""
         self._row_starts: list[int] = []
         self._width = 0
         self.measure = settings().reading_width
@@ -134,7 +145,7 @@ class ArticleView(ScrollView, can_focus=True):
             self.cursor, self.anchor, self._width = 0, None, 0
             self.scroll_to(0, 0, animate=False)
         self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
-        self._relayout()
+        self._relayout(force=self.inline_notes)  # the notes shown under paragraphs may differ
 
     def clear(self) -> None:
         """Show no article (the next one is being fetched)."""
@@ -143,6 +154,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._entities, self._notes, self._group_labels = (), (), {}
         self.cursor, self.anchor, self._width = 0, None, 0
         self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
+        self._inline = {}
         self.virtual_size = Size(0, 0)
         self.scroll_to(0, 0, animate=False)
         self._invalidate()
@@ -151,6 +163,16 @@ class ArticleView(ScrollView, can_focus=True):
         """Show or hide entity colours, and which labels are switched off."""
         self.entities_on, self.hidden_labels = on, hidden
         self._restyle()
+
+    def set_inline(self, on: bool) -> None:
+        """Show note bodies under their paragraphs, or not."""
+        self.inline_notes = on
+        self._relayout(force=True)
+
+    @property
+    def inline_rows(self) -> dict[int, str]:
+        """Rows showing a note body, by index, with the text each shows."""
+        return self._inline
 
     @property
     def rows(self) -> Sequence[Row]:
@@ -180,15 +202,19 @@ class ArticleView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width or 80
         return max(10, min(self.measure, width - GUTTER - 1))
 
-    def _relayout(self) -> None:
+    def _relayout(self, force: bool = False) -> None:
         width = self._measure()
-        if width != self._width:
+        if width != self._width or force:
             self._width = width
             rows = self._layouts.get((self.article_id, width))
             if rows is None:  # ids are hashes of the text: the same id wraps the same way
                 rows = layout(self.text, width, self._headings)
                 self._layouts[(self.article_id, width)] = rows
-            self._rows = rows
+            self._rows, self._inline = rows, {}
+            if self.inline_notes:
+                bodies = [(n.anchor.start, n.anchor.end, n.body.strip("\n")) for n in self._notes
+                          if n.anchor is not None and n.body.strip()]  # fmt: skip
+                self._rows, self._inline = with_inline(rows, self.text, bodies, width)
             self._row_starts = [r.start for r in self._rows]
             self.virtual_size = Size(width + GUTTER, max(1, len(self._rows)))
         self._restyle()
@@ -202,9 +228,12 @@ class ArticleView(ScrollView, can_focus=True):
             # a component name, resolved when rendering so a theme change applies at once
             kind = "article-view--highlight" if note.is_highlight else "article-view--note"
             spans.append((note.anchor.start, note.anchor.end, kind))  # type: ignore[union-attr]
-            if not note.is_highlight and self._rows:
+            if self._rows:
                 row = row_at(self._row_starts, note.anchor.start)  # type: ignore[union-attr]
-                marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else "✎"
+                if note.is_highlight:
+                    marks.setdefault(row, HIGHLIGHT)
+                else:
+                    marks[row] = CONFLICT if note.conflict or marks.get(row) == CONFLICT else NOTE
         if self.entities_on:
             labels, hidden = self._group_labels, self.hidden_labels
             for e in self._entities:
@@ -240,8 +269,8 @@ class ArticleView(ScrollView, can_focus=True):
         base = self.rich_style
         if index == 0 and self.article_id is not None and not self.text.strip():
             empty = self.get_component_rich_style("article-view--empty", partial=True)
-            text = Text(" " * GUTTER + "This article has no text.", style=base + empty)
-            return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
+            line = Segment(" " * GUTTER + "This article has no text.", base + empty)
+            return Strip([line]).crop_extend(0, width, base)
         if index >= len(self._rows):
             return Strip.blank(width, base)
         strip = self._strips.get(index)
@@ -251,6 +280,10 @@ class ArticleView(ScrollView, can_focus=True):
         return strip.crop_extend(0, width, base)
 
     def _render_row(self, index: int, base: Style) -> Strip:
+        if (body := self._inline.get(index)) is not None:
+            inline = base + self.get_component_rich_style("article-view--inline", partial=True)
+            return Strip([Segment(" " * GUTTER + body, inline)])  # (a Text's own style is
+            # not applied by Text.render: a segment carries it)
         row = self._rows[index]
         style = base
         if row.heading:
@@ -278,7 +311,10 @@ class ArticleView(ScrollView, can_focus=True):
             )
         bar = ("┃" if selected else "▌") if on_cursor else " "
         mark = self._marks.get(index, " ")
-        mark_style = "article-view--conflict" if mark == CONFLICT else "article-view--mark"
+        mark_style = {
+            CONFLICT: "article-view--conflict",
+            HIGHLIGHT: "article-view--highlight-mark",
+        }.get(mark, "article-view--mark")
         gutter = Text.assemble(
             (bar, base + self.get_component_rich_style("article-view--bar", partial=True)),
             (mark, base + self.get_component_rich_style(mark_style, partial=True)),
@@ -298,6 +334,8 @@ class ArticleView(ScrollView, can_focus=True):
         sentence = self.sentences[self.cursor]
         first = row_at(self._row_starts, sentence.start)
         last = row_at(self._row_starts, max(sentence.start, sentence.end - 1))
+        while last + 1 in self._inline:  # the notes under its paragraph come into view too
+            last += 1
         top = round(self.scroll_offset.y)
         height = max(1, self.scrollable_content_region.height)
         if first < top:

@@ -12,6 +12,7 @@ from textual.widgets import Tree
 
 from tui.groups import GroupRow, ranked_groups
 from tui.render import entity_style
+from tui.widgets.cut import CutLabels
 from tui.widgets.keys import VIM_CURSOR
 
 ALIASES_SHOWN = 4
@@ -29,7 +30,7 @@ def group_line(g: GroupRow) -> Text:
     return line
 
 
-class EntitiesPanel(Tree[GroupRow | None]):
+class EntitiesPanel(CutLabels, Tree[GroupRow | None]):
     """The groups of one article; enter on one asks for its entity page (OpenEntity)."""
 
     HELP_TITLE = "Entities panel"

@@ -107,13 +107,6 @@ class KeyBar(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        left = Text(no_wrap=True, end="")
-        regions: list[tuple[int, int, KeyItem]] = []
-        for item in self.items:
-            start = left.cell_len
-            left.append(f" {item.display} ", self._style("key", item))
-            left.append(f"{item.description} ", self._style("description", item))
-            regions.append((start, left.cell_len, item))
         right = Text(no_wrap=True, end="")
         if self.palette is not None:
             right.append("▏", self.get_component_rich_style("key-bar--separator"))
@@ -121,6 +114,20 @@ class KeyBar(Widget):
             right.append(f" {self.palette.description}", self._style("description", self.palette))
             right.append(" ")
         room = max(0, width - right.cell_len)
+        left = Text(no_wrap=True, end="")
+        regions: list[tuple[int, int, KeyItem]] = []
+        for i, item in enumerate(self.items):
+            entry = Text.assemble(
+                (f" {item.display} ", self._style("key", item)),
+                (f"{item.description} ", self._style("description", item)),
+            )
+            last = i == len(self.items) - 1
+            if left.cell_len + entry.cell_len > (room if last else room - 1):
+                left.append("…")  # whole keys only: the rest are in ? (help)
+                break
+            start = left.cell_len
+            left.append_text(entry)
+            regions.append((start, left.cell_len, item))
         if left.cell_len > room:
             left.truncate(room)
         left.pad_right(room - left.cell_len)

@@ -148,3 +148,38 @@ def spans_by_row(
         for y in range(first, last + 1):
             buckets.setdefault(y, []).append(span)
     return buckets
+
+
+INLINE_INDENT = "│ "
+"""What starts each row of a note body shown under its paragraph."""
+
+
+def with_inline(
+    rows: Sequence[Row], text: str, bodies: Iterable[tuple[int, int, str]], width: int
+) -> tuple[list[Row], dict[int, str]]:
+    """`rows` with each (start, end, body) shown under the paragraph holding its end: the
+    body's own rows, wrapped at `width` less the indent, are put after the paragraph's last
+    row, as empty rows at the paragraph's end (so offsets still find the text's rows), and
+    returned by index with the text each shows."""
+    under: dict[int, list[str]] = {}
+    for start, end, body in sorted(bodies):
+        line_end = text.find("\n", max(start, end - 1))
+        under.setdefault(len(text) if line_end < 0 else line_end, []).append(body)
+    if not under:
+        return list(rows), {}
+    starts = [r.start for r in rows]
+    out: list[Row] = []
+    shown: dict[int, str] = {}
+    done = 0
+    room = max(1, width - len(INLINE_INDENT))
+    for line_end in sorted(under):
+        cut = bisect_right(starts, line_end)
+        out.extend(rows[done:cut])
+        done = cut
+        for body in under[line_end]:
+            for line in body.replace("\t", " ").split("\n"):
+                for s, e in wrap_line(line, room) if line else [(0, 0)]:
+                    shown[len(out)] = INLINE_INDENT + line[s:e].rstrip()
+                    out.append(Row(line_end, line_end))
+    out.extend(rows[done:])
+    return out, shown

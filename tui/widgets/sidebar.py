@@ -13,6 +13,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from store.core.models import Filter
+from tui.widgets.cut import CutLabels
 
 VIEWS: list[tuple[str, str, Filter]] = [
     ("All", "articles", Filter()),
@@ -36,7 +37,7 @@ def tag_tree(tags: list[tuple[str, int]]) -> dict[str, Any]:
     return root
 
 
-class Sidebar(Tree[Filter]):
+class Sidebar(CutLabels, Tree[Filter]):
     """Choosing a node filters the article list to it."""
 
     HELP_TITLE = "Sidebar"
@@ -85,7 +86,7 @@ class Sidebar(Tree[Filter]):
             self.root.add_leaf(self._label(name, counts.get(key)), filters)
         heading = self.root.add(Text("Tags", style="bold"), None, expand=True, allow_expand=False)
         if not tags:
-            heading.add_leaf(Text("no tags yet (t adds one)", style="dim italic"), None)
+            heading.add_leaf(Text("no tags (t adds one)", style="dim italic"), None)  # (fits in 26)
         self._add_tags(heading, tag_tree(tags), "")
         if feeds:
             section = self.root.add(Text("Feeds", style="bold"), None, expand=True,
