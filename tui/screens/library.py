@@ -24,6 +24,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_nav import Ordering, sort_label
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
@@ -37,7 +38,7 @@ class StatsBar(Static):
 
     DEFAULT_CSS = "StatsBar { height: 1; background: $panel; padding: 0 1; }"
 
-    def show(self, stats: dict[str, int], view: str) -> None:
+    def show(self, stats: dict[str, int], view: str, order: str = "") -> None:
         counts = " · ".join(
             [plural(stats.get("articles", 0), "article"), f"{stats.get('unread', 0):,} unread",
              plural(stats.get("notes", 0), "note"), plural(stats.get("highlights", 0), "highlight")]
@@ -48,6 +49,8 @@ class StatsBar(Static):
             counts,
         ]
         parts += ["   ", ("showing ", "dim"), (view, "bold")]
+        if order:
+            parts += [("  " + order, "dim")]
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 
@@ -62,7 +65,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(ReportsFailures, Screen[None]):
+class LibraryScreen(Ordering, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -76,6 +79,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         Binding("s", "star", "Star", id="library.star"),
         Binding("r", "toggle_read", "Read/unread", id="library.toggle_read"),
         Binding("R", "refresh_feeds", "Refresh feeds", id="library.refresh_feeds"),
+        Binding("S", "sort", "Sort", id="library.sort"),
+        Binding("N", "next_unread", "Next unread", show=False, id="library.next_unread"),
         Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 
@@ -149,8 +154,8 @@ class LibraryScreen(ReportsFailures, Screen[None]):
 
     @property
     def filters(self) -> Filter:
-        """What the sidebar view shows."""
-        return self.view_filters
+        """What the sidebar view shows, in the list's order."""
+        return self.view_filters._replace(sort=self.sort)
 
     def open_library(self) -> asyncio.Task[Opened | None]:
         """Start opening the library in a worker, once (the app calls this as it loads,
@@ -196,7 +201,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
     @on(Opened)
     def _opened(self, event: Opened) -> None:
         first = event.first
-        self.lib = first.lib
+        self.lib, self.sort = first.lib, first.filters.sort
         # (no other view can have been chosen: the sidebar is empty until this)
         self.articles.show_first(first.lib, first.filters, first.count, first.rows)
         self._side_loaded(self.Side(first.counts))
@@ -225,7 +230,9 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         self._show_stats()
 
     def _show_stats(self) -> None:
-        self.query_one(StatsBar).show(self.stats, self.view_name)
+        # (the default order, newest import first, goes unsaid)
+        order = sort_label(self.sort) if self.sort else ""
+        self.query_one(StatsBar).show(self.stats, self.view_name, order)
 
     @on(LibraryChanged)
     def _changed(self, event: LibraryChanged) -> None:

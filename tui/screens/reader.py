@@ -27,6 +27,7 @@ from tui.messages import ArticleLoaded, Notice, OpenArticle
 from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
+from tui.screens.reader_nav import FindBar, Navigating, Walk
 from tui.screens.reader_notes import Annotating, Change
 from tui.screens.reader_walk import Walking
 from tui.widgets.article_header import KEYED, ArticleHeader, Legend
@@ -65,8 +66,10 @@ async def open_reader(
     filters: Filter,
     closed: Callable[[str | None], None],
     at: int | None = None,
+    walk: Walk | None = None,
 ) -> None:
-    """Push the reader showing `article_id`; `closed` gets the id of the article shown last.
+    """Push the reader showing `article_id`; `closed` gets the id of the article shown last;
+    `walk` is the list ] and [ walk when not the library's `filters` (search results).
 
     The article is fetched (in a thread) before the reader is shown, for up to ARTICLE_WAIT,
     so that the reader's first frame shows it: Textual paints at most every 1/60 s, and a
@@ -81,16 +84,18 @@ async def open_reader(
     done = await wait_briefly(fetch, ARTICLE_WAIT)
     article = fetch.result() if done and fetch.exception() is None else None
     if reader is not None and reader not in app.screen_stack:
-        reader.open(article_id, filters, at, article)
+        reader.open(article_id, filters, at, article, walk)
         app.push_screen(reader, closed)
         return
-    new = ReaderScreen(lib, article_id, filters, at, article)
+    new = ReaderScreen(lib, article_id, filters, at, article, walk)
     if installed is None:
         app.install_screen(new, READER)
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailures, Screen[str]):
+class ReaderScreen(
+    Annotating, EntityPages, EntityFixes, Walking, Navigating, ReportsFailures, Screen[str]
+):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -124,6 +129,24 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
             id="reader.previous",
         ),
         Binding("o", "open_source", "Open source", show=False, id="reader.open_source"),
+        Binding("N", "next_unread", "Next unread", show=False, id="reader.next_unread"),
+        Binding("slash", "find", "Find", key_display="/", id="reader.find"),
+        Binding(
+            "greater_than_sign",
+            "find_next(1)",
+            "Next match",
+            key_display=">",
+            show=False,
+            id="reader.find_next",
+        ),  # fmt: skip
+        Binding(
+            "less_than_sign",
+            "find_next(-1)",
+            "Previous match",
+            key_display="<",
+            show=False,
+            id="reader.find_previous",
+        ),  # fmt: skip
         *(
             Binding(
                 str(i),
@@ -150,8 +173,10 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         filters: Filter,
         at: int | None = None,
         article: Article | None = None,
+        walk: Walk | None = None,
     ) -> None:
-        """`article` is `article_id` fetched already (else the reader fetches it)."""
+        """`article` is `article_id` fetched already (else the reader fetches it); `walk`
+        the list ] and [ walk instead of the library's."""
         super().__init__()
         self.lib = lib
         self.article_id = article_id
@@ -168,6 +193,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         self._lock = threading.Lock()
         self.init_walking()
         self._fetched = article
+        self._walk, self._history, self._found = walk, [], []
 
     def open(
         self,
@@ -175,9 +201,11 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         filters: Filter,
         at: int | None = None,
         article: Article | None = None,
+        walk: Walk | None = None,
     ) -> None:
         """Show another article in this (mounted, not shown) reader, as a new reader would;
         `article` is `article_id` fetched already."""
+        self._start_nav(walk)
         self.article_id, self.filters, self._start_at = article_id, filters, at
         self.article, self.groups = None, []
         self.entities_on, self.hidden_labels = True, frozenset()
@@ -196,6 +224,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
             yield ArticleView(id="text")
             yield NotesPanel(id="notes")
             yield EntitiesPanel(id="entities")
+        yield FindBar(id="find-bar")
         yield KeyBar()
 
     @property
@@ -310,6 +339,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
         if self._start_at is not None:
             self.view.go_to(self._start_at)
             self._start_at = None
+        self._arrived()
         if self.notes_panel.display:  # else filled when it is opened
             self.notes_panel.show(article.notes)
         self.refresh_bindings()
@@ -449,7 +479,8 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, Walking, ReportsFailure
                 panel.display = False
                 self.view.focus()
                 return
-        self.dismiss(self.article_id)
+        if not self._go_back():
+            self.dismiss(self.article_id)
 
 
 def can_browse() -> bool:

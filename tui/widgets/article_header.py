@@ -32,11 +32,24 @@ class ArticleHeader(Static):
     }
     """
 
+    _summary: ArticleSummary | None = None
+    progress: int | None = None
+    """How far the reader is into the text, in percent (None: not known yet)."""
+
     def clear(self) -> None:
         """Show nothing (an article is being fetched)."""
+        self._summary, self.progress = None, None
         self.update(Content("\n\n"))
 
+    def show_progress(self, percent: int) -> None:
+        """Show how far into the article the cursor is (after the state)."""
+        if percent != self.progress:
+            self.progress = percent
+            if self._summary is not None:
+                self.show(self._summary)
+
     def show(self, summary: ArticleSummary) -> None:
+        self._summary = summary
         title = Content.styled(summary.title, "bold $text")
         if summary.starred:
             title = Content.assemble(("★ ", "$warning"), title)
@@ -51,6 +64,7 @@ class ArticleHeader(Static):
                 "\n",
                 (tags, "$text-accent"),
                 ("  ·  " + state, "dim"),
+                ("" if self.progress is None else f"  ·  {self.progress}%", "dim"),
             )
         )
 

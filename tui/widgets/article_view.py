@@ -19,6 +19,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -55,6 +56,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--mark",
         "article-view--conflict",
         "article-view--empty",
+        "article-view--found",
     }
     DEFAULT_CSS = """
     ArticleView {
@@ -71,6 +73,7 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--mark { color: $success; text-style: bold; }
         & > .article-view--conflict { color: $error; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
+        & > .article-view--found { text-style: reverse bold; }
     }
     """
     BINDINGS = [
@@ -97,6 +100,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._group_labels: dict[tuple[int, int], str] = {}
         """Each mention's (start, end) -> its group's label, the colour it is shown in."""
         self._notes: tuple[Note, ...] = ()
+        self.found: tuple[tuple[int, int], ...] = ()
+        """Ranges of the text marked as found (find in the article, search terms)."""
         self.cursor = 0
         """Index of the sentence under the cursor."""
         self.anchor: int | None = None
@@ -132,6 +137,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._notes = article.notes
         if not same:
             self.cursor, self.anchor, self._width = 0, None, 0
+            self.found = ()
             self.scroll_to(0, 0, animate=False)
         self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
         self._relayout()
@@ -141,7 +147,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.article_id, self.text = None, ""
         self.sentences, self._sentence_starts, self._headings = (), [], []
         self._entities, self._notes, self._group_labels = (), (), {}
-        self.cursor, self.anchor, self._width = 0, None, 0
+        self.cursor, self.anchor, self._width, self.found = 0, None, 0, ()
         self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
         self.virtual_size = Size(0, 0)
         self.scroll_to(0, 0, animate=False)
@@ -151,6 +157,21 @@ class ArticleView(ScrollView, can_focus=True):
         """Show or hide entity colours, and which labels are switched off."""
         self.entities_on, self.hidden_labels = on, hidden
         self._restyle()
+
+    def set_found(self, ranges: Sequence[tuple[int, int]]) -> None:
+        """Mark these ranges of the text as found (none: clear the marks)."""
+        self.found = tuple(ranges)
+        self._restyle()
+
+    @property
+    def progress(self) -> int:
+        """How far into the text the cursor's passage ends, in percent."""
+        if not self.sentences or not self.text:
+            return 0
+        return min(100, round(100 * self.sentences[self.cursor].end / len(self.text)))
+
+    class Moved(Message):
+        """The cursor moved to another passage (or another article is shown)."""
 
     @property
     def rows(self) -> Sequence[Row]:
@@ -212,6 +233,7 @@ class ArticleView(ScrollView, can_focus=True):
                 if label not in hidden:
                     spans.append((e.start, e.end, entity_style(label)))
         spans += [(n.anchor.start, n.anchor.end, Style(underline=True)) for n in anchored]  # type: ignore[union-attr]
+        spans += [(start, end, "article-view--found") for start, end in self.found]
         self._spans = spans_by_row(self._rows, self._row_starts, spans)
         self._marks = marks
         self._invalidate()
@@ -219,6 +241,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _invalidate(self) -> None:
         self._strips.clear()
         self.refresh()
+        self.post_message(self.Moved())
 
     def on_resize(self, event: events.Resize) -> None:
         if self.article_id is None:
