@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def sort_label(sort: str) -> str:
     """What the header says of the list's order: "by title"."""
-    return "by " + SORTS.get(sort, SORTS[""])[2]
+    return "by " + SORTS.get(sort, SORTS[""])[3]
 
 
 class Ordering:
