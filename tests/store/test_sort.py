@@ -96,3 +96,31 @@ def test_the_order_is_kept_and_read_through_its_index(sorted_lib: Library) -> No
     ).fetchall()
     assert any("articles_title" in row[-1] for row in plan), plan
     assert not any("TEMP B-TREE" in row[-1] for row in plan), plan
+
+
+@pytest.mark.parametrize(("sort", "index"), [("published", "articles_published"),
+                                             ("title", "articles_title")])  # fmt: skip
+def test_stepping_and_positions_walk_the_orders_index(
+    sorted_lib: Library, sort: str, index: str
+) -> None:
+    """The queries neighbour and position run read the order's index, not every row."""
+    sorted_lib.sort_list(sort)
+    f = Filter(sort=sort)
+    some = sorted_lib.list_articles(f)[1].id
+    ran: list[str] = []
+    sorted_lib.conn.set_trace_callback(ran.append)
+    try:
+        sorted_lib.neighbour(some, 1, f)
+        sorted_lib.neighbour(some, -1, f)
+        sorted_lib.position(some, f)
+    finally:
+        sorted_lib.conn.set_trace_callback(None)
+    walks = [sql for sql in ran if "(?, ?)" in sql or ") < (" in sql or ") > (" in sql]
+    assert len(walks) == 3, ran
+    for sql in walks:
+        # (the trace has the values bound: plan the statement with them as written)
+        plan = [row[-1] for row in sorted_lib.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        # along the articles (never every state row, each looking up its wide article row),
+        # through the order's index or a narrow covering one (SQLite's pick in a small file)
+        assert plan[0].startswith(("SCAN a", "SEARCH a")), (sql, plan)
+        assert index in plan[0] or "COVERING INDEX" in plan[0], (sql, plan)

@@ -177,6 +177,7 @@ async def test_a_reader_from_search_walks_the_results_and_marks_the_words(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is search
+        assert search.hits.current.article_id == results[1]  # type: ignore[union-attr]
         await pilot.press("escape", "right_square_bracket")  # from the library: its own list
         await settle(pilot)
         await open_article(pilot, lib_path, order[0])

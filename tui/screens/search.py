@@ -244,5 +244,11 @@ class SearchScreen(ReportsFailures, Screen[str]):
         )
 
     def _reader_closed(self, article_id: str | None) -> None:
+        """Back from the reader: the cursor on the result read last (] walks them)."""
+        hit = self.hits.current
+        if article_id and (hit is None or hit.article_id != article_id):
+            ids = [h.article_id for h in self.hits.hits]
+            if article_id in ids:
+                self.hits.highlighted = ids.index(article_id)
         self.reload()  # reading marks read, notes may have been written
         self.hits.focus()
