@@ -193,7 +193,7 @@ class ReaderScreen(
         self._lock = threading.Lock()
         self.init_walking()
         self._fetched = article
-        self._walk, self._history, self._found = walk, [], []
+        self._results, self._history, self._found = walk, [], []
 
     def open(
         self,

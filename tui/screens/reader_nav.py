@@ -91,7 +91,7 @@ class Navigating:
 
         def post_message(self, message: object) -> bool: ...
 
-    _walk: Walk | None = None
+    _results: Walk | None = None
     _history: list[Place]
     _scroll_to: float | None = None
     """A scroll position to restore once the article arriving is shown (going back)."""
@@ -106,13 +106,13 @@ class Navigating:
 
     def _start_nav(self, walk: Walk | None) -> None:
         """A new opening of the reader: its list, an empty way back, nothing found."""
-        self._walk, self._history = walk, []
+        self._results, self._history = walk, []
         self._scroll_to = self._mark_at = self._termed = None
         self._close_find()
 
     @property
-    def walk(self) -> Walk | None:
-        return self._walk
+    def results(self) -> Walk | None:
+        return self._results
 
     @property
     def history(self) -> list[Place]:
@@ -123,7 +123,7 @@ class Navigating:
 
     def _next_id(self, lib: Library, article_id: str, step: int, filters: Filter) -> str | None:
         """The article `step` after `article_id` in the reader's list (in a worker)."""
-        walk = self._walk
+        walk = self._results
         if walk is None:
             return lib.neighbour(article_id, step, filters)
         if article_id not in walk.ids:
@@ -136,7 +136,7 @@ class Navigating:
 
     @work(thread=True, exclusive=True, group="reader-unread", exit_on_error=False)
     def _next_unread(self, lib: Library, article_id: str, filters: Filter) -> None:
-        walk = self._walk
+        walk = self._results
         found: str | None = None
         if walk is None:
             found = lib.neighbour(article_id, 1, filters._replace(unread=True))
@@ -205,9 +205,9 @@ class Navigating:
             view.set_found([(mention.start, mention.end)] if mention else [])
         elif self.find_bar.display and self._found_for != article.id:
             self._find(self.query_one("#find", Input).value)  # type: ignore[attr-defined]
-        elif self._walk is not None and self._walk.terms and self._termed != article.id:
+        elif self._results is not None and self._results.terms and self._termed != article.id:
             self._termed = article.id
-            view.set_found(word_ranges(view.text, self._walk.terms))
+            view.set_found(word_ranges(view.text, self._results.terms))
         self.query_one(ArticleHeader).show_progress(view.progress)  # type: ignore[attr-defined]
 
     # -- find in the article --------------------------------------------------------------------
