@@ -71,6 +71,7 @@ async def test_find_marks_matches_and_steps_through_them(lib_path: Path) -> None
         assert str(screen.query_one("#find-count", Static).visual) == f"1 of {len(words)}"
         await pilot.press("greater_than_sign")
         await pilot.pause()
+        assert screen.query_one("#find", Input).value == "inflation"  # > went to the text
         assert "inflation" in cursor_text(pilot).lower()
         assert view_of(pilot).cursor >= first
         assert str(screen.query_one("#find-count", Static).visual) == f"2 of {len(words)}"

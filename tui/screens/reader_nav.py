@@ -64,13 +64,24 @@ def find_ranges(text: str, needle: str) -> list[tuple[int, int]]:
     return [m.span() for _, m in zip(range(MOST_FOUND), pattern.finditer(text), strict=False)]
 
 
+class FindInput(Input):
+    """The find box: enter goes back to the text and to the first match as it is handled
+    (no Submitted message to wait for). Keys arriving in the same read as enter (a paste,
+    tmux send-keys) are already queued to the box and still land in it."""
+
+    async def action_submit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, Navigating):
+            screen.find_submitted()
+
+
 class FindBar(Horizontal):
     """The find box under the article, with the number of matches."""
 
     # (its look is in reader.tcss: the app's Input rule would win over a DEFAULT_CSS)
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="find in the article", id="find", select_on_focus=False)
+        yield FindInput(placeholder="find in the article", id="find", select_on_focus=False)
         yield Static(id="find-count")
 
 
@@ -232,11 +243,9 @@ class Navigating:
         self.view.set_found(self._found)
         self._count_found()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "find":
-            return
-        event.stop()
-        self.view.focus()
+    def find_submitted(self) -> None:
+        """Enter in the find box: back to the text, the cursor on the first match after it."""
+        self.set_focus(self.view)  # type: ignore[attr-defined]  # (now: Screen.set_focus)
         if self._found:
             self._found_index = -1
             self.action_find_next(1)
