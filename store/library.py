@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store.core import db
-from store.core.errors import ImportFailed, LibraryError
+from store.core.errors import ImportFailed, InvalidInput, LibraryError
 from store.core.handle import Handle
 from store.core.models import (
     Article,
@@ -202,6 +202,22 @@ class Library:
         """Articles the filter takes (among `ids`, when given), newest import first;
         `limit`/`offset` page through them."""
         return reading.list_articles(self.handle, f, ids, limit, offset)
+
+    def sort_list(self, sort: str) -> None:
+        """Keep `sort` (a name of store.find.reading.SORTS) as the list's order, making the
+        index it reads if missing (once; it reads every article). Not in a read-only one."""
+        if sort not in reading.SORTS:
+            raise InvalidInput(f"no such order: {sort!r} (one of {', '.join(reading.SORTS)})")
+        if self.readonly:
+            return
+        reading.ensure_sort_index(self.handle, sort)
+        with self.write() as conn:
+            self.handle.set_meta(conn, "list_sort", sort)
+
+    def list_sort(self) -> str:
+        """The list's order kept by `sort_list` ("" : newest import first)."""
+        sort = self.meta("list_sort") or ""
+        return sort if sort in reading.SORTS else ""
 
     def neighbour(self, article_id: str, step: int, f: Filter = ALL) -> str | None:
         """The next (step > 0) or previous article in list order among those `f` takes."""

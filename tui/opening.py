@@ -102,6 +102,8 @@ def read_first_screen(path: Path, filters: Filter) -> FirstScreen:
 
     lib = Library.open(path)
     try:
+        if not filters.sort:  # the order chosen last (S)
+            filters = filters._replace(sort=lib.list_sort())
         count = lib.count(filters)
         rows = lib.list_articles(filters, limit=FIRST_ROWS) if count else []
         return FirstScreen(lib, filters, count, rows, read_counts(lib))

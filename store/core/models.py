@@ -167,6 +167,7 @@ class Filter(NamedTuple):
     title: str | None = None  # a substring of the title, ignoring case
     feed: str | None = None  # a feed id: articles that feed brought
     links: bool = False  # saved links only (articles known by their URL, not fetched yet)
+    sort: str = ""  # the list's order (store.find.reading.SORTS); "" is newest import first
 
     def __bool__(self) -> bool:
         return any(self)

@@ -24,6 +24,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_nav import Ordering, sort_label
 from tui.screens.library_read import MarksAllRead
 from tui.screens.library_side import SideToggle
 from tui.screens.undoing import Undoes
@@ -49,7 +50,7 @@ class StatsBar(Static):
     }
     """
 
-    def show(self, stats: dict[str, int], view: str) -> None:
+    def show(self, stats: dict[str, int], view: str, order: str = "") -> None:
         counts = " · ".join(
             [plural(stats.get("articles", 0), "article"), f"{stats.get('unread', 0):,} unread",
              plural(stats.get("notes", 0), "note"), plural(stats.get("highlights", 0), "highlight")]
@@ -60,6 +61,8 @@ class StatsBar(Static):
             counts,
         ]
         parts += ["   ", ("showing ", "dim"), (view, "bold")]
+        if order:
+            parts += [("  " + order, "dim")]
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 
@@ -74,7 +77,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[None]):
+class LibraryScreen(MarksAllRead, Undoes, SideToggle, Ordering, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -91,6 +94,8 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[No
         Binding("u", "undo", "Undo", show=False, id="library.undo"),
         Binding("M", "mark_all_read", "Mark all read", show=False, id="library.mark_all_read"),
         Binding("b", "toggle_sidebar", "Sidebar on/off", show=False, id="library.toggle_sidebar"),
+        Binding("S", "sort", "Sort", id="library.sort"),
+        Binding("N", "next_unread", "Next unread", show=False, id="library.next_unread"),
         Binding("q", "app.quit", "Quit", id="library.quit"),
     ]
 
@@ -164,8 +169,8 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[No
 
     @property
     def filters(self) -> Filter:
-        """What the sidebar view shows."""
-        return self.view_filters
+        """What the sidebar view shows, in the list's order."""
+        return self.view_filters._replace(sort=self.sort)
 
     def open_library(self) -> asyncio.Task[Opened | None]:
         """Start opening the library in a worker, once (the app calls this as it loads,
@@ -211,7 +216,7 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[No
     @on(Opened)
     def _opened(self, event: Opened) -> None:
         first = event.first
-        self.lib = first.lib
+        self.lib, self.sort = first.lib, first.filters.sort
         # (no other view can have been chosen: the sidebar is empty until this)
         self.articles.show_first(first.lib, first.filters, first.count, first.rows)
         self._side_loaded(self.Side(first.counts))
@@ -240,7 +245,9 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, ReportsFailures, Screen[No
         self._show_stats()
 
     def _show_stats(self) -> None:
-        self.query_one(StatsBar).show(self.stats, self.view_name)
+        # (the default order, newest import first, goes unsaid)
+        order = sort_label(self.sort) if self.sort else ""
+        self.query_one(StatsBar).show(self.stats, self.view_name, order)
 
     @on(LibraryChanged)
     def _changed(self, event: LibraryChanged) -> None:

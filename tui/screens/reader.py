@@ -28,6 +28,7 @@ from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_layout import Fitting
+from tui.screens.reader_nav import FindBar, Navigating, Walk
 from tui.screens.reader_notes import Annotating, Change
 from tui.screens.reader_walk import Walking
 from tui.screens.reader_yank import COPY_HELP, Yanking
@@ -69,8 +70,10 @@ async def open_reader(
     filters: Filter,
     closed: Callable[[str | None], None],
     at: int | None = None,
+    walk: Walk | None = None,
 ) -> None:
-    """Push the reader showing `article_id`; `closed` gets the id of the article shown last.
+    """Push the reader showing `article_id`; `closed` gets the id of the article shown last;
+    `walk` is the list ] and [ walk when not the library's `filters` (search results).
 
     The article is fetched (in a thread) before the reader is shown, for up to ARTICLE_WAIT,
     so that the reader's first frame shows it: Textual paints at most every 1/60 s, and a
@@ -85,10 +88,10 @@ async def open_reader(
     done = await wait_briefly(fetch, ARTICLE_WAIT)
     article = fetch.result() if done and fetch.exception() is None else None
     if reader is not None and reader not in app.screen_stack:
-        reader.open(article_id, filters, at, article)
+        reader.open(article_id, filters, at, article, walk)
         app.push_screen(reader, closed)
         return
-    new = ReaderScreen(lib, article_id, filters, at, article)
+    new = ReaderScreen(lib, article_id, filters, at, article, walk)
     if installed is None:
         app.install_screen(new, READER)
     app.push_screen(new, closed)
@@ -101,6 +104,7 @@ class ReaderScreen(
     EntityPages,
     EntityFixes,
     Walking,
+    Navigating,
     Fitting,
     ReportsFailures,
     Screen[str],
@@ -144,6 +148,24 @@ class ReaderScreen(
         Binding("ctrl+c,super+c", "copy", COPY_HELP, show=False, id="reader.copy"),
         Binding("I", "toggle_inline", "Notes inline on/off", show=False, id="reader.toggle_inline"),
         Binding("b", "toggle_side", "Side panel on/off", show=False, id="reader.toggle_side"),
+        Binding("N", "next_unread", "Next unread", show=False, id="reader.next_unread"),
+        Binding("slash", "find", "Find", key_display="/", id="reader.find"),
+        Binding(
+            "greater_than_sign",
+            "find_next(1)",
+            "Next match",
+            key_display=">",
+            show=False,
+            id="reader.find_next",
+        ),  # fmt: skip
+        Binding(
+            "less_than_sign",
+            "find_next(-1)",
+            "Previous match",
+            key_display="<",
+            show=False,
+            id="reader.find_previous",
+        ),  # fmt: skip
         *(
             Binding(
                 str(i),
@@ -170,8 +192,10 @@ class ReaderScreen(
         filters: Filter,
         at: int | None = None,
         article: Article | None = None,
+        walk: Walk | None = None,
     ) -> None:
-        """`article` is `article_id` fetched already (else the reader fetches it)."""
+        """`article` is `article_id` fetched already (else the reader fetches it); `walk`
+        the list ] and [ walk instead of the library's."""
         super().__init__()
         self.lib = lib
         self.article_id = article_id
@@ -188,6 +212,7 @@ class ReaderScreen(
         self._lock = threading.Lock()
         self.init_walking()
         self._fetched = article
+        self._results, self._history, self._found = walk, [], []
 
     def open(
         self,
@@ -195,9 +220,11 @@ class ReaderScreen(
         filters: Filter,
         at: int | None = None,
         article: Article | None = None,
+        walk: Walk | None = None,
     ) -> None:
         """Show another article in this (mounted, not shown) reader, as a new reader would;
         `article` is `article_id` fetched already."""
+        self._start_nav(walk)
         self.article_id, self.filters, self._start_at = article_id, filters, at
         self.article, self.groups = None, []
         self.entities_on, self.hidden_labels = True, frozenset()
@@ -216,6 +243,7 @@ class ReaderScreen(
             yield ArticleView(id="text")
             yield NotesPanel(id="notes")
             yield EntitiesPanel(id="entities")
+        yield FindBar(id="find-bar")
         yield KeyBar()
 
     @property
@@ -330,6 +358,7 @@ class ReaderScreen(
         if self._start_at is not None:
             self.view.go_to(self._start_at)
             self._start_at = None
+        self._arrived()
         if self.notes_panel.display:  # else filled when it is opened
             self.notes_panel.show(article.notes)
         self.refresh_bindings()
@@ -474,7 +503,8 @@ class ReaderScreen(
                 panel.display = False
                 self.view.focus()
                 return
-        self.dismiss(self.article_id)
+        if not self._go_back():
+            self.dismiss(self.article_id)
 
 
 def can_browse() -> bool:

@@ -35,7 +35,7 @@ class EntityPages:
         @property
         def entities_panel(self) -> EntitiesPanel: ...
 
-        def _load(self, lib: Library, article_id: str, shown: Article | None = None) -> None: ...
+        def _jump(self, article_id: str, at: int) -> None: ...
 
     def _groups_here(self) -> list[GroupRow]:
         """The groups with a mention in the selected passage (or the cursor's sentence)."""
@@ -78,9 +78,4 @@ class EntityPages:
         if target is None:
             return
         article_id, at = target
-        self.view.focus()
-        if self.article is not None and self.article.id == article_id:
-            self.view.go_to(at)
-            return
-        self.article_id, self._start_at = article_id, at
-        self._load(self.lib, article_id)
+        self._jump(article_id, at)  # (reader_nav: esc comes back)

@@ -32,6 +32,10 @@ class Walking:
 
         def post_message(self, message: object) -> bool: ...
 
+        def _next_id(
+            self, lib: Library, article_id: str, step: int, filters: Filter
+        ) -> str | None: ...
+
     def init_walking(self) -> None:
         self._steps: list[int] = []  # presses of ] and [ not walked yet
         self._steps_lock = threading.Lock()
@@ -55,7 +59,7 @@ class Walking:
                     if not self._steps:
                         break
                     step = self._steps.pop(0)
-                found = lib.neighbour(here, step, filters)
+                found = self._next_id(lib, here, step, filters)  # (reader_nav: the list walked)
                 if found is None:
                     last = "No next article." if step > 0 else "No previous article."
                     self.post_message(Notice(last))

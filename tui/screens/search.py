@@ -7,6 +7,8 @@ A malformed query is a one-line error under the box, never a notification.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +24,7 @@ from store.core.models import Filter
 from store.core.sanitize import clean_line
 from store.find.search import Hit
 from tui.screens import SEARCH_CSS
+from tui.screens.reader_nav import Walk
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
 from tui.widgets.hit_list import HitList
@@ -68,6 +71,14 @@ def count_line(hits: list[Hit]) -> Content:
     if notes:
         text += f": {notes} in your notes"
     return Content.styled(text, "dim")
+
+
+def results_walk(hits: Sequence[Hit]) -> Walk:
+    """The results as the list a reader opened from them walks (each article once, in the
+    results' order), with the words that matched, to mark in each."""
+    ids = tuple(dict.fromkeys(hit.article_id for hit in hits))
+    terms = {hit.snippet[s:e].strip() for hit in hits for s, e in hit.marks}
+    return Walk(ids, tuple(sorted(t for t in terms if t)))
 
 
 class SearchScreen(ReportsFailures, Screen[str]):
@@ -227,8 +238,17 @@ class SearchScreen(ReportsFailures, Screen[str]):
 
         hit = event.hit
         at = hit.position if hit.kind == "note" else None
-        await open_reader(self.app, self.lib, hit.article_id, self.filters, self._reader_closed, at)
+        walk = results_walk(self.hits.hits)
+        await open_reader(
+            self.app, self.lib, hit.article_id, self.filters, self._reader_closed, at, walk
+        )
 
     def _reader_closed(self, article_id: str | None) -> None:
+        """Back from the reader: the cursor on the result read last (] walks them)."""
+        hit = self.hits.current
+        if article_id and (hit is None or hit.article_id != article_id):
+            ids = [h.article_id for h in self.hits.hits]
+            if article_id in ids:
+                self.hits.highlighted = ids.index(article_id)
         self.reload()  # reading marks read, notes may have been written
         self.hits.focus()

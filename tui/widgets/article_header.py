@@ -35,10 +35,12 @@ class ArticleHeader(Static):
 
     compact = False
     _summary: ArticleSummary | None = None
+    progress: int | None = None
+    """How far the reader is into the text, in percent (None: not known yet)."""
 
     def clear(self) -> None:
         """Show nothing (an article is being fetched)."""
-        self._summary = None
+        self._summary, self.progress = None, None
         self.update(Content("\n" if self.compact else "\n\n"))
 
     def refresh_shown(self) -> None:
@@ -48,6 +50,13 @@ class ArticleHeader(Static):
         else:
             self.clear()
 
+    def show_progress(self, percent: int) -> None:
+        """Show how far into the article the cursor is (after the state)."""
+        if percent != self.progress:
+            self.progress = percent
+            if self._summary is not None:
+                self.show(self._summary)
+
     def show(self, summary: ArticleSummary) -> None:
         self._summary = summary
         title = Content.styled(summary.title, "bold $text")
@@ -56,9 +65,10 @@ class ArticleHeader(Static):
         meta = " · ".join(x for x in (summary.byline, article_date(summary), summary.source) if x)
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
+        progress = ("" if self.progress is None else f"  ·  {self.progress}%", "dim")
         if self.compact:
             line = [(article_date(summary), "dim"), "  ", (tags, "$text-accent")]
-            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim")))
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim"), progress))
             return
         self.update(
             Content.assemble(
@@ -68,6 +78,7 @@ class ArticleHeader(Static):
                 "\n",
                 (tags, "$text-accent"),
                 ("  ·  " + state, "dim"),
+                progress,
             )
         )
 

@@ -20,6 +20,7 @@ from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -60,6 +61,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--inline",
         "article-view--conflict",
         "article-view--empty",
+        "article-view--found",
     }
     DEFAULT_CSS = """
     ArticleView {
@@ -78,6 +80,7 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--inline { text-style: dim italic; }
         & > .article-view--conflict { color: $error; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
+        & > .article-view--found { text-style: reverse bold; }
     }
     """
     BINDINGS = [
@@ -104,6 +107,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._group_labels: dict[tuple[int, int], str] = {}
         """Each mention's (start, end) -> its group's label, the colour it is shown in."""
         self._notes: tuple[Note, ...] = ()
+        self.found: tuple[tuple[int, int], ...] = ()
+        """Ranges of the text marked as found (find in the article, search terms)."""
         self.cursor = 0
         """Index of the sentence under the cursor."""
         self.anchor: int | None = None
@@ -143,6 +148,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._notes = article.notes
         if not same:
             self.cursor, self.anchor, self._width = 0, None, 0
+            self.found = ()
             self.scroll_to(0, 0, animate=False)
         self.cursor = min(self.cursor, max(0, len(self.sentences) - 1))
         self._relayout(force=self.inline_notes)  # the notes shown under paragraphs may differ
@@ -152,7 +158,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.article_id, self.text = None, ""
         self.sentences, self._sentence_starts, self._headings = (), [], []
         self._entities, self._notes, self._group_labels = (), (), {}
-        self.cursor, self.anchor, self._width = 0, None, 0
+        self.cursor, self.anchor, self._width, self.found = 0, None, 0, ()
         self._rows, self._row_starts, self._spans, self._marks = [], [], {}, {}
         self._inline = {}
         self.virtual_size = Size(0, 0)
@@ -173,6 +179,21 @@ class ArticleView(ScrollView, can_focus=True):
     def inline_rows(self) -> dict[int, str]:
         """Rows showing a note body, by index, with the text each shows."""
         return self._inline
+
+    def set_found(self, ranges: Sequence[tuple[int, int]]) -> None:
+        """Mark these ranges of the text as found (none: clear the marks)."""
+        self.found = tuple(ranges)
+        self._restyle()
+
+    @property
+    def progress(self) -> int:
+        """How far into the text the cursor's passage ends, in percent."""
+        if not self.sentences or not self.text:
+            return 0
+        return min(100, round(100 * self.sentences[self.cursor].end / len(self.text)))
+
+    class Moved(Message):
+        """The cursor moved to another passage (or another article is shown)."""
 
     @property
     def rows(self) -> Sequence[Row]:
@@ -241,6 +262,7 @@ class ArticleView(ScrollView, can_focus=True):
                 if label not in hidden:
                     spans.append((e.start, e.end, entity_style(label)))
         spans += [(n.anchor.start, n.anchor.end, Style(underline=True)) for n in anchored]  # type: ignore[union-attr]
+        spans += [(start, end, "article-view--found") for start, end in self.found]
         self._spans = spans_by_row(self._rows, self._row_starts, spans)
         self._marks = marks
         self._invalidate()
@@ -248,6 +270,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _invalidate(self) -> None:
         self._strips.clear()
         self.refresh()
+        self.post_message(self.Moved())
 
     def on_resize(self, event: events.Resize) -> None:
         if self.article_id is None:
