@@ -24,6 +24,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_live import WatchesOutside
 from tui.widgets.article_list import ArticleList
 from tui.widgets.failures import ReportsFailures, urgent, wait_briefly
 from tui.widgets.footer import KeyBar
@@ -62,7 +63,7 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(ReportsFailures, Screen[None]):
+class LibraryScreen(WatchesOutside, ReportsFailures, Screen[None]):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -200,6 +201,7 @@ class LibraryScreen(ReportsFailures, Screen[None]):
         # (no other view can have been chosen: the sidebar is empty until this)
         self.articles.show_first(first.lib, first.filters, first.count, first.rows)
         self._side_loaded(self.Side(first.counts))
+        self.watch_library(first.lib)
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []

@@ -27,6 +27,7 @@ from tui.screens import READER_CSS
 from tui.screens.reader_entities import EntityPages
 from tui.screens.reader_fixes import EntityFixes
 from tui.screens.reader_notes import Annotating, Change
+from tui.screens.reader_steps import Stepping
 from tui.widgets.article_header import KEYED, ArticleHeader, Legend
 from tui.widgets.article_view import ArticleView
 from tui.widgets.entities_panel import EntitiesPanel
@@ -88,7 +89,7 @@ async def open_reader(
     app.push_screen(new, closed)
 
 
-class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen[str]):
+class ReaderScreen(Annotating, EntityPages, EntityFixes, Stepping, ReportsFailures, Screen[str]):
     """Reads one article; dismissed with the id of the article shown last."""
 
     CSS_PATH = READER_CSS
@@ -156,6 +157,7 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         self.article_id, self.filters, self._start_at = article_id, filters, at
         self.article, self.groups = None, []
         self.entities_on, self.hidden_labels = True, frozenset()
+        self.stepping = False
         self.notes_panel.display = False
         self.entities_panel.display = False
         self.query_one(ArticleHeader).clear()
@@ -260,8 +262,11 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
     def _loaded(self, event: ArticleLoaded) -> None:
         event.stop()
         article = event.article
-        if article.id != self.article_id:
-            return  # the reader moved on to another article meanwhile
+        if article.id != self.article_id or self.leaving():
+            return  # the reader moved (or is moving) on to another article meanwhile
+        if article == self.article and self._start_at is None:  # (a change elsewhere)
+            self.known_tags = event.known_tags or self.known_tags
+            return
         self.article = article
         self.groups = article_groups(article.entities)
         if event.known_tags is not None:
@@ -385,17 +390,6 @@ class ReaderScreen(Annotating, EntityPages, EntityFixes, ReportsFailures, Screen
         self._edit(lambda lib, aid: lib.set_read(aid, not lib.summary(aid).read))
 
     # -- moving between articles ----------------------------------------------------------------
-
-    def action_step(self, step: int) -> None:
-        self._step(self.lib, self.article_id, step, self.filters)
-
-    @work(thread=True, exclusive=True, group="reader-step", exit_on_error=False)
-    def _step(self, lib: Library, article_id: str, step: int, filters: Filter) -> None:
-        found = lib.neighbour(article_id, step, filters)
-        if found is None:
-            self.post_message(Notice("No next article." if step > 0 else "No previous article."))
-        else:
-            self.post_message(OpenArticle(found))
 
     def action_open_source(self) -> None:
         source = self.article.summary.source if self.article else None

@@ -63,6 +63,12 @@ class EntitiesPanel(Tree[GroupRow | None]):
             self.root.add_leaf(group_line(g), g)
         self.move_cursor_to_line(0)
 
+    def show_loading(self) -> None:
+        """Show that another article's groups are coming (none of the one being left)."""
+        self.article_id = None
+        self.clear()
+        self.root.add_leaf(Text("Loading…", style="italic"))
+
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[GroupRow | None]) -> None:
         event.stop()
