@@ -295,6 +295,8 @@ def reanalyze(
         else reading.unanalysed(h, analyzer.name)
     )
     done = 0
+    if progress:
+        progress(0, len(ids))  # (the total, before the first batch's minute of work)
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
         texts = [reading.article_text(h, a) for a in batch]

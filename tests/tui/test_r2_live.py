@@ -225,3 +225,57 @@ async def test_a_step_that_goes_nowhere_shows_the_panel_again(lib_path: Path) ->
         await settle(pilot)
         assert screen.article is not None and screen.article.id == order[0]
         assert panel_lines(screen) == before
+
+
+# -- background jobs show their progress -----------------------------------------------------
+
+
+async def test_re_analyse_all_from_the_palette_shows_counts_until_done(lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        insert_articles(lib, 100)  # two batches of the model's work
+        before = lib.get_article(ECB).entities
+    shown: list[str] = []
+    app = GlossApp(lib_path)
+
+    def hook(message: Message) -> None:  # what the progress line says at every message
+        if app.is_running and app.library_screen.is_mounted:
+            jobs = app.library_screen.jobs
+            shown.append(jobs.text if jobs.display else "")
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Re-analyse all", "enter")
+        await settle(pilot, rounds=12)
+        seen = [s for s in dict.fromkeys(shown) if s]
+        assert seen[0] == "Re-analysing…"  # at once, while the model loads
+        assert "Re-analysing 0/105" in seen
+        assert seen[-1] == "Re-analysing 105/105"
+        assert not app.library_screen.jobs.display  # gone once done
+        assert any(n.message == "Re-analysed 105 articles." for n in app._notifications)
+    with opened(lib_path) as lib:
+        assert lib.get_article(ECB).entities == before  # the same model finds the same
+
+
+async def test_an_import_shows_its_counts(lib_path: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"a{i}.txt").write_text(f"Article {i}\n\nText of article {i} in Paris.\n")
+    shown: list[str] = []
+    app = GlossApp(lib_path)
+
+    def hook(message: Message) -> None:
+        if app.is_running and app.library_screen.is_mounted:
+            jobs = app.library_screen.jobs
+            shown.append(jobs.text if jobs.display else "")
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(pilot)
+        app.library_screen.start_import([folder])
+        await settle(pilot, rounds=12)
+        seen = [s for s in dict.fromkeys(shown) if s]
+        assert seen[0] == "Importing…"
+        assert seen[-1] == "Importing 3/3"
+        assert "8 articles" in str(app.screen.query_one(StatsBar).render())

@@ -333,10 +333,11 @@ class LibraryScreen(WatchesOutside, ReportsFailures, Screen[None]):
         if self.lib is not None:
             self.jobs.start_fetch(self.lib)
 
-    def start_reanalyse(self) -> None:
-        """Find entities for articles that have none (loads spaCy, in a worker)."""
+    def start_reanalyse(self, all_articles: bool = False) -> None:
+        """Find entities for articles that have none, or for all of them again (loads
+        spaCy, in a worker, with progress)."""
         if self.lib is not None:
-            self.jobs.start_reanalyse(self.lib)
+            self.jobs.start_reanalyse(self.lib, all_articles)
 
     def action_refresh_feeds(self) -> None:
         """Fetch new articles from every subscribed feed (in a worker, with progress)."""
