@@ -249,7 +249,7 @@ async def test_re_analyse_all_from_the_palette_shows_counts_until_done(lib_path:
         await pilot.press(*"Re-analyse all", "enter")
         await settle(pilot, rounds=12)
         seen = [s for s in dict.fromkeys(shown) if s]
-        assert seen[0] == "Re-analysing…"  # at once, while the model loads
+        assert seen[0] == "Re-analysing (loading the language model)…"  # at once
         assert "Re-analysing 0/105" in seen
         assert seen[-1] == "Re-analysing 105/105"
         assert not app.library_screen.jobs.display  # gone once done

@@ -66,11 +66,15 @@ class JobBar(ReportsFailures, Horizontal):
         """What the line says now: the job and how far it got."""
         return self._text
 
-    def _show(self, label: str, done: int, total: int) -> None:
-        """`label` with `done`/`total` (a total of 0: not known yet, "…")."""
+    def _show(self, label: str, done: int, total: int, waiting: str = "") -> None:
+        """`label` with `done`/`total` (a total of 0: not known yet, "…", after what it
+        is `waiting` for)."""
         self.display = True
         self._label = label
-        self._text = f"{label} {done:,}/{total:,}" if total > 0 else f"{label}…"
+        if total > 0:
+            self._text = f"{label} {done:,}/{total:,}"
+        else:
+            self._text = f"{label} ({waiting})…" if waiting else f"{label}…"
         self.query_one("#job-label", Static).update(Content(self._text))
         if self._bar is None:  # mounted with the first job: most sessions run none
             from textual.widgets import ProgressBar  # imported when first used: a faster start
@@ -128,7 +132,7 @@ class JobBar(ReportsFailures, Horizontal):
         if any(w.group == "reanalyse" and w.is_running for w in self.workers if w.node is self):
             self.notify("A re-analysis is already running.", severity="warning")
             return
-        self._show("Re-analysing", 0, 0)
+        self._show("Re-analysing", 0, 0, waiting="loading the language model")
         self._reanalyse(lib, all_articles)
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
