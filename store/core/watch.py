@@ -26,6 +26,7 @@ class Watch:
         self._conn: sqlite3.Connection | None = None
         self._version = -1
         self._own = -1
+        self._closed = False
 
     def poll(self) -> bool:
         """True when the file changed since the last poll and this process made no commit
@@ -34,6 +35,8 @@ class Watch:
         one of ours is taken for ours: the refresh that follows ours sees it too, unless it
         lands after that refresh read; the next change shows it.)"""
         with self._lock:
+            if self._closed:
+                return False
             if self._conn is None:
                 self._conn = db.connect(self._handle.path, self._handle.readonly)
             own = self._handle.commits  # (read first: a commit of ours after it counts next time)
@@ -44,7 +47,9 @@ class Watch:
             return changed and not first
 
     def close(self) -> None:
+        """Close the watch's connection; it says False from then on."""
         with self._lock:
+            self._closed = True
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None

@@ -30,3 +30,7 @@ def test_this_processes_own_commits_are_not_reported(lib: Library, sample_id: st
         other.set_starred(sample_id, False)
     assert watch.poll() is True
     watch.close()
+    other = Library.open(lib.path)
+    other.set_read(sample_id, False)
+    other.close()
+    assert watch.poll() is False  # closed (the app is quitting): no connection reopened
