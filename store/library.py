@@ -32,6 +32,7 @@ from store.notes import annotations
 
 if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.core.hlc import Stamp
+    from store.core.watch import Watch
     from store.find.entity_page import EntityPage
     from store.find.search import Hit
     from store.ingest.links import FetchReport
@@ -152,6 +153,12 @@ class Library:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def watch(self) -> Watch:
+        """A `Watch` telling when another process changed the library file (store.core.watch)."""
+        from store.core.watch import Watch
+
+        return Watch(self.handle)
 
     def write(self) -> AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taking the write lock up front."""

@@ -142,6 +142,12 @@ class GlossApp(App[None]):
                 self.library_screen.start_reanalyse,
             ),
             SystemCommand(
+                "Re-analyse all",
+                "Find the named entities of every article again, with the current language"
+                " model (after a model upgrade); progress shows at the bottom",
+                lambda: self.library_screen.start_reanalyse(all_articles=True),
+            ),
+            SystemCommand(
                 "Sync with a folder or library file…",
                 "Merge the gloss libraries in a shared folder (or one library file), publish yours",
                 self.action_sync,

@@ -105,3 +105,7 @@ class RefreshFinished(Message):
     def __init__(self, report: RefreshReport) -> None:
         super().__init__()
         self.report = report
+
+
+class OutsideChange(Message):
+    """Another process (the CLI, a sync, another gloss) changed the library file."""

@@ -29,6 +29,9 @@ class Handle:
         self.path = path
         self.readonly = readonly
         self._local = threading.local()
+        self.commits = 0
+        """Write transactions committed through this handle (store.core.watch tells
+        them from other processes' by it)."""
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -60,6 +63,7 @@ class Handle:
             raise LibraryError(describe(exc, self.path)) from None
         try:
             yield conn
+            self.commits += 1  # (a watch polling between the two counts it on its next poll)
             conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
             if conn.in_transaction:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from store.core import codec, entity_index, state
 from store.core.errors import GlossError, ImportFailed
@@ -156,7 +156,11 @@ def store_new(
         progress(0, len(new))
     for i in range(0, len(new), BATCH):
         batch = new[i : i + BATCH]
-        analyses = list(islice(stream, len(batch))) if stream else [None] * len(batch)
+        analyses: list[Any] = [None] * len(batch) if stream is None else []
+        for analysis in islice(stream, len(batch)) if stream else ():  # (counted by article)
+            analyses.append(analysis)
+            if progress:
+                progress(done + len(analyses), len(new))
         # Re-anchoring a new version's notes takes time: done before the write lock, and
         # used under it only if the version it was planned against is still the current one.
         plans = [_plan(h, r.article_id, p, src) for r, p, src in batch]  # type: ignore[arg-type]
@@ -295,10 +299,16 @@ def reanalyze(
         else reading.unanalysed(h, analyzer.name)
     )
     done = 0
+    if progress:
+        progress(0, len(ids))  # (the total, before the first batch's minute of work)
     for i in range(0, len(ids), BATCH):
         batch = ids[i : i + BATCH]
         texts = [reading.article_text(h, a) for a in batch]
-        analyses = list(analyzer.analyse(texts))
+        analyses = []
+        for analysis in analyzer.analyse(texts):  # (a batch is many seconds: counted by article)
+            analyses.append(analysis)
+            if progress:
+                progress(done + len(analyses), len(ids))
         with h.write() as conn:
             keys = state.keys_of(conn, batch)
             if all_articles:

@@ -24,6 +24,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
+from tui.screens.library_live import WatchesOutside
 from tui.screens.library_nav import Ordering, sort_label
 from tui.screens.library_read import MarksAllRead
 from tui.screens.library_side import SideToggle
@@ -77,7 +78,9 @@ class Reloads(Protocol):
     def reload(self) -> None: ...
 
 
-class LibraryScreen(MarksAllRead, Undoes, SideToggle, Ordering, ReportsFailures, Screen[None]):
+class LibraryScreen(
+    WatchesOutside, MarksAllRead, Undoes, SideToggle, Ordering, ReportsFailures, Screen[None]
+):
     """What `gloss` opens: the list of articles, filtered by the sidebar."""
 
     HELP_TITLE = "Library"
@@ -220,6 +223,7 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, Ordering, ReportsFailures,
         # (no other view can have been chosen: the sidebar is empty until this)
         self.articles.show_first(first.lib, first.filters, first.count, first.rows)
         self._side_loaded(self.Side(first.counts))
+        self.watch_library(first.lib)
         if self.pending_imports:
             self.start_import(self.pending_imports)
             self.pending_imports = []
@@ -356,10 +360,11 @@ class LibraryScreen(MarksAllRead, Undoes, SideToggle, Ordering, ReportsFailures,
         if self.lib is not None:
             self.jobs.start_fetch(self.lib)
 
-    def start_reanalyse(self) -> None:
-        """Find entities for articles that have none (loads spaCy, in a worker)."""
+    def start_reanalyse(self, all_articles: bool = False) -> None:
+        """Find entities for articles that have none, or for all of them again (loads
+        spaCy, in a worker, with progress)."""
         if self.lib is not None:
-            self.jobs.start_reanalyse(self.lib)
+            self.jobs.start_reanalyse(self.lib, all_articles)
 
     def action_refresh_feeds(self) -> None:
         """Fetch new articles from every subscribed feed (in a worker, with progress)."""

@@ -335,6 +335,9 @@ class ReaderScreen(
         article = event.article
         if article.id != self.article_id:
             return  # the reader moved on to another article meanwhile
+        if article == self.article and self._start_at is None:  # (a change elsewhere)
+            self.known_tags = event.known_tags or self.known_tags
+            return
         self.article = article
         self.groups = article_groups(article.entities)
         if event.known_tags is not None:

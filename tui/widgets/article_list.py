@@ -86,10 +86,12 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             self.summary = summary
 
     class Counted(Message):
-        def __init__(self, generation: int, count: int) -> None:
+        def __init__(self, generation: int, count: int, at: int | None = None) -> None:
             super().__init__()
             self.generation = generation
             self.count = count
+            self.at = at
+            """Where the article kept under the cursor is now (`refresh_keeping`)."""
 
     class PageLoaded(Message):
         def __init__(self, generation: int, page: int, rows: list[ArticleSummary]) -> None:
@@ -116,6 +118,8 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self.columns = settings().list_columns
         """The columns shown, in order (config: list_columns)."""
         self._date_w = date_width()
+        self._kept: tuple[str, int] | None = None
+        """The article to keep under the cursor through a refresh, and its row on screen."""
 
     # -- data -----------------------------------------------------------------------------------
 
@@ -133,7 +137,17 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self._generation += 1
         self._pending.clear()
         self._strips.clear()
-        self._count(lib, self._generation, self.filters)
+        kept = self._kept[0] if self._kept and keep else None
+        self._count(lib, self._generation, self.filters, kept)
+
+    def refresh_keeping(self, lib: Library) -> None:
+        """Fetch the list again (the library changed elsewhere: rows may have come or gone
+        above the cursor), keeping the article under the cursor there and on the same row of
+        the screen."""
+        current = self.current
+        top = round(self.scroll_offset.y)
+        self._kept = (current.id, self.cursor - top) if current is not None else None
+        self.set_filters(lib, self.filters, keep=True)
 
     def show_first(
         self, lib: Library, filters: Filter, count: int, rows: list[ArticleSummary]
@@ -152,8 +166,11 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         self.refresh_rows()
 
     @work(thread=True, exclusive=True, group="list-count", exit_on_error=False)
-    def _count(self, lib: Library, generation: int, filters: Filter) -> None:
-        self.post_message(self.Counted(generation, lib.count(filters)))
+    def _count(
+        self, lib: Library, generation: int, filters: Filter, kept: str | None = None
+    ) -> None:
+        at = lib.position(kept, filters) if kept is not None else None
+        self.post_message(self.Counted(generation, lib.count(filters), at))
 
     @work(thread=True, group="list-page", exit_on_error=False)
     def _load_page(self, lib: Library, generation: int, page: int, filters: Filter) -> None:
@@ -167,6 +184,10 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             return
         self.count, self.loaded = event.count, True
         self.virtual_size = Size(self.size.width, event.count)
+        kept, self._kept = self._kept, None
+        if event.at is not None and kept is not None:
+            self.scroll_to(y=max(0, event.at - kept[1]), animate=False, immediate=True)
+            self.cursor = event.at
         self.cursor = min(self.cursor, max(0, event.count - 1))
         self.refresh_rows()
 

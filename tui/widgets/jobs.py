@@ -58,12 +58,24 @@ class JobBar(ReportsFailures, Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._label = ""
+        self._text = ""
         self._bar: ProgressBar | None = None
 
-    def _show(self, label: str, done: int, total: int) -> None:
+    @property
+    def text(self) -> str:
+        """What the line says now: the job and how far it got."""
+        return self._text
+
+    def _show(self, label: str, done: int, total: int, waiting: str = "") -> None:
+        """`label` with `done`/`total` (a total of 0: not known yet, "…", after what it
+        is `waiting` for)."""
         self.display = True
         self._label = label
-        self.query_one("#job-label", Static).update(Content(label))
+        if total > 0:
+            self._text = f"{label} {done:,}/{total:,}"
+        else:
+            self._text = f"{label} ({waiting})…" if waiting else f"{label}…"
+        self.query_one("#job-label", Static).update(Content(self._text))
         if self._bar is None:  # mounted with the first job: most sessions run none
             from textual.widgets import ProgressBar  # imported when first used: a faster start
 
@@ -114,15 +126,20 @@ class JobBar(ReportsFailures, Horizontal):
 
         self.post_message(self.Told(fetch_lines(report)))
 
-    def start_reanalyse(self, lib: Library) -> None:
-        """Find entities for articles that have none (loads spaCy)."""
-        self._show("Analysing", 0, 0)
-        self.post_message(Notice("Re-analysing entities…"))
-        self._reanalyse(lib)
+    def start_reanalyse(self, lib: Library, all_articles: bool = False) -> None:
+        """Find entities for articles that have none, or (`all_articles`) for every article
+        again (loads spaCy)."""
+        if any(w.group == "reanalyse" and w.is_running for w in self.workers if w.node is self):
+            self.notify("A re-analysis is already running.", severity="warning")
+            return
+        self._show("Re-analysing", 0, 0, waiting="loading the language model")
+        self._reanalyse(lib, all_articles)
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
-    def _reanalyse(self, lib: Library) -> None:
-        count, notice = lib.reanalyze(progress=lambda d, t: self.post_message(ImportProgress(d, t)))
+    def _reanalyse(self, lib: Library, all_articles: bool) -> None:
+        count, notice = lib.reanalyze(
+            all_articles, progress=lambda d, t: self.post_message(ImportProgress(d, t))
+        )
         if notice:
             self.post_message(Notice(notice, "warning"))
         if not notice or lib.can_analyse():
