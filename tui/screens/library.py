@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,7 +23,7 @@ from store import Library
 from store.core.models import Filter
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
-from tui.screens.library_live import WatchesOutside
+from tui.screens.library_live import Reloads, WatchesOutside
 from tui.screens.library_nav import Ordering, sort_label
 from tui.screens.library_read import MarksAllRead
 from tui.screens.library_side import SideToggle
@@ -69,13 +68,6 @@ class StatsBar(Static):
 
 FIRST_ROWS_WAIT = 0.05
 """Seconds the first frame waits for the library's counts and first rows (a few ms)."""
-
-
-@runtime_checkable
-class Reloads(Protocol):
-    """A screen showing library data that can fetch it again."""
-
-    def reload(self) -> None: ...
 
 
 class LibraryScreen(

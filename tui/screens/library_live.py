@@ -10,7 +10,7 @@ class that is not a widget are not collected.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual import work
 from textual.screen import ModalScreen, Screen
@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 POLL_INTERVAL = 0.5
 """Seconds between two looks at the library file (a change shows within about this)."""
+
+
+@runtime_checkable
+class Reloads(Protocol):
+    """A screen showing library data that can fetch it again."""
+
+    def reload(self) -> None: ...
 
 
 def visible_screens(app: App[Any]) -> list[Screen[Any]]:
@@ -85,8 +92,6 @@ class WatchesOutside:
             self.refresh_outside()
         else:
             self._stale = True
-        from tui.screens.library import Reloads
-
         for screen in shown:
             if screen is not self and isinstance(screen, Reloads):
                 screen.reload()
