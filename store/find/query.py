@@ -2,7 +2,7 @@
 
     words "exact phrase" prefix*       full text (free words are AND-ed)
     a OR b, (a OR b) c, -word          boolean structure
-    tag:politics -tag:draft tag:world/*    entity:"Xi Jinping" label:PERSON
+    tag:politics -tag:draft tag:world tag:=world    entity:"Xi Jinping" label:PERSON
     is:unread|read|starred|unstarred|link  has:note|highlight|conflict   in:notes|articles
 
 Every malformed query raises QueryError with a one-line message; nothing reaches SQL text.

@@ -26,7 +26,7 @@ from typing import Any
 
 from store.core.entity_index import label_bit, matching
 from store.core.errors import QueryError
-from store.core.sanitize import normalise_tag
+from store.core.tags import tag_match
 from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters
@@ -92,17 +92,8 @@ def _split(raw: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def _tag(value: str, r: str) -> tuple[str, list[object]]:
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-    sql = f"{r} IN (SELECT article FROM article_tags WHERE {{}})"
-    if value.endswith("/*"):
-        base = normalise_tag(value[:-2])
-        return sql.format("tag = ? OR tag LIKE ? ESCAPE '\\'"), [base, esc(base) + "/%"]
-    if value.endswith("*"):
-        base = normalise_tag(value.rstrip("*"))
-        return sql.format("tag LIKE ? ESCAPE '\\'"), [esc(base) + "%"]
-    return sql.format("tag = ?"), [normalise_tag(value)]
+    cond, args = tag_match(value)  # the one rule (store.core.tags): world is world and world/...
+    return f"{r} IN (SELECT article FROM article_tags WHERE {cond})", args
 
 
 _STATE = {
