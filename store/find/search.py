@@ -12,6 +12,13 @@ returns and that window, not with the library).
 Scores of separate FTS indexes are not comparable (a small notes index has tiny IDF), so the
 reader's own words (note hits, tag-name hits) rank first, then article hits, each by bm25.
 
+Words are stemmed (porter) for recall, but a match holding the query's words themselves
+ranks above one sharing only their stem: "inflation" finds "inflation rose" before
+"inflatable boats". Each index has a twin without stemming (articles_words_fts,
+notes_words_fts): `=word` matches there only, and the exact-first order is one extra MATCH
+of the same terms on it, its newest window of matches read once (so the cost still grows
+with the matches, not with the library).
+
 Cost is bounded before anything runs: at most MAX_TERMS terms (each may be several FTS5
 look-ups) and MAX_PREFIXES prefixes (each expands to every indexed word it starts); a
 search still running after MAX_SECONDS is interrupted.
@@ -31,8 +38,27 @@ from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters
 SNIPPET = f"'{START}', '{END}', '…', 24"
-ARTICLE_RANK = "bm25(articles_fts, 10.0, 1.0)"
-NOTE_RANK = "bm25(notes_fts, 8.0, 4.0)"
+# Each index has a twin without stemming (schema 7): `=word` matches there, and it tells
+# which stemmed matches hold the query's words themselves.
+ARTICLES, ARTICLE_WORDS = "articles_fts", "articles_words_fts"
+NOTES, NOTE_WORDS = "notes_fts", "notes_words_fts"
+WEIGHTS = {
+    ARTICLES: "10.0, 1.0",
+    ARTICLE_WORDS: "10.0, 1.0",
+    NOTES: "8.0, 4.0",
+    NOTE_WORDS: "8.0, 4.0",
+}
+# Tiers, lowest first: the reader's own words (notes with the words themselves, tag-name
+# hits), notes matching by stem only, articles with the words themselves, articles
+# matching by stem only ("inflation" finds "inflatable boats" last).
+OWN, OWN_STEM, EXACT, STEM = 0, 1, 2, 3
+
+
+def rank(table: str) -> str:
+    """bm25 of an index with its column weights (title 10x body; note body 2x quote)."""
+    return f"bm25({table}, {WEIGHTS[table]})"
+
+
 # Words, phrases and operators in one query; a pasted sentence can be quoted as one phrase.
 MAX_TERMS = 32
 # On 10,000 articles one broad prefix costs up to ~100 ms of FTS5 work; 300 of them took 23 s.
@@ -140,8 +166,14 @@ def _text(node: Text, r: str, note: str | None, floor: int | None) -> tuple[str,
     # matches are gathered from the window only, not from the whole index
     newer, more = (" AND rowid >= ?", [floor]) if floor is not None else ("", [])
     if note is not None:  # a note's own words
+        table = NOTE_WORDS if node.exact else NOTES
         return (
-            f"{note} IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?{newer})",
+            f"{note} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?{newer})",
+            [node.fts(), *more],
+        )
+    if node.exact:  # the words themselves, in titles and text (tag names: use tag:)
+        return (
+            f"{r} IN (SELECT rowid FROM {ARTICLE_WORDS} WHERE {ARTICLE_WORDS} MATCH ?{newer})",
             [node.fts(), *more],
         )
     return (
@@ -189,11 +221,37 @@ def _positive_texts(node: Node | None) -> list[Text]:
 
 
 def _split_fast(root: Node | None) -> tuple[list[Text], list[Node]]:
-    """Direct positive text terms of a top-level AND (one FTS MATCH), and the rest."""
+    """Direct positive text terms of a top-level AND (one FTS MATCH), and the rest. The
+    terms of one MATCH share an index: the stemmed terms, or when all are exact the exact
+    ones; exact terms beside stemmed ones are filters (on the index without stemming)."""
     if root is None:
         return [], []
     nodes = list(root.nodes) if isinstance(root, And) else [root]
-    return [n for n in nodes if isinstance(n, Text)], [n for n in nodes if not isinstance(n, Text)]
+    texts = [n for n in nodes if isinstance(n, Text)]
+    stemmed = [t for t in texts if not t.exact]
+    fast = stemmed or texts
+    return fast, [n for n in nodes if not (isinstance(n, Text) and n in fast)]
+
+
+def _matching(texts: list[Text], joiner: str) -> tuple[str, str]:
+    """The MATCH string of these terms, and the articles index it runs on: the one without
+    stemming when every term is exact."""
+    exact = bool(texts) and all(t.exact for t in texts)
+    return joiner.join(t.fts() for t in texts), ARTICLE_WORDS if exact else ARTICLES
+
+
+def _exact_case(
+    col: str, words: str, join: str, where: str, tiers: tuple[int, int] = (EXACT, STEM)
+) -> str:
+    """An SQL expression for the tier of a stemmed match whose rowid is `col`: EXACT when it
+    holds the query's words themselves (the same MATCH on `words`, the index without
+    stemming), else STEM. Its arguments: the MATCH string, the filters' and the window.
+    The newest window of exact matches is read once, under the same filters: every exact
+    match is a stemmed one too, so those cover every exact match in the stemmed window."""
+    return (
+        f"CASE WHEN {col} IN (SELECT {words}.rowid FROM {words}{join} WHERE {words} MATCH ?"
+        f"{where} ORDER BY {words}.rowid DESC LIMIT ?) THEN {tiers[0]} ELSE {tiers[1]} END"
+    )
 
 
 def _terms(node: Node | None) -> list[Text | Field]:
@@ -228,41 +286,51 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
         return []
     texts, rest = _split_fast(root)
     if texts:
-        match = " AND ".join(t.fts() for t in texts)
+        match, table = _matching(texts, " AND ")
         # unary + keeps SQLite from feeding the filter's rowids into the FTS5 cursor one by
         # one (a MATCH per tagged article); filters are checked on the matches instead
-        where, args = _where(rest, "+articles_fts.rowid")
+        where, args = _where(rest, f"+{table}.rowid")
+        tier, targs = str(EXACT), []
+        if table == ARTICLES:
+            xwhere, xargs = _where(rest, f"+{ARTICLE_WORDS}.rowid")
+            tier = _exact_case("rid", ARTICLE_WORDS, "", xwhere)
+            targs = [match, *xargs, window(limit)]
         rows = conn.execute(
-            f"SELECT rowid, score, 1 FROM (SELECT rowid, {ARTICLE_RANK} AS score"
-            f" FROM articles_fts WHERE articles_fts MATCH ?{where} ORDER BY rowid DESC"
-            " LIMIT ?) ORDER BY score LIMIT ?",
-            [match, *args, window(limit), limit],
+            f"SELECT rid, score, {tier} AS tier FROM (SELECT rowid AS rid, {rank(table)} AS score"
+            f" FROM {table} WHERE {table} MATCH ?{where} ORDER BY rowid DESC LIMIT ?)"
+            " ORDER BY tier, score LIMIT ?",
+            [*targs, match, *args, window(limit), limit],
         ).fetchall()
-        where, args = _where(rest, "+article_tagtext_fts.rowid")
-        rows += conn.execute(
-            "SELECT rowid, bm25(article_tagtext_fts), 0 FROM article_tagtext_fts"
-            f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
-            [match, *args, limit],
-        ).fetchall()
+        if table == ARTICLES:  # tag names match stemmed terms (tag: is the exact way)
+            where, args = _where(rest, "+article_tagtext_fts.rowid")
+            rows += conn.execute(
+                f"SELECT rowid, bm25(article_tagtext_fts), {OWN} FROM article_tagtext_fts"
+                f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
+                [match, *args, limit],
+            ).fetchall()
         return rows
     ranked = _positive_texts(root)
     if not ranked:  # filters only: newest first
         where, args = _where([root], "a.rowid")
         return conn.execute(
-            f"SELECT a.rowid, 0.0, 1 FROM articles a WHERE 1{where}"
+            f"SELECT a.rowid, 0.0, {EXACT} FROM articles a WHERE 1{where}"
             " ORDER BY a.imported_at DESC, a.rowid DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
-    match = " OR ".join(t.fts() for t in ranked)
-    floor = _floor(conn, "articles_fts", match, limit)
+    match, table = _matching(ranked, " OR ")
+    floor = _floor(conn, table, match, limit)
     where, args = _where([root], "a.rowid", floor=floor)
     newer, where, args = _in_window(floor, "a.rowid", where, args)
+    tier, targs = str(EXACT), []
+    if table == ARTICLES:
+        tier = _exact_case("a.rowid", ARTICLE_WORDS, "", newer[0])
+        targs = [match, *newer[1], window(limit)]
     return conn.execute(
-        f"SELECT a.rowid, coalesce(r.score, 0.0), 1 FROM articles a LEFT JOIN"
-        f" (SELECT rowid AS rid, {ARTICLE_RANK} AS score FROM articles_fts"
-        f" WHERE articles_fts MATCH ?{newer[0]}) r ON r.rid = a.rowid"
-        f" WHERE 1{where} ORDER BY 2, a.imported_at DESC LIMIT ?",
-        [match, *newer[1], *args, limit],
+        f"SELECT a.rowid, coalesce(r.score, 0.0), {tier} FROM articles a LEFT JOIN"
+        f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table}"
+        f" WHERE {table} MATCH ?{newer[0]}) r ON r.rid = a.rowid"
+        f" WHERE 1{where} ORDER BY 3, 2, a.imported_at DESC LIMIT ?",
+        [*targs, match, *newer[1], *args, limit],
     ).fetchall()
 
 
@@ -291,13 +359,20 @@ def _ranked_notes(
 ) -> list[tuple]:
     texts, rest = _split_fast(root)
     if texts:
+        match, table = _matching(texts, " AND ")
+        table = NOTES if table == ARTICLES else NOTE_WORDS
         where, args = _where(rest, "n.article", "n.rowid")
-        join = " JOIN notes n ON n.rowid = notes_fts.rowid" if rest else ""
+        join = f" JOIN notes n ON n.rowid = {table}.rowid" if rest else ""
+        tier, targs = str(OWN), []
+        if table == NOTES:
+            xjoin = f" JOIN notes n ON n.rowid = {NOTE_WORDS}.rowid" if rest else ""
+            tier = _exact_case("rid", NOTE_WORDS, xjoin, where, (OWN, OWN_STEM))
+            targs = [match, *args, window(limit)]
         return conn.execute(
-            f"SELECT rowid, score, 0 FROM (SELECT notes_fts.rowid AS rowid, {NOTE_RANK} AS score"
-            f" FROM notes_fts{join} WHERE notes_fts MATCH ?{where}"
-            " ORDER BY notes_fts.rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
-            [" AND ".join(t.fts() for t in texts), *args, window(limit), limit],
+            f"SELECT rid, score, {tier} AS tier FROM (SELECT {table}.rowid AS rid,"
+            f" {rank(table)} AS score FROM {table}{join} WHERE {table} MATCH ?{where}"
+            f" ORDER BY {table}.rowid DESC LIMIT ?) ORDER BY tier, score LIMIT ?",
+            [*targs, match, *args, window(limit), limit],
         ).fetchall()
     ranked = _positive_texts(root)
     if not ranked and scope != "notes":
@@ -305,20 +380,25 @@ def _ranked_notes(
     if not ranked:
         where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
         return conn.execute(
-            f"SELECT n.rowid, 0.0, 0 FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
+            f"SELECT n.rowid, 0.0, {OWN} FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
             f" WHERE 1{where} ORDER BY h.hlc DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
-    match = " OR ".join(t.fts() for t in ranked)
-    floor = _floor(conn, "notes_fts", match, limit)
+    match, table = _matching(ranked, " OR ")
+    table = NOTES if table == ARTICLES else NOTE_WORDS
+    floor = _floor(conn, table, match, limit)
     where, args = _where([root] if root is not None else [], "n.article", "n.rowid", floor)
     newer, where, args = _in_window(floor, "n.rowid", where, args)
+    tier, targs = str(OWN), []
+    if table == NOTES:
+        tier = _exact_case("n.rowid", NOTE_WORDS, "", newer[0], (OWN, OWN_STEM))
+        targs = [match, *newer[1], window(limit)]
     return conn.execute(
-        f"SELECT n.rowid, coalesce(r.score, 0.0), 0 FROM notes n LEFT JOIN"
-        f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?"
+        f"SELECT n.rowid, coalesce(r.score, 0.0), {tier} FROM notes n LEFT JOIN"
+        f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table} WHERE {table} MATCH ?"
         f"{newer[0]}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
-        f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
-        [match, *newer[1], *args, limit],
+        f" WHERE 1{where} ORDER BY 3, 2, h.hlc DESC LIMIT ?",
+        [*targs, match, *newer[1], *args, limit],
     ).fetchall()
 
 
@@ -342,9 +422,11 @@ def _snippets(conn: sqlite3.Connection, table: str, match: str | None, rowids: l
     )
 
 
-def _article_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -> list[Hit]:
+def _article_hits(
+    conn: sqlite3.Connection, rows: list[tuple], match: str | None, table: str
+) -> list[Hit]:
     rowids = [r[0] for r in rows]
-    snips = _snippets(conn, "articles_fts", match, rowids)
+    snips = _snippets(conn, table, match, rowids)
     marks = ",".join("?" * len(rowids))
     info = {
         r[0]: r[1:]
@@ -361,9 +443,11 @@ def _article_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None
     return hits
 
 
-def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -> list[Hit]:
+def _note_hits(
+    conn: sqlite3.Connection, rows: list[tuple], match: str | None, table: str
+) -> list[Hit]:
     rowids = [r[0] for r in rows]
-    snips = _snippets(conn, "notes_fts", match, rowids)
+    snips = _snippets(conn, table, match, rowids)
     marks = ",".join("?" * len(rowids))
     info = {
         r[0]: r[1:]
@@ -386,9 +470,12 @@ def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -
 def run(conn: sqlite3.Connection, query: Query, limit: int = 50) -> list[Hit]:
     """Execute a parsed query; hits of both kinds, the reader's own words first."""
     check(query)
-    texts = _positive_texts(query.root)
-    fast, _ = _split_fast(query.root)
-    match = " AND ".join(t.fts() for t in fast) if fast else " OR ".join(t.fts() for t in texts)
+    fast, rest = _split_fast(query.root)
+    fast += [n for n in rest if isinstance(n, Text)]  # snippets mark exact terms beside stemmed
+    match, table = (
+        _matching(fast, " AND ") if fast else _matching(_positive_texts(query.root), " OR ")
+    )
+    note_table = NOTES if table == ARTICLES else NOTE_WORDS
     articles: dict[int, tuple] = {}
     if query.scope != "notes":
         for row in _ranked_articles(conn, query.root, limit):
@@ -400,8 +487,10 @@ def run(conn: sqlite3.Connection, query: Query, limit: int = 50) -> list[Hit]:
         key=lambda kr: (kr[1][2], kr[1][1]),
     )[:limit]
     by_kind = {
-        "note": _note_hits(conn, [r for k, r in ordered if k == "note"], match or None),
-        "article": _article_hits(conn, [r for k, r in ordered if k == "article"], match or None),
+        "note": _note_hits(conn, [r for k, r in ordered if k == "note"], match or None, note_table),
+        "article": _article_hits(
+            conn, [r for k, r in ordered if k == "article"], match or None, table
+        ),
     }
     position = {"note": 0, "article": 0}
     hits = []

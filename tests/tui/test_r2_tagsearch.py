@@ -19,6 +19,7 @@ from tui.screens.search import SearchScreen
 SIZE = (120, 40)
 MUSEUM = "Porto’s Riverside Tile Museum Reopens After Four-Year Restoration"
 ECB = "European Central Bank Holds Rates as Eurozone Inflation Cools"  # tagged world/europe
+FLOOD = "Volunteers rescue 40 residents"  # (its title starts so) "…launched inflatable boats…"
 
 
 @pytest.fixture(autouse=True)
@@ -103,3 +104,25 @@ async def test_help_states_the_tag_rule(lib_path: Path) -> None:
         text = str(app.screen.query_one(Static).visual)  # (all of it, scrolled or not)
         assert "t: commas separate; adds world/asia, big-museums" in text
         assert "tag:=world, --tag =world: world only" in text
+
+
+async def test_search_ranks_the_word_first_and_equals_is_exact(lib_path: Path) -> None:
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        screen = app.screen
+        assert isinstance(screen, SearchScreen)
+        assert "=inflation" in str(screen.query_one("#search-help", Static).visual)
+        screen.query_input.value = "inflation"  # "inflation" in the ECB article, "inflatable"
+        await settle(pilot)  # in the flood rescue: the same stem, inflat
+        titles = [h.title for h in screen.hits.hits]
+        assert titles[0] == ECB and len(titles) == 2 and titles[1].startswith(FLOOD)
+        screen.query_input.value = "=inflation"
+        await settle(pilot)
+        assert [h.title for h in screen.hits.hits] == [ECB]
+        screen.query_input.value = "=inflatable"
+        await settle(pilot)
+        hits = screen.hits.hits
+        assert len(hits) == 1 and hits[0].title.startswith(FLOOD)
+        assert [hits[0].snippet[s:e] for s, e in hits[0].marks] == ["inflatable"]
