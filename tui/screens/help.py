@@ -18,10 +18,10 @@ Section = tuple[str, list[tuple[str, str]]]
 TAG_RULE: Section = (
     "Tags",
     [
-        ("World / Asia, Big Museums", "t: commas separate; adds world/asia, big-museums"),
+        ("World / Asia, Big Museums", "t adds world/asia, big-museums"),
         ("-draft", "t: a leading - removes the tag"),
-        ("world", "sidebar, tag:world, --tag world: world and world/…"),
-        ("=world", "tag:=world, --tag =world: world only"),
+        ("world", "world and world/… (sidebar, tag:)"),
+        ("=world", "world only (tag:=world, --tag)"),
     ],
 )
 
