@@ -15,9 +15,10 @@ reader's own words (note hits, tag-name hits) rank first, then article hits, eac
 Words are stemmed (porter) for recall, but a match holding the query's words themselves
 ranks above one sharing only their stem: "inflation" finds "inflation rose" before
 "inflatable boats". Each index has a twin without stemming (articles_words_fts,
-notes_words_fts): `=word` matches there only, and the exact-first order is one extra MATCH
-of the same terms on it, its newest window of matches read once (so the cost still grows
-with the matches, not with the library).
+notes_words_fts): `=word` matches there only. A plain query is ranked first as if all
+its (positive) words were exact; only when that finds fewer than a page of results is the
+stemmed query ranked too, after them. A common word so costs one ranking, as before; a rare
+one two small ones.
 
 Cost is bounded before anything runs: at most MAX_TERMS terms (each may be several FTS5
 look-ups) and MAX_PREFIXES prefixes (each expands to every indexed word it starts); a
@@ -28,7 +29,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from store.core.entity_index import label_bit, matching
@@ -240,18 +242,32 @@ def _matching(texts: list[Text], joiner: str) -> tuple[str, str]:
     return joiner.join(t.fts() for t in texts), ARTICLE_WORDS if exact else ARTICLES
 
 
-def _exact_case(
-    col: str, words: str, join: str, where: str, tiers: tuple[int, int] = (EXACT, STEM)
-) -> str:
-    """An SQL expression for the tier of a stemmed match whose rowid is `col`: EXACT when it
-    holds the query's words themselves (the same MATCH on `words`, the index without
-    stemming), else STEM. Its arguments: the MATCH string, the filters' and the window.
-    The newest window of exact matches is read once, under the same filters: every exact
-    match is a stemmed one too, so those cover every exact match in the stemmed window."""
-    return (
-        f"CASE WHEN {col} IN (SELECT {words}.rowid FROM {words}{join} WHERE {words} MATCH ?"
-        f"{where} ORDER BY {words}.rowid DESC LIMIT ?) THEN {tiers[0]} ELSE {tiers[1]} END"
-    )
+def _exact(node: Node) -> Node:
+    """The query with every positive text term exact (negated ones as they were): its
+    matches are those of the stemmed query that hold the words themselves."""
+    if isinstance(node, Text):
+        return replace(node, exact=True)
+    if isinstance(node, And):
+        return And(tuple(_exact(n) for n in node.nodes))
+    if isinstance(node, Or):
+        return Or(tuple(_exact(n) for n in node.nodes))
+    return node
+
+
+def _exact_first(
+    rank_fn: Callable[[Node | None, int], list[tuple]],
+    root: Node | None,
+    limit: int,
+    tiers: tuple[int, int],
+) -> list[tuple]:
+    """Rows of `rank_fn(root, tier)`, the query's words themselves first: the exact query
+    ranked at tiers[0]; only when it has fewer than `limit` matches (so all of them) the
+    stemmed one too, at tiers[1] (its rows already found exact are dropped by `run`). A
+    common word so costs one ranking, as before, on the index without stemming."""
+    if not any(not t.exact for t in _positive_texts(root)):
+        return rank_fn(root, tiers[0])
+    rows = rank_fn(_exact(root), tiers[0])  # type: ignore[arg-type]
+    return rows if len(rows) >= limit else rows + rank_fn(root, tiers[1])
 
 
 def _terms(node: Node | None) -> list[Text | Field]:
@@ -281,7 +297,23 @@ def check(query: Query) -> None:
 # Each returns [(rowid, score, tier)] where rowid is an article's (articles) or a note's.
 
 
-def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) -> list[tuple]:
+def _tag_hits(conn: sqlite3.Connection, root: Node | None, limit: int) -> list[tuple]:
+    """Articles whose tag names match the stemmed terms of a top-level AND (tag: is the
+    exact way to a tag): the reader's own words, ranked first."""
+    texts, rest = _split_fast(root)
+    if not texts or texts[0].exact:
+        return []
+    where, args = _where(rest, "+article_tagtext_fts.rowid")
+    return conn.execute(
+        f"SELECT rowid, bm25(article_tagtext_fts), {OWN} FROM article_tagtext_fts"
+        f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
+        [" AND ".join(t.fts() for t in texts), *args, limit],
+    ).fetchall()
+
+
+def _ranked_articles(
+    conn: sqlite3.Connection, root: Node | None, limit: int, tier: int = EXACT
+) -> list[tuple]:
     if root is None:
         return []
     texts, rest = _split_fast(root)
@@ -290,30 +322,17 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
         # unary + keeps SQLite from feeding the filter's rowids into the FTS5 cursor one by
         # one (a MATCH per tagged article); filters are checked on the matches instead
         where, args = _where(rest, f"+{table}.rowid")
-        tier, targs = str(EXACT), []
-        if table == ARTICLES:
-            xwhere, xargs = _where(rest, f"+{ARTICLE_WORDS}.rowid")
-            tier = _exact_case("rid", ARTICLE_WORDS, "", xwhere)
-            targs = [match, *xargs, window(limit)]
-        rows = conn.execute(
-            f"SELECT rid, score, {tier} AS tier FROM (SELECT rowid AS rid, {rank(table)} AS score"
+        return conn.execute(
+            f"SELECT rowid, score, {tier} FROM (SELECT rowid, {rank(table)} AS score"
             f" FROM {table} WHERE {table} MATCH ?{where} ORDER BY rowid DESC LIMIT ?)"
-            " ORDER BY tier, score LIMIT ?",
-            [*targs, match, *args, window(limit), limit],
+            " ORDER BY score LIMIT ?",
+            [match, *args, window(limit), limit],
         ).fetchall()
-        if table == ARTICLES:  # tag names match stemmed terms (tag: is the exact way)
-            where, args = _where(rest, "+article_tagtext_fts.rowid")
-            rows += conn.execute(
-                f"SELECT rowid, bm25(article_tagtext_fts), {OWN} FROM article_tagtext_fts"
-                f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
-                [match, *args, limit],
-            ).fetchall()
-        return rows
     ranked = _positive_texts(root)
     if not ranked:  # filters only: newest first
         where, args = _where([root], "a.rowid")
         return conn.execute(
-            f"SELECT a.rowid, 0.0, {EXACT} FROM articles a WHERE 1{where}"
+            f"SELECT a.rowid, 0.0, {tier} FROM articles a WHERE 1{where}"
             " ORDER BY a.imported_at DESC, a.rowid DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
@@ -321,16 +340,12 @@ def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) ->
     floor = _floor(conn, table, match, limit)
     where, args = _where([root], "a.rowid", floor=floor)
     newer, where, args = _in_window(floor, "a.rowid", where, args)
-    tier, targs = str(EXACT), []
-    if table == ARTICLES:
-        tier = _exact_case("a.rowid", ARTICLE_WORDS, "", newer[0])
-        targs = [match, *newer[1], window(limit)]
     return conn.execute(
         f"SELECT a.rowid, coalesce(r.score, 0.0), {tier} FROM articles a LEFT JOIN"
         f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table}"
         f" WHERE {table} MATCH ?{newer[0]}) r ON r.rid = a.rowid"
-        f" WHERE 1{where} ORDER BY 3, 2, a.imported_at DESC LIMIT ?",
-        [*targs, match, *newer[1], *args, limit],
+        f" WHERE 1{where} ORDER BY 2, a.imported_at DESC LIMIT ?",
+        [match, *newer[1], *args, limit],
     ).fetchall()
 
 
@@ -355,7 +370,7 @@ def _floor(conn: sqlite3.Connection, table: str, match: str, limit: int) -> int 
 
 
 def _ranked_notes(
-    conn: sqlite3.Connection, root: Node | None, scope: str | None, limit: int
+    conn: sqlite3.Connection, root: Node | None, scope: str | None, limit: int, tier: int = OWN
 ) -> list[tuple]:
     texts, rest = _split_fast(root)
     if texts:
@@ -363,16 +378,11 @@ def _ranked_notes(
         table = NOTES if table == ARTICLES else NOTE_WORDS
         where, args = _where(rest, "n.article", "n.rowid")
         join = f" JOIN notes n ON n.rowid = {table}.rowid" if rest else ""
-        tier, targs = str(OWN), []
-        if table == NOTES:
-            xjoin = f" JOIN notes n ON n.rowid = {NOTE_WORDS}.rowid" if rest else ""
-            tier = _exact_case("rid", NOTE_WORDS, xjoin, where, (OWN, OWN_STEM))
-            targs = [match, *args, window(limit)]
         return conn.execute(
-            f"SELECT rid, score, {tier} AS tier FROM (SELECT {table}.rowid AS rid,"
+            f"SELECT rowid, score, {tier} FROM (SELECT {table}.rowid AS rowid,"
             f" {rank(table)} AS score FROM {table}{join} WHERE {table} MATCH ?{where}"
-            f" ORDER BY {table}.rowid DESC LIMIT ?) ORDER BY tier, score LIMIT ?",
-            [*targs, match, *args, window(limit), limit],
+            f" ORDER BY {table}.rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
+            [match, *args, window(limit), limit],
         ).fetchall()
     ranked = _positive_texts(root)
     if not ranked and scope != "notes":
@@ -380,7 +390,7 @@ def _ranked_notes(
     if not ranked:
         where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
         return conn.execute(
-            f"SELECT n.rowid, 0.0, {OWN} FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
+            f"SELECT n.rowid, 0.0, {tier} FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
             f" WHERE 1{where} ORDER BY h.hlc DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
@@ -389,16 +399,12 @@ def _ranked_notes(
     floor = _floor(conn, table, match, limit)
     where, args = _where([root] if root is not None else [], "n.article", "n.rowid", floor)
     newer, where, args = _in_window(floor, "n.rowid", where, args)
-    tier, targs = str(OWN), []
-    if table == NOTES:
-        tier = _exact_case("n.rowid", NOTE_WORDS, "", newer[0], (OWN, OWN_STEM))
-        targs = [match, *newer[1], window(limit)]
     return conn.execute(
         f"SELECT n.rowid, coalesce(r.score, 0.0), {tier} FROM notes n LEFT JOIN"
         f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table} WHERE {table} MATCH ?"
         f"{newer[0]}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
-        f" WHERE 1{where} ORDER BY 3, 2, h.hlc DESC LIMIT ?",
-        [*targs, match, *newer[1], *args, limit],
+        f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
+        [match, *newer[1], *args, limit],
     ).fetchall()
 
 
@@ -478,10 +484,22 @@ def run(conn: sqlite3.Connection, query: Query, limit: int = 50) -> list[Hit]:
     note_table = NOTES if table == ARTICLES else NOTE_WORDS
     articles: dict[int, tuple] = {}
     if query.scope != "notes":
-        for row in _ranked_articles(conn, query.root, limit):
+        rows = _tag_hits(conn, query.root, limit) + _exact_first(
+            lambda root, tier: _ranked_articles(conn, root, limit, tier),
+            query.root, limit, (EXACT, STEM),
+        )  # fmt: skip
+        for row in rows:
             if row[0] not in articles or row[2] < articles[row[0]][2]:
-                articles[row[0]] = row  # found by text and by tag name: keep it once
-    notes = _ranked_notes(conn, query.root, query.scope, limit) if query.scope != "articles" else []
+                articles[row[0]] = row  # found twice (by tag name, exactly): keep it once
+    notes: list[tuple] = []
+    if query.scope != "articles":
+        found: dict[int, tuple] = {}
+        for row in _exact_first(
+            lambda root, tier: _ranked_notes(conn, root, query.scope, limit, tier),
+            query.root, limit, (OWN, OWN_STEM),
+        ):  # fmt: skip
+            found.setdefault(row[0], row)  # exact rows come first
+        notes = list(found.values())
     ordered = sorted(
         [("note", r) for r in notes] + [("article", r) for r in articles.values()],
         key=lambda kr: (kr[1][2], kr[1][1]),

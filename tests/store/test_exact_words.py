@@ -65,6 +65,21 @@ def test_exact_and_stemmed_terms_combine(fresh_lib: Library, ids) -> None:
     assert titles(fresh_lib, "inflation OR toys")[2:] == ["Harbour Festival"]
 
 
+def test_a_negated_word_stays_stemmed(fresh_lib: Library, ids) -> None:
+    # -inflation excludes every article with the stem inflat, in the exact pass as well
+    assert titles(fresh_lib, "inflatable -inflation") == []
+    assert sorted(titles(fresh_lib, "inflatable -=inflation")) == ["Harbour Festival", "Mixed Bag"]
+
+
+def test_a_page_of_exact_matches_is_the_answer(fresh_lib: Library, ids) -> None:
+    assert titles_limited(fresh_lib, "inflation", 1) == ["Prices Report"]
+    assert sorted(titles_limited(fresh_lib, "inflatable", 2)) == ["Harbour Festival", "Mixed Bag"]
+
+
+def titles_limited(lib: Library, q: str, limit: int) -> list[str]:
+    return [h.title for h in lib.search(q, limit=limit) if h.kind == "article"]
+
+
 def test_the_snippet_marks_the_word_itself(fresh_lib: Library, ids) -> None:
     hit = fresh_lib.search("=inflatable toys")[0]
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["inflatable", "toys"]
