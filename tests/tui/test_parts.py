@@ -74,6 +74,8 @@ def test_parse_tags() -> None:
         ["world/asia", "big-museums", "politics"],
         ["draft"],
     )
+    assert parse_tags("+politics -economy Big News") == (["politics"], ["economy-big-news"])
+    assert parse_tags("new -york, a - b") == (["new", "a-b"], ["york"])
     assert parse_tags("  ") == ([], [])
     with pytest.raises(InvalidInput):
         parse_tags("+[bold]")

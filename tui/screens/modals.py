@@ -220,10 +220,11 @@ def parse_tags(value: str) -> tuple[list[str], list[str]]:
     """Comma-separated names → (add, remove), each normalised by the one rule
     (store.core.sanitize.normalise_tag): `World / Asia, Big Museums, -draft` adds world/asia
     and big-museums and removes draft. A leading `-` removes, `+` (or none) adds; spaces
-    inside a name become '-', '/' nests. InvalidInput on a bad name."""
+    inside a name become '-', '/' nests. A `+` or `-` after a space starts a name too, so
+    `+politics -economy` is two. InvalidInput on a bad name."""
     add: list[str] = []
     remove: list[str] = []
-    for item in value.split(","):
+    for item in re.split(r",|\s+(?=[+-][^\s+-])", value):
         item = item.strip()
         if not item or item in "+-":
             continue
@@ -240,7 +241,7 @@ class TagSuggester(Suggester):
         self.tags = sorted(set(tags))
 
     async def get_suggestion(self, value: str) -> str | None:
-        typed = value.rsplit(",", 1)[-1].lstrip(" +-")
+        typed = re.split(r",|\s+(?=[+-])", value)[-1].lstrip(" +-")
         # as normalise_tag will read it ("big mu" is big-mu…), without refusing a partial name
         word = re.sub(r"\s*/\s*", "/", typed.lower()).replace(" ", "-")
         if not word:
