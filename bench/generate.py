@@ -1,4 +1,4 @@
-"""Generate realistic schema-5 libraries of any size without running spaCy on every article.
+"""Generate realistic libraries of any size without running spaCy on every article.
 
 The shipped articles are analysed once; their paragraphs, with entity and sentence offsets,
 are the templates. Each generated article is a shuffle of template paragraphs, so its
@@ -29,7 +29,7 @@ from pathlib import Path
 from ulid import ULID
 
 from bench.corpus import ARTICLES
-from store.core import codec, state
+from store.core import codec, exact_words, state
 from store.core.entity_index import fold, label_bit
 from store.core.models import Anchor
 from store.ingest import entities
@@ -229,6 +229,9 @@ def generate(
     log("full-text: notes, tags")
     conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('rebuild')")
     conn.execute("INSERT INTO article_tagtext_fts (article_tagtext_fts) VALUES ('rebuild')")
+    log("full-text: without stemming")
+    for table in exact_words.TABLES:
+        conn.execute(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
     for sql in rebuild_sql:
         if not sql.lstrip().upper().startswith("CREATE INDEX"):
             conn.execute(sql)

@@ -34,7 +34,9 @@ DERIVED = {
     "counts": "SELECT name, n FROM counts ORDER BY name",
     "tag_counts": "SELECT tag, n FROM tag_counts WHERE n > 0 ORDER BY tag",
 }
-FTS = ("articles_fts", "notes_fts", "article_tagtext_fts")
+FTS = (
+    "articles_fts", "notes_fts", "article_tagtext_fts", "articles_words_fts", "notes_words_fts",
+)  # fmt: skip
 
 
 def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:

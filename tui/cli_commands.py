@@ -172,7 +172,9 @@ def reanalyze(ctx: click.Context, all_articles: bool, as_json: bool) -> None:
 
 
 @cli.command("list")
-@click.option("--tag", help="Only articles with this tag (or a tag nested under it).")
+@click.option(
+    "--tag", help="Only articles with this tag or one nested under it (=T: this tag only)."
+)
 @click.option("--unread", is_flag=True, help="Only unread articles.")
 @click.option("--starred", is_flag=True, help="Only starred articles.")
 @click.option("--annotated", is_flag=True, help="Only articles with notes or highlights.")
@@ -316,7 +318,9 @@ def sync(ctx: click.Context, target: str, as_json: bool) -> None:
     default="markdown", show_default=True,
 )  # fmt: skip
 @click.option("--query", "-q", help="Only articles matching this search query.")
-@click.option("--tag", help="Only articles with this tag (or one nested under it).")
+@click.option(
+    "--tag", help="Only articles with this tag or one nested under it (=T: this tag only)."
+)
 @click.option(
     "--only-annotated/--all", "only_annotated", default=None,
     help="Only articles with notes or highlights (the default for a markdown folder), or all.",

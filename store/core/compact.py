@@ -17,7 +17,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from store.core import codec, schema, state
+from store.core import codec, exact_words, schema, state
 from store.core.db import APPLICATION_ID, COMPACT_VERSION, Progress, check_identity
 from store.core.errors import LibraryError
 
@@ -137,6 +137,8 @@ def _build(c: sqlite3.Connection, old_path: Path, progress: Progress) -> None:
     q("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
     q("INSERT INTO notes_fts (notes_fts) VALUES ('rebuild')")
     q("INSERT INTO article_tagtext_fts (article_tagtext_fts) VALUES ('rebuild')")
+    for table in exact_words.TABLES:  # (the schema made them; 0007 finds them built)
+        q(f"INSERT INTO {table} ({table}) VALUES ('rebuild')")
     for s in triggers:
         q(s)
     state.recount(c)

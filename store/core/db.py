@@ -5,11 +5,12 @@ note_revisions, events, article_versions, feeds, entity_corrections. State (deri
 rebuildable, never synced): notes, article_state, article_tags, the entity index
 (entity_names, entity_articles, entity_aliases, entity_groups).
 
-A new library is created at schema 6 directly (store.core.schema). An older one is brought to
+A new library is created at schema 7 directly (store.core.schema). An older one is brought to
 schema 4 in place by the kept migrations 0001-0004 (store.core.legacy), then to schema 5 by
 `store.core.compact`, which builds a new file beside it and swaps it in, then to schema 6 in
-place by `store.core.regroup` (the entity index by groups); `store.core.upgrade` runs them
-before the library is opened for use.
+place by `store.core.regroup` (the entity index by groups), then to schema 7 in place by
+`store.core.exact_words` (full-text indexes without stemming); `store.core.upgrade` runs
+them before the library is opened for use.
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ STATE_TABLES = (
 # user_version is the number of migrations a library has: a larger one means a newer gloss.
 # 0001-0004 (store.core.legacy.MIGRATIONS_V4) run in place on a library older than schema 4
 # (and build schema-4 fixtures in tests); 0005 is the file swap in store.core.compact;
-# 0006 the entity index by groups, in place (store.core.regroup).
+# 0006 the entity index by groups, in place (store.core.regroup); 0007 the unstemmed
+# full-text indexes, in place (store.core.exact_words).
 MIGRATION_NAMES = [
     "0001_initial", "0002_search", "0003_versions", "0004_feeds", "0005_compact",
-    "0006_entity_groups",
+    "0006_entity_groups", "0007_exact_words",
 ]  # fmt: skip
-SCHEMA_VERSION = len(MIGRATION_NAMES)  # 6
+SCHEMA_VERSION = len(MIGRATION_NAMES)  # 7
 COMPACT_VERSION = 5
 
 
@@ -165,7 +167,7 @@ def now_iso() -> str:
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Create a new library at schema 6, in one transaction; a no-op for a current one.
+    """Create a new library at schema 7, in one transaction; a no-op for a current one.
     An older library must have been upgraded first (`upgrade`): LibraryError if not."""
     app_id, version = check_identity(conn, path)
     if version == SCHEMA_VERSION and app_id == APPLICATION_ID:

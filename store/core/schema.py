@@ -1,4 +1,4 @@
-"""The schema-6 DDL ("0006_entity_groups"): what a new library is created with and what the
+"""The schema-7 DDL ("0007_exact_words"): what a new library is created with and what the
 schema-4 migration builds. Facts are synced; state is derived and local. Every table refers
 to an article by its local INTEGER key; articles.id (32 hex) stays the public id that sync,
 export and the CLI use."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 DDL = """
--- gloss library schema 6 ("0006_entity_groups"). Facts are synced; state is derived and local.
+-- gloss library schema 7 ("0007_exact_words"). Facts are synced; state is derived and local.
 -- Every table refers to an article by its local INTEGER key; articles.id (32 hex) stays
 -- the public id that sync, export and the CLI use.
 
@@ -231,6 +231,26 @@ CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN
     INSERT INTO articles_fts (rowid, title, text) VALUES (new.key, new.title, new.text);
 END;
 
+-- The same title and text without stemming (migration 0007): `=word` finds the word itself,
+-- and a plain word's matches with its exact form rank above those sharing only its stem
+-- (inflation, inflatable). Triggers of its own, so the migration adds them beside the others.
+CREATE VIRTUAL TABLE articles_words_fts USING fts5 (
+    title, text, content='articles', content_rowid='key',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_words_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_words_fts (rowid, title, text) VALUES (new.key, new.title, new.text);
+END;
+CREATE TRIGGER articles_words_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_words_fts (articles_words_fts, rowid, title, text)
+        VALUES ('delete', old.key, old.title, old.text);
+END;
+CREATE TRIGGER articles_words_au AFTER UPDATE ON articles BEGIN
+    INSERT INTO articles_words_fts (articles_words_fts, rowid, title, text)
+        VALUES ('delete', old.key, old.title, old.text);
+    INSERT INTO articles_words_fts (rowid, title, text) VALUES (new.key, new.title, new.text);
+END;
+
 CREATE VIEW note_text (rev, body, exact) AS
     SELECT n.rev, r.body, r.exact FROM notes n JOIN note_revisions r ON r.rowid = n.rev;
 CREATE VIRTUAL TABLE notes_fts USING fts5 (
@@ -243,6 +263,20 @@ CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN
 END;
 CREATE TRIGGER notes_ad AFTER DELETE ON notes BEGIN
     INSERT INTO notes_fts (notes_fts, rowid, body, exact)
+        SELECT 'delete', rowid, body, exact FROM note_revisions WHERE rowid = old.rev;
+END;
+
+-- Notes without stemming, as articles_words_fts (migration 0007).
+CREATE VIRTUAL TABLE notes_words_fts USING fts5 (
+    body, exact, content='note_text', content_rowid='rev',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER notes_words_ai AFTER INSERT ON notes BEGIN
+    INSERT INTO notes_words_fts (rowid, body, exact)
+        SELECT rowid, body, exact FROM note_revisions WHERE rowid = new.rev;
+END;
+CREATE TRIGGER notes_words_ad AFTER DELETE ON notes BEGIN
+    INSERT INTO notes_words_fts (notes_words_fts, rowid, body, exact)
         SELECT 'delete', rowid, body, exact FROM note_revisions WHERE rowid = old.rev;
 END;
 

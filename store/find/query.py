@@ -1,8 +1,9 @@
 """The search language, parsed by a small recursive-descent parser into a syntax tree.
 
-    words "exact phrase" prefix*       full text (free words are AND-ed)
+    words "exact phrase" prefix*       full text, stemmed (free words are AND-ed)
+    =word ="a phrase" =prefix*         the words themselves, not their stems
     a OR b, (a OR b) c, -word          boolean structure
-    tag:politics -tag:draft tag:world/*    entity:"Xi Jinping" label:PERSON
+    tag:politics -tag:draft tag:world tag:=world    entity:"Xi Jinping" label:PERSON
     is:unread|read|starred|unstarred|link  has:note|highlight|conflict   in:notes|articles
 
 Every malformed query raises QueryError with a one-line message; nothing reaches SQL text.
@@ -34,10 +35,11 @@ VALUES = {
 
 @dataclass(frozen=True)
 class Text:
-    """Full-text term: a word, a phrase, or a prefix."""
+    """Full-text term: a word, a phrase, or a prefix; `exact`: matched without stemming."""
 
     value: str
     prefix: bool = False
+    exact: bool = False
 
     def fts(self) -> str:
         """This term as an FTS5 string: always quoted, so FTS operators in it are literal."""
@@ -81,7 +83,7 @@ _TOKEN = re.compile(
         (?P<lpar>\() | (?P<rpar>\)) |
         (?P<neg>-)(?=[^\s)]) |
         (?P<field>[A-Za-z]+):(?:"(?P<fphrase>[^"]*)(?P<fclose>"?)|(?P<fword>[^\s()"]*)) |
-        "(?P<phrase>[^"]*)(?P<close>"?) |
+        (?P<eq>=)?"(?P<phrase>[^"]*)(?P<close>"?) |
         (?P<word>[^\s()"]+)
     )""",
     re.VERBOSE,
@@ -116,7 +118,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
         elif m.group("phrase") is not None:
             if not m.group("close"):
                 raise QueryError(f"unclosed quote at position {at + 1}")
-            out.append(("phrase", m.group("phrase"), at))
+            out.append(("=phrase" if m.group("eq") else "phrase", m.group("phrase"), at))
         else:
             word = m.group("word")
             out.append(("or" if word == "OR" else "word", word, at))
@@ -189,12 +191,14 @@ class _Parser:
         if kind == "field":
             name, _, arg = value.partition("\x00")
             return self.field(name, arg.strip(), at)
-        if kind == "phrase":
+        if kind in ("phrase", "=phrase"):
             words = value.split()
             if not any(_searchable(w) for w in words):
                 raise QueryError(f"nothing searchable in the phrase at position {at + 1}")
-            return Text(" ".join(words))
-        # a free word, maybe a prefix
+            return Text(" ".join(words), exact=kind == "=phrase")
+        # a free word, maybe a prefix; `=word` is the word itself, not its stem
+        exact = value.startswith("=")
+        value = value[1:] if exact else value
         prefix = value.endswith("*")
         word = value.rstrip("*")
         if not _searchable(word):
@@ -204,7 +208,7 @@ class _Parser:
                 f"prefix {value!r} at position {at + 1} is too short: "
                 f"give at least {MIN_PREFIX} characters before '*'"
             )
-        return Text(word, prefix)
+        return Text(word, prefix, exact)
 
     def nested(self, kind: str, at: int) -> Node:
         """A negation or a parenthesised group; one level deeper."""

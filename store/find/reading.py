@@ -22,6 +22,7 @@ from store.core.models import (
     Section,
     Sentence,
 )
+from store.core.tags import tag_match
 
 _SUMMARY_SQL = (
     "SELECT a.id, a.title, a.byline, a.source, a.published, a.imported_at,"
@@ -366,15 +367,10 @@ def _filters(f: Filter, ids: Sequence[str] | None = None) -> tuple[str, list[obj
     if f.feed:
         clauses.append("s.article IN (SELECT article FROM feed_entries WHERE feed_id = ?)")
         args.append(f.feed)
-    if f.tag:
-        from store.core.sanitize import normalise_tag
-
-        name = normalise_tag(f.tag)
-        clauses.append(
-            "s.article IN"
-            " (SELECT article FROM article_tags WHERE tag = ? OR tag LIKE ? ESCAPE '\\')"
-        )
-        args += [name, name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"]
+    if f.tag:  # the one matching rule: world is world and world/... (store.core.tags)
+        cond, more = tag_match(f.tag)
+        clauses.append(f"s.article IN (SELECT article FROM article_tags WHERE {cond})")
+        args += more
     if f.unread:
         clauses.append("s.read = 0")
     if f.starred:

@@ -12,6 +12,14 @@ returns and that window, not with the library).
 Scores of separate FTS indexes are not comparable (a small notes index has tiny IDF), so the
 reader's own words (note hits, tag-name hits) rank first, then article hits, each by bm25.
 
+Words are stemmed (porter) for recall, but a match holding the query's words themselves
+ranks above one sharing only their stem: "inflation" finds "inflation rose" before
+"inflatable boats". Each index has a twin without stemming (articles_words_fts,
+notes_words_fts): `=word` matches there only. A plain query is ranked first as if all
+its (positive) words were exact; only when that finds fewer than a page of results is the
+stemmed query ranked too, after them. A common word so costs one ranking, as before; a rare
+one two small ones.
+
 Cost is bounded before anything runs: at most MAX_TERMS terms (each may be several FTS5
 look-ups) and MAX_PREFIXES prefixes (each expands to every indexed word it starts); a
 search still running after MAX_SECONDS is interrupted.
@@ -21,18 +29,38 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from store.core.entity_index import label_bit, matching
 from store.core.errors import QueryError
-from store.core.sanitize import normalise_tag
+from store.core.tags import tag_match
 from store.find.query import And, Field, Node, Not, Or, Query, Text, parse
 
 START, END = "\x02", "\x03"  # snippet markers; stored text never holds control characters
 SNIPPET = f"'{START}', '{END}', '…', 24"
-ARTICLE_RANK = "bm25(articles_fts, 10.0, 1.0)"
-NOTE_RANK = "bm25(notes_fts, 8.0, 4.0)"
+# Each index has a twin without stemming (schema 7): `=word` matches there, and it tells
+# which stemmed matches hold the query's words themselves.
+ARTICLES, ARTICLE_WORDS = "articles_fts", "articles_words_fts"
+NOTES, NOTE_WORDS = "notes_fts", "notes_words_fts"
+WEIGHTS = {
+    ARTICLES: "10.0, 1.0",
+    ARTICLE_WORDS: "10.0, 1.0",
+    NOTES: "8.0, 4.0",
+    NOTE_WORDS: "8.0, 4.0",
+}
+# Tiers, lowest first: the reader's own words (notes with the words themselves, tag-name
+# hits), notes matching by stem only, articles with the words themselves, articles
+# matching by stem only ("inflation" finds "inflatable boats" last).
+OWN, OWN_STEM, EXACT, STEM = 0, 1, 2, 3
+
+
+def rank(table: str) -> str:
+    """bm25 of an index with its column weights (title 10x body; note body 2x quote)."""
+    return f"bm25({table}, {WEIGHTS[table]})"
+
+
 # Words, phrases and operators in one query; a pasted sentence can be quoted as one phrase.
 MAX_TERMS = 32
 # On 10,000 articles one broad prefix costs up to ~100 ms of FTS5 work; 300 of them took 23 s.
@@ -92,17 +120,8 @@ def _split(raw: str | None) -> tuple[str, tuple[tuple[int, int], ...]]:
 
 
 def _tag(value: str, r: str) -> tuple[str, list[object]]:
-    def esc(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-    sql = f"{r} IN (SELECT article FROM article_tags WHERE {{}})"
-    if value.endswith("/*"):
-        base = normalise_tag(value[:-2])
-        return sql.format("tag = ? OR tag LIKE ? ESCAPE '\\'"), [base, esc(base) + "/%"]
-    if value.endswith("*"):
-        base = normalise_tag(value.rstrip("*"))
-        return sql.format("tag LIKE ? ESCAPE '\\'"), [esc(base) + "%"]
-    return sql.format("tag = ?"), [normalise_tag(value)]
+    cond, args = tag_match(value)  # the one rule (store.core.tags): world is world and world/...
+    return f"{r} IN (SELECT article FROM article_tags WHERE {cond})", args
 
 
 _STATE = {
@@ -149,8 +168,14 @@ def _text(node: Text, r: str, note: str | None, floor: int | None) -> tuple[str,
     # matches are gathered from the window only, not from the whole index
     newer, more = (" AND rowid >= ?", [floor]) if floor is not None else ("", [])
     if note is not None:  # a note's own words
+        table = NOTE_WORDS if node.exact else NOTES
         return (
-            f"{note} IN (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?{newer})",
+            f"{note} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?{newer})",
+            [node.fts(), *more],
+        )
+    if node.exact:  # the words themselves, in titles and text (tag names: use tag:)
+        return (
+            f"{r} IN (SELECT rowid FROM {ARTICLE_WORDS} WHERE {ARTICLE_WORDS} MATCH ?{newer})",
             [node.fts(), *more],
         )
     return (
@@ -198,11 +223,51 @@ def _positive_texts(node: Node | None) -> list[Text]:
 
 
 def _split_fast(root: Node | None) -> tuple[list[Text], list[Node]]:
-    """Direct positive text terms of a top-level AND (one FTS MATCH), and the rest."""
+    """Direct positive text terms of a top-level AND (one FTS MATCH), and the rest. The
+    terms of one MATCH share an index: the stemmed terms, or when all are exact the exact
+    ones; exact terms beside stemmed ones are filters (on the index without stemming)."""
     if root is None:
         return [], []
     nodes = list(root.nodes) if isinstance(root, And) else [root]
-    return [n for n in nodes if isinstance(n, Text)], [n for n in nodes if not isinstance(n, Text)]
+    texts = [n for n in nodes if isinstance(n, Text)]
+    stemmed = [t for t in texts if not t.exact]
+    fast = stemmed or texts
+    return fast, [n for n in nodes if not (isinstance(n, Text) and n in fast)]
+
+
+def _matching(texts: list[Text], joiner: str) -> tuple[str, str]:
+    """The MATCH string of these terms, and the articles index it runs on: the one without
+    stemming when every term is exact."""
+    exact = bool(texts) and all(t.exact for t in texts)
+    return joiner.join(t.fts() for t in texts), ARTICLE_WORDS if exact else ARTICLES
+
+
+def _exact(node: Node) -> Node:
+    """The query with every positive text term exact (negated ones as they were): its
+    matches are those of the stemmed query that hold the words themselves."""
+    if isinstance(node, Text):
+        return replace(node, exact=True)
+    if isinstance(node, And):
+        return And(tuple(_exact(n) for n in node.nodes))
+    if isinstance(node, Or):
+        return Or(tuple(_exact(n) for n in node.nodes))
+    return node
+
+
+def _exact_first(
+    rank_fn: Callable[[Node | None, int], list[tuple]],
+    root: Node | None,
+    limit: int,
+    tiers: tuple[int, int],
+) -> list[tuple]:
+    """Rows of `rank_fn(root, tier)`, the query's words themselves first: the exact query
+    ranked at tiers[0]; only when it has fewer than `limit` matches (so all of them) the
+    stemmed one too, at tiers[1] (its rows already found exact are dropped by `run`). A
+    common word so costs one ranking, as before, on the index without stemming."""
+    if not any(not t.exact for t in _positive_texts(root)):
+        return rank_fn(root, tiers[0])
+    rows = rank_fn(_exact(root), tiers[0])  # type: ignore[arg-type]
+    return rows if len(rows) >= limit else rows + rank_fn(root, tiers[1])
 
 
 def _terms(node: Node | None) -> list[Text | Field]:
@@ -232,44 +297,53 @@ def check(query: Query) -> None:
 # Each returns [(rowid, score, tier)] where rowid is an article's (articles) or a note's.
 
 
-def _ranked_articles(conn: sqlite3.Connection, root: Node | None, limit: int) -> list[tuple]:
+def _tag_hits(conn: sqlite3.Connection, root: Node | None, limit: int) -> list[tuple]:
+    """Articles whose tag names match the stemmed terms of a top-level AND (tag: is the
+    exact way to a tag): the reader's own words, ranked first."""
+    texts, rest = _split_fast(root)
+    if not texts or texts[0].exact:
+        return []
+    where, args = _where(rest, "+article_tagtext_fts.rowid")
+    return conn.execute(
+        f"SELECT rowid, bm25(article_tagtext_fts), {OWN} FROM article_tagtext_fts"
+        f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
+        [" AND ".join(t.fts() for t in texts), *args, limit],
+    ).fetchall()
+
+
+def _ranked_articles(
+    conn: sqlite3.Connection, root: Node | None, limit: int, tier: int = EXACT
+) -> list[tuple]:
     if root is None:
         return []
     texts, rest = _split_fast(root)
     if texts:
-        match = " AND ".join(t.fts() for t in texts)
+        match, table = _matching(texts, " AND ")
         # unary + keeps SQLite from feeding the filter's rowids into the FTS5 cursor one by
         # one (a MATCH per tagged article); filters are checked on the matches instead
-        where, args = _where(rest, "+articles_fts.rowid")
-        rows = conn.execute(
-            f"SELECT rowid, score, 1 FROM (SELECT rowid, {ARTICLE_RANK} AS score"
-            f" FROM articles_fts WHERE articles_fts MATCH ?{where} ORDER BY rowid DESC"
-            " LIMIT ?) ORDER BY score LIMIT ?",
+        where, args = _where(rest, f"+{table}.rowid")
+        return conn.execute(
+            f"SELECT rowid, score, {tier} FROM (SELECT rowid, {rank(table)} AS score"
+            f" FROM {table} WHERE {table} MATCH ?{where} ORDER BY rowid DESC LIMIT ?)"
+            " ORDER BY score LIMIT ?",
             [match, *args, window(limit), limit],
         ).fetchall()
-        where, args = _where(rest, "+article_tagtext_fts.rowid")
-        rows += conn.execute(
-            "SELECT rowid, bm25(article_tagtext_fts), 0 FROM article_tagtext_fts"
-            f" WHERE article_tagtext_fts MATCH ?{where} ORDER BY 2 LIMIT ?",
-            [match, *args, limit],
-        ).fetchall()
-        return rows
     ranked = _positive_texts(root)
     if not ranked:  # filters only: newest first
         where, args = _where([root], "a.rowid")
         return conn.execute(
-            f"SELECT a.rowid, 0.0, 1 FROM articles a WHERE 1{where}"
+            f"SELECT a.rowid, 0.0, {tier} FROM articles a WHERE 1{where}"
             " ORDER BY a.imported_at DESC, a.rowid DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
-    match = " OR ".join(t.fts() for t in ranked)
-    floor = _floor(conn, "articles_fts", match, limit)
+    match, table = _matching(ranked, " OR ")
+    floor = _floor(conn, table, match, limit)
     where, args = _where([root], "a.rowid", floor=floor)
     newer, where, args = _in_window(floor, "a.rowid", where, args)
     return conn.execute(
-        f"SELECT a.rowid, coalesce(r.score, 0.0), 1 FROM articles a LEFT JOIN"
-        f" (SELECT rowid AS rid, {ARTICLE_RANK} AS score FROM articles_fts"
-        f" WHERE articles_fts MATCH ?{newer[0]}) r ON r.rid = a.rowid"
+        f"SELECT a.rowid, coalesce(r.score, 0.0), {tier} FROM articles a LEFT JOIN"
+        f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table}"
+        f" WHERE {table} MATCH ?{newer[0]}) r ON r.rid = a.rowid"
         f" WHERE 1{where} ORDER BY 2, a.imported_at DESC LIMIT ?",
         [match, *newer[1], *args, limit],
     ).fetchall()
@@ -296,17 +370,19 @@ def _floor(conn: sqlite3.Connection, table: str, match: str, limit: int) -> int 
 
 
 def _ranked_notes(
-    conn: sqlite3.Connection, root: Node | None, scope: str | None, limit: int
+    conn: sqlite3.Connection, root: Node | None, scope: str | None, limit: int, tier: int = OWN
 ) -> list[tuple]:
     texts, rest = _split_fast(root)
     if texts:
+        match, table = _matching(texts, " AND ")
+        table = NOTES if table == ARTICLES else NOTE_WORDS
         where, args = _where(rest, "n.article", "n.rowid")
-        join = " JOIN notes n ON n.rowid = notes_fts.rowid" if rest else ""
+        join = f" JOIN notes n ON n.rowid = {table}.rowid" if rest else ""
         return conn.execute(
-            f"SELECT rowid, score, 0 FROM (SELECT notes_fts.rowid AS rowid, {NOTE_RANK} AS score"
-            f" FROM notes_fts{join} WHERE notes_fts MATCH ?{where}"
-            " ORDER BY notes_fts.rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
-            [" AND ".join(t.fts() for t in texts), *args, window(limit), limit],
+            f"SELECT rowid, score, {tier} FROM (SELECT {table}.rowid AS rowid,"
+            f" {rank(table)} AS score FROM {table}{join} WHERE {table} MATCH ?{where}"
+            f" ORDER BY {table}.rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
+            [match, *args, window(limit), limit],
         ).fetchall()
     ranked = _positive_texts(root)
     if not ranked and scope != "notes":
@@ -314,17 +390,18 @@ def _ranked_notes(
     if not ranked:
         where, args = _where([root] if root is not None else [], "n.article", "n.rowid")
         return conn.execute(
-            f"SELECT n.rowid, 0.0, 0 FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
+            f"SELECT n.rowid, 0.0, {tier} FROM notes n JOIN note_revisions h ON h.rowid = n.rev"
             f" WHERE 1{where} ORDER BY h.hlc DESC LIMIT ?",
             [*args, limit],
         ).fetchall()
-    match = " OR ".join(t.fts() for t in ranked)
-    floor = _floor(conn, "notes_fts", match, limit)
+    match, table = _matching(ranked, " OR ")
+    table = NOTES if table == ARTICLES else NOTE_WORDS
+    floor = _floor(conn, table, match, limit)
     where, args = _where([root] if root is not None else [], "n.article", "n.rowid", floor)
     newer, where, args = _in_window(floor, "n.rowid", where, args)
     return conn.execute(
-        f"SELECT n.rowid, coalesce(r.score, 0.0), 0 FROM notes n LEFT JOIN"
-        f" (SELECT rowid AS rid, {NOTE_RANK} AS score FROM notes_fts WHERE notes_fts MATCH ?"
+        f"SELECT n.rowid, coalesce(r.score, 0.0), {tier} FROM notes n LEFT JOIN"
+        f" (SELECT rowid AS rid, {rank(table)} AS score FROM {table} WHERE {table} MATCH ?"
         f"{newer[0]}) r ON r.rid = n.rowid JOIN note_revisions h ON h.rowid = n.rev"
         f" WHERE 1{where} ORDER BY 2, h.hlc DESC LIMIT ?",
         [match, *newer[1], *args, limit],
@@ -351,9 +428,11 @@ def _snippets(conn: sqlite3.Connection, table: str, match: str | None, rowids: l
     )
 
 
-def _article_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -> list[Hit]:
+def _article_hits(
+    conn: sqlite3.Connection, rows: list[tuple], match: str | None, table: str
+) -> list[Hit]:
     rowids = [r[0] for r in rows]
-    snips = _snippets(conn, "articles_fts", match, rowids)
+    snips = _snippets(conn, table, match, rowids)
     marks = ",".join("?" * len(rowids))
     info = {
         r[0]: r[1:]
@@ -370,9 +449,11 @@ def _article_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None
     return hits
 
 
-def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -> list[Hit]:
+def _note_hits(
+    conn: sqlite3.Connection, rows: list[tuple], match: str | None, table: str
+) -> list[Hit]:
     rowids = [r[0] for r in rows]
-    snips = _snippets(conn, "notes_fts", match, rowids)
+    snips = _snippets(conn, table, match, rowids)
     marks = ",".join("?" * len(rowids))
     info = {
         r[0]: r[1:]
@@ -395,22 +476,39 @@ def _note_hits(conn: sqlite3.Connection, rows: list[tuple], match: str | None) -
 def run(conn: sqlite3.Connection, query: Query, limit: int = 50) -> list[Hit]:
     """Execute a parsed query; hits of both kinds, the reader's own words first."""
     check(query)
-    texts = _positive_texts(query.root)
-    fast, _ = _split_fast(query.root)
-    match = " AND ".join(t.fts() for t in fast) if fast else " OR ".join(t.fts() for t in texts)
+    fast, rest = _split_fast(query.root)
+    fast += [n for n in rest if isinstance(n, Text)]  # snippets mark exact terms beside stemmed
+    match, table = (
+        _matching(fast, " AND ") if fast else _matching(_positive_texts(query.root), " OR ")
+    )
+    note_table = NOTES if table == ARTICLES else NOTE_WORDS
     articles: dict[int, tuple] = {}
     if query.scope != "notes":
-        for row in _ranked_articles(conn, query.root, limit):
+        rows = _tag_hits(conn, query.root, limit) + _exact_first(
+            lambda root, tier: _ranked_articles(conn, root, limit, tier),
+            query.root, limit, (EXACT, STEM),
+        )  # fmt: skip
+        for row in rows:
             if row[0] not in articles or row[2] < articles[row[0]][2]:
-                articles[row[0]] = row  # found by text and by tag name: keep it once
-    notes = _ranked_notes(conn, query.root, query.scope, limit) if query.scope != "articles" else []
+                articles[row[0]] = row  # found twice (by tag name, exactly): keep it once
+    notes: list[tuple] = []
+    if query.scope != "articles":
+        found: dict[int, tuple] = {}
+        for row in _exact_first(
+            lambda root, tier: _ranked_notes(conn, root, query.scope, limit, tier),
+            query.root, limit, (OWN, OWN_STEM),
+        ):  # fmt: skip
+            found.setdefault(row[0], row)  # exact rows come first
+        notes = list(found.values())
     ordered = sorted(
         [("note", r) for r in notes] + [("article", r) for r in articles.values()],
         key=lambda kr: (kr[1][2], kr[1][1]),
     )[:limit]
     by_kind = {
-        "note": _note_hits(conn, [r for k, r in ordered if k == "note"], match or None),
-        "article": _article_hits(conn, [r for k, r in ordered if k == "article"], match or None),
+        "note": _note_hits(conn, [r for k, r in ordered if k == "note"], match or None, note_table),
+        "article": _article_hits(
+            conn, [r for k, r in ordered if k == "article"], match or None, table
+        ),
     }
     position = {"note": 0, "article": 0}
     hits = []

@@ -29,6 +29,7 @@ def test_new_library_pragmas(fresh_lib: Library) -> None:
         "0004_feeds",
         "0005_compact",
         "0006_entity_groups",
+        "0007_exact_words",
     ]
     assert len(fresh_lib.device_id) == 16
 
@@ -159,7 +160,7 @@ def test_speed_indexes_do_not_change_the_schema(lib: Library) -> None:
     with Library.open(path) as again:
         names = {r[0] for r in again.conn.execute("SELECT name FROM sqlite_master")}
         assert "article_state_counts" in names
-        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 6
+        assert again.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION == 7
         plan = again.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM article_state WHERE superseded_by IS NULL"
         ).fetchall()

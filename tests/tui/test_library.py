@@ -188,7 +188,7 @@ async def test_tags_modal_completes_adds_and_removes(lib_path: Path) -> None:
         await pilot.pause()
         await pilot.press("tab")
         assert app.screen.query_one(Input).value == "+economy"
-        await pilot.press(*" politics World/Asia", "enter")
+        await pilot.press(*", politics, World/Asia", "enter")
         await settle(pilot)
         with opened(lib_path) as lib:
             assert lib.summary(first.id).tags == ("economy", "politics", "world/asia")

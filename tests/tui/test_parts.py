@@ -69,10 +69,13 @@ def test_spans_are_bucketed_by_the_rows_they_touch() -> None:
 
 
 def test_parse_tags() -> None:
-    assert parse_tags("+World/Asia -draft  politics, Big News") == (
-        ["world/asia", "politics", "big", "news"],
+    # commas separate names; spaces inside one become '-' and '/' nests (normalise_tag)
+    assert parse_tags("World / Asia, Big Museums, -draft,  +politics,") == (
+        ["world/asia", "big-museums", "politics"],
         ["draft"],
     )
+    assert parse_tags("+politics -economy Big News") == (["politics"], ["economy-big-news"])
+    assert parse_tags("new -york, a - b") == (["new", "a-b"], ["york"])
     assert parse_tags("  ") == ([], [])
     with pytest.raises(InvalidInput):
         parse_tags("+[bold]")
@@ -81,7 +84,8 @@ def test_parse_tags() -> None:
 def test_tag_suggester_completes_the_last_word() -> None:
     suggester = TagSuggester(["economy", "world/asia", "world/europe"])
     assert asyncio.run(suggester.get_suggestion("+eco")) == "+economy"
-    assert asyncio.run(suggester.get_suggestion("economy -world/e")) == "economy -world/europe"
+    assert asyncio.run(suggester.get_suggestion("economy, -world/e")) == "economy, -world/europe"
+    assert asyncio.run(suggester.get_suggestion("World / e")) == "World / europe"
     assert asyncio.run(suggester.get_suggestion("economy ")) is None
     assert asyncio.run(suggester.get_suggestion("economy")) is None
 

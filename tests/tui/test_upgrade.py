@@ -32,4 +32,4 @@ def test_a_command_upgrades_an_old_library_with_a_progress_bar(tmp_path: Path) -
     bars = [f for f in frames if f.startswith("gloss: upgrading the library [")]
     assert bars[0].startswith("gloss: upgrading the library [" + "-" * 24 + "] articles")
     assert bars[-1].startswith("gloss: upgrading the library [" + "#" * 24 + "] entity groups")
-    assert schema4.version_of(path) == 6
+    assert schema4.version_of(path) == 7

@@ -14,6 +14,17 @@ from tui.screens import DIALOGS_CSS
 
 Section = tuple[str, list[tuple[str, str]]]
 
+# The one tag rule (store.core.tags), the same in the dialog, the sidebar, search and the CLI.
+TAG_RULE: Section = (
+    "Tags",
+    [
+        ("World / Asia, Big Museums", "t adds world/asia, big-museums"),
+        ("-draft", "t: a leading - removes the tag"),
+        ("world", "world and world/… (sidebar, tag:)"),
+        ("=world", "world only (tag:=world, --tag)"),
+    ],
+)
+
 
 def _title(node: DOMNode) -> str:
     return getattr(node, "HELP_TITLE", None) or type(node).__name__
@@ -64,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $text-accent"), "\n"]
-        for title, rows in self.sections:
+        for title, rows in [*self.sections, TAG_RULE]:
             parts += ["\n", (title, "bold $text-primary"), "\n"]
             width = max(len(k) for k, _ in rows)
             for keys, description in rows:

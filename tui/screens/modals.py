@@ -217,26 +217,33 @@ class NoteEditor(ExternalEditing, SavingDialog):
 
 
 def parse_tags(value: str) -> tuple[list[str], list[str]]:
-    """`+name -name name` → (add, remove), each normalised; InvalidInput on a bad name."""
+    """Comma-separated names → (add, remove), each normalised by the one rule
+    (store.core.sanitize.normalise_tag): `World / Asia, Big Museums, -draft` adds world/asia
+    and big-museums and removes draft. A leading `-` removes, `+` (or none) adds; spaces
+    inside a name become '-', '/' nests. A `+` or `-` after a space starts a name too, so
+    `+politics -economy` is two. InvalidInput on a bad name."""
     add: list[str] = []
     remove: list[str] = []
-    for token in re.split(r"[\s,]+", value.strip()):
-        if not token or token in "+-":
+    for item in re.split(r",|\s+(?=[+-][^\s+-])", value):
+        item = item.strip()
+        if not item or item in "+-":
             continue
-        target, name = (remove, token[1:]) if token[0] == "-" else (add, token.lstrip("+"))
+        target, name = (remove, item[1:]) if item[0] == "-" else (add, item.removeprefix("+"))
         target.append(normalise_tag(name))
     return add, remove
 
 
 class TagSuggester(Suggester):
-    """Completes the last word of the input with a known tag."""
+    """Completes the last comma-separated name of the input with a known tag."""
 
     def __init__(self, tags: Iterable[str]) -> None:
         super().__init__(use_cache=False, case_sensitive=False)
         self.tags = sorted(set(tags))
 
     async def get_suggestion(self, value: str) -> str | None:
-        word = re.split(r"[\s,]+", value)[-1].lstrip("+-")
+        typed = re.split(r",|\s+(?=[+-])", value)[-1].lstrip(" +-")
+        # as normalise_tag will read it ("big mu" is big-mu…), without refusing a partial name
+        word = re.sub(r"\s*/\s*", "/", typed.lower()).replace(" ", "-")
         if not word:
             return None
         for tag in self.tags:
@@ -252,7 +259,7 @@ class TagInput(Input):
 
 
 class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
-    """Edit an article's tags: `+name` or `name` adds, `-name` removes; → or tab completes."""
+    """Edit an article's tags: comma-separated names add, `-name` removes; → or tab completes."""
 
     CSS_PATH = DIALOGS_CSS
 
@@ -272,9 +279,9 @@ class TagEditor(ModalScreen[tuple[list[str], list[str]] | None]):
                 ),
                 classes="heading",
             )
-            yield Static(Content("now: " + (" ".join(self.current) or "no tags")), classes="muted")
+            yield Static(Content("now: " + (", ".join(self.current) or "no tags")), classes="muted")
             yield TagInput(
-                placeholder="+tag -tag, or names to add (tab completes)",
+                placeholder="world/asia, big museums, -draft (tab completes)",
                 suggester=TagSuggester(self.known),
                 id="tags",
             )

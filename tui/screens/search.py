@@ -34,10 +34,12 @@ LIMIT = 100
 LANGUAGE = [
     ("climate policy", "articles and notes with both words"),
     ('"interest rates"', "an exact phrase"),
+    ("inflation", "inflations too; the word itself first"),
+    ("=inflation", "this word only, not its stem"),
     ("infla*", "words starting with infla"),
     ("rates OR prices  -draft", "either word; without a word"),
     ("tag:economy  -tag:draft", "with a tag; without one"),
-    ("tag:world/*", "a tag and the tags nested under it"),
+    ("tag:world  tag:=world", "world and world/… below; world only"),
     ('entity:"Xi Jinping"', "articles mentioning this entity"),
     ("label:PERSON", "articles with an entity of this kind"),
     ("is:unread  is:read  is:starred", "reading state"),

@@ -103,7 +103,7 @@ def test_a_schema_5_library_opens_with_its_entities_grouped(tmp_path: Path) -> N
     calls: list[tuple[str, int, int]] = []
     with Library.open(path, progress=lambda *a: calls.append(a)) as lib:
         assert calls == [("entity groups", 0, 4), ("entity groups", 4, 4), ("done", 1, 1)]
-        assert lib.conn.execute("PRAGMA user_version").fetchone() == (6,)
+        assert lib.conn.execute("PRAGMA user_version").fetchone() == (7,)
         assert db.check(lib.conn, full=True) == ["ok"]
         assert lib.conn.execute(
             "SELECT name_key, text, label, articles, mentions FROM entity_names ORDER BY name_key"
