@@ -14,7 +14,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.theme import Theme
 
-from tui import config, keymap
+from tui import config, contrast, keymap
 from tui.messages import Notice
 from tui.opening import FirstScreen
 from tui.screens.library import LibraryScreen
@@ -60,6 +60,14 @@ class GlossApp(App[None]):
         self.set_keymap(keymap.usable(self.settings.keys))
         self._start_theme = self._first_theme()
         self.theme = self._start_theme
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and our `$gloss-*` ones: text colours that read (WCAG AA)
+        on the cursor, the selection, highlights and notes in this theme."""
+        variables = super().get_css_variables()
+        variables |= contrast.readable_variables(variables)
+        self.theme_variables = variables
+        return variables
 
     def _first_theme(self) -> str:
         """The config's theme if it names one, else the one last picked, else the default."""

@@ -57,12 +57,18 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: scroll;
         scrollbar-size-vertical: 1;
-        & > .article-list--cursor { background: $block-cursor-blurred-background; }
-        &:focus > .article-list--cursor { background: $block-cursor-background; }
+        & > .article-list--cursor {
+            color: $gloss-cursor-blurred-text;
+            background: $gloss-cursor-blurred-background;
+        }
+        &:focus > .article-list--cursor {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
         & > .article-list--unread { text-style: bold; }
         & > .article-list--muted { text-style: dim; }
-        & > .article-list--tags { color: $text-accent; }
-        & > .article-list--star { color: $warning; }
+        & > .article-list--tags { color: $gloss-accent-text; }
+        & > .article-list--star { color: $gloss-warning-text; }
     }
     """
     BINDINGS = [
@@ -246,7 +252,8 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             return Strip(list(Text("  …", style=style).render(self.app.console))).crop_extend(
                 0, width, style
             )
-        strip = Strip(self._row(summary, width, style)).adjust_cell_length(width, style)
+        strip = Strip(self._row(summary, width, style, on_cursor))
+        strip = strip.adjust_cell_length(width, style)
         self._strips[key] = strip
         return strip
 
@@ -271,22 +278,31 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             )
         return style
 
-    def _row(self, s: ArticleSummary, width: int, style: Style) -> list[Segment]:
+    def _part(self, style: Style, name: str, on_cursor: bool) -> Style:
+        """A column's style on a row; on the cursor's row in the cursor's colour, which is
+        the one that reads on its background."""
+        part = style + self._style(name)
+        return part + Style(color=style.color) if on_cursor else part
+
+    def _row(
+        self, s: ArticleSummary, width: int, style: Style, on_cursor: bool = False
+    ) -> list[Segment]:
         """● ★ title  byline  date  tags  ✎n (or the config's columns, in its order) — stored
         strings are plain text, never markup. Built as segments (a Rich Text rendered through
         the console cost three times more)."""
-        muted = style + self._style("muted")
+        muted = self._part(style, "muted", on_cursor)
         wide = (18, 18) if width >= 100 else (14, 12) if width >= 80 else (0, 0)
         widths = {"unread": 2, "star": 2, "byline": wide[0], "date": self._date_w + 2}
         widths |= {"tags": wide[1], "notes": 5}
         title_w = max(10, width - sum(widths.get(c, 0) for c in self.columns if c != "title"))
-        tags_style = style + self._style("tags")
+        tags_style = self._part(style, "tags", on_cursor)
         row: list[Segment] = []
         for column in self.columns:
             if column == "unread":
                 row.append(Segment("● " if not s.read else "  ", tags_style))
             elif column == "star":
-                row.append(Segment("★ " if s.starred else "  ", style + self._style("star")))
+                star = self._part(style, "star", on_cursor)
+                row.append(Segment("★ " if s.starred else "  ", star))
             elif column == "title":
                 unread = style + self._style("unread") if not s.read else style
                 row.append(Segment(_fit(s.title, title_w), unread))

@@ -65,20 +65,33 @@ class ArticleView(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     ArticleView {
+        color: $gloss-body-text;
         background: $surface;
         overflow-x: hidden;
         overflow-y: scroll;
         scrollbar-size-vertical: 1;
-        & > .article-view--heading { color: $accent; text-style: bold; }
-        & > .article-view--cursor { background: $primary-muted; }
-        & > .article-view--bar { color: $accent; }
-        & > .article-view--selection { background: $primary; color: $foreground; }
-        & > .article-view--highlight { background: $warning-muted; }
-        & > .article-view--note { background: $success-muted; }
-        & > .article-view--mark { color: $success; text-style: bold; }
-        & > .article-view--highlight-mark { color: $warning; text-style: bold; }
+        & > .article-view--heading { color: $gloss-accent-text; text-style: bold; }
+        & > .article-view--cursor {
+            color: $gloss-passage-text;
+            background: $gloss-passage-background;
+        }
+        & > .article-view--bar { color: $gloss-accent-text; }
+        & > .article-view--selection {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
+        & > .article-view--highlight {
+            color: $gloss-highlight-text;
+            background: $gloss-highlight-background;
+        }
+        & > .article-view--note {
+            color: $gloss-note-text;
+            background: $gloss-note-background;
+        }
+        & > .article-view--mark { color: $gloss-success-text; text-style: bold; }
+        & > .article-view--highlight-mark { color: $gloss-warning-text; text-style: bold; }
         & > .article-view--inline { text-style: dim italic; }
-        & > .article-view--conflict { color: $error; text-style: bold; }
+        & > .article-view--conflict { color: $gloss-error-text; text-style: bold; }
         & > .article-view--empty { text-style: dim italic; }
         & > .article-view--found { text-style: reverse bold; }
     }

@@ -44,9 +44,9 @@ def note_prompt(note: Note) -> Content:
     elif note.anchor is None:
         head = Content.styled("✎ On the whole article", "bold $text-success")
     elif note.is_highlight:
-        head = Content.assemble(("▌ ", "$warning"), quote)
+        head = Content.assemble(("▌ ", "bold"), quote)
     else:
-        head = Content.assemble(("✎ ", "$success"), quote)
+        head = Content.assemble(("✎ ", "bold"), quote)
     parts: list[Content | str | tuple[str, str]] = [head]
     if note.conflict:
         parts += ["\n", ("⚠ conflict: edited on two devices; i or c resolves", "bold $text-error")]
@@ -73,6 +73,21 @@ class NotesPanel(OptionList):
     HELP_TITLE = "Notes panel"
 
     BORDER_TITLE = "Notes"
+    # the highlighted note in colours that read in every theme (tui.contrast); its marks
+    # (▌ highlight, ✎ note) take the text's colour, which reads on both rows
+    DEFAULT_CSS = """
+    NotesPanel {
+        color: $gloss-body-text;
+        & > .option-list--option-highlighted {
+            color: $gloss-cursor-blurred-text;
+            background: $gloss-cursor-blurred-background;
+        }
+        &:focus > .option-list--option-highlighted {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
+    }
+    """
     BINDINGS = [
         *VIM_CURSOR,
         Binding("i", "edit", "Edit", id="reader.edit_note"),

@@ -1,0 +1,113 @@
+"""Every theme Textual ships keeps the cursor, the selection, highlights and notes readable:
+WCAG AA contrast (4.5:1) between the text and its background, measured on the segments the
+widgets actually render in that theme (not on a copy of their CSS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.color import Color as RichColor
+from rich.segment import Segment
+from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+from textual.app import App
+from textual.widget import Widget
+
+from tests.tui.conftest import opened, settle
+from tests.tui.test_reader import ECB, open_article
+from tui.app import GlossApp
+from tui.widgets.article_list import ArticleList
+from tui.widgets.article_view import ArticleView
+from tui.widgets.notes_panel import NotesPanel
+from tui.widgets.sidebar import Sidebar
+
+THEMES = sorted(App().available_themes)
+AA = 4.5
+NOTE_QUOTE = "Figures published by Eurostat earlier in the month"
+HIGHLIGHT_FROM, HIGHLIGHT_TO = "The decision, announced", "Futures pricing"
+
+
+def luminance(color: RichColor, foreground: bool) -> float:
+    """WCAG relative luminance (an ANSI colour as Rich's default terminal shows it)."""
+    r, g, b = color.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=foreground)
+
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(segment: Segment) -> float:
+    style = segment.style
+    assert style is not None and style.color is not None and style.bgcolor is not None
+    fg, bg = luminance(style.color, True), luminance(style.bgcolor, False)
+    if style.reverse:
+        fg, bg = bg, fg
+    hi, lo = max(fg, bg), min(fg, bg)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def glyph_runs(widget: Widget, rows: range) -> list[Segment]:
+    """The segments with visible glyphs on `rows` of `widget`, as it renders them (dim ones
+    aside: the terminal decides how dim they are)."""
+    return [
+        segment
+        for y in rows
+        for segment in widget.render_line(y)
+        if segment.text.strip() and not (segment.style and segment.style.dim)
+    ]
+
+
+def assert_readable(widget: Widget, rows: range, *parts: str) -> None:
+    """Every glyph on `rows` reads at AA, and the component `parts` are among them (by their
+    background), so that what is measured is what the test means."""
+    runs = glyph_runs(widget, rows)
+    poor = [(round(contrast(s), 2), s.text, str(s.style)) for s in runs if contrast(s) < AA]
+    assert poor == []
+    backgrounds = {s.style.bgcolor for s in runs if s.style}
+    for part in parts:
+        assert widget.get_component_rich_style(part).bgcolor in backgrounds, part
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_every_theme_keeps_cursor_selection_highlights_and_notes_readable(
+    theme: str, lib_path: Path
+) -> None:
+    with opened(lib_path) as lib:
+        text = lib.get_article(ECB).text
+        lib.highlight(ECB, text.index(HIGHLIGHT_FROM), text.index(HIGHLIGHT_TO))
+        at = text.index(NOTE_QUOTE)
+        lib.add_note(ECB, "Check the March [b]figure[/b].", at, at + len(NOTE_QUOTE))
+    app = GlossApp(lib_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = theme
+        await settle(pilot)
+        articles = app.screen.query_one(ArticleList)
+        articles.focus()
+        await pilot.pause()
+        cursor_row = range(articles.cursor, articles.cursor + 1)
+        assert_readable(articles, cursor_row, "article-list--cursor")
+        app.screen.query_one(Sidebar).focus()  # the list's cursor when it has no focus
+        await pilot.pause()
+        assert not articles.has_focus
+        assert_readable(articles, cursor_row, "article-list--cursor")
+
+        articles.focus()
+        await open_article(pilot, lib_path, ECB)
+        view = app.screen.query_one(ArticleView)
+        await pilot.press("j", "j")
+        await pilot.pause()
+        everything = range(view.size.height)
+        parts = ("article-view--cursor", "article-view--highlight", "article-view--note")
+        assert_readable(view, everything, *parts)
+        await pilot.press("v", "j")
+        await pilot.pause()
+        assert view.anchor is not None
+        assert_readable(view, everything, "article-view--selection")
+
+        await pilot.press("n")
+        await settle(pilot)
+        panel = app.screen.query_one(NotesPanel)
+        assert panel.has_focus and panel.option_count == 2
+        assert_readable(panel, range(panel.size.height), "option-list--option-highlighted")
