@@ -44,6 +44,24 @@ if TYPE_CHECKING:  # search, sync, feeds and export are imported when first used
     from store.sync.report import SyncReport
 
 ALL = Filter()
+BUNDLED = "bundled_import"
+"""The meta key of the bundled articles' import: "pending" until it completes, then "done"."""
+
+
+def bundled_import_pending(path: Path) -> bool:
+    """True when the library at `path` began importing the bundled articles and did not
+    finish (a quit during the first start): read without opening it for writing."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (BUNDLED,)).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None and row[0] == "pending"
 
 
 class Library:
@@ -386,11 +404,42 @@ class Library:
         paths: Iterable[Path | str],
         progress: Callable[[int, int], None] | None = None,
         jobs: int = 0,
+        stop: Callable[[], bool] | None = None,
     ) -> ImportReport:
-        """Import files and folders (recursively); jobs=0 picks processes by size."""
+        """Import files and folders (recursively); jobs=0 picks processes by size; `stop()`
+        true ends it between articles (report.stopped)."""
         from store.ingest.importer import import_paths
 
-        return import_paths(self.handle, [Path(p) for p in paths], progress, jobs)
+        return import_paths(self.handle, [Path(p) for p in paths], progress, jobs, stop)
+
+    def mark_bundled_import(self) -> None:
+        """Note that the bundled articles are to be imported into this (new) library: until
+        `import_bundled` completes, each start resumes it."""
+        if self.meta(BUNDLED) is None:
+            with self.write() as conn:
+                self.handle.set_meta(conn, BUNDLED, "pending")
+
+    def bundled_import_pending(self) -> bool:
+        """True while the bundled articles' import was begun here and not completed."""
+        return self.meta(BUNDLED) == "pending"
+
+    def import_bundled(
+        self,
+        folder: Path,
+        progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> ImportReport:
+        """Import the bundled articles (a new library's first start), stopping between
+        articles when `stop()` says so; marked done only when every one is in, so the next
+        start finishes a stopped one (the articles already here are skipped by their id)."""
+        from store.ingest.importer import import_paths
+
+        self.mark_bundled_import()
+        report = import_paths(self.handle, [folder], progress, stop=stop)
+        if not report.stopped:
+            with self.write() as conn:
+                self.handle.set_meta(conn, BUNDLED, "done")
+        return report
 
     def import_export(
         self,

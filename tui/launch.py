@@ -9,7 +9,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
+from tui.opening import BUNDLED_ARTICLES as BUNDLED_ARTICLES
+
+
+def _bundled_pending(db_path: Path) -> bool:
+    from store.library import bundled_import_pending
+
+    return bundled_import_pending(db_path)
 
 
 def run_app(db_path: Path) -> None:
@@ -23,9 +29,12 @@ def run_app(db_path: Path) -> None:
 
     upgrade_first(db_path)  # an older library: upgraded first, with its progress on stderr
 
-    first_run = not db_path.exists()
-    imports = [BUNDLED_ARTICLES] if first_run and BUNDLED_ARTICLES.is_dir() else []
-    first_screen = prefetch(db_path)  # while Textual is imported and the app starts
+    # a new library imports the bundled articles; one whose first start was quit during
+    # that import finishes it (marked pending in the library until it completes)
+    new = not db_path.exists()
+    bundled = BUNDLED_ARTICLES.is_dir() and (new or _bundled_pending(db_path))
+    imports = [BUNDLED_ARTICLES] if bundled else []
+    first_screen = prefetch(db_path, bundled=new and bundled)  # while Textual is imported
 
     from tui.app import GlossApp
 

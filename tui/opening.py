@@ -26,6 +26,9 @@ SWITCH_INTERVAL = 0.0005
 """The GIL switch interval while the thread reads (see tui.widgets.failures.urgent: each row
 waits for the interpreter, which the importing main thread holds up to 5 ms by default)."""
 
+BUNDLED_ARTICLES = Path(__file__).resolve().parent.parent / "articles"
+"""The articles a new library starts with (imported at its first start)."""
+
 
 class Counts(NamedTuple):
     """The header's and the sidebar's: counts by view, tags, feeds (id, title, unread)."""
@@ -96,12 +99,16 @@ def read_counts(lib: Library) -> Counts:
     return Counts(stats, lib.tags(), feeds)
 
 
-def read_first_screen(path: Path, filters: Filter) -> FirstScreen:
-    """Open the library at `path` and read what the first screen shows with `filters`."""
+def read_first_screen(path: Path, filters: Filter, bundled: bool = False) -> FirstScreen:
+    """Open the library at `path` and read what the first screen shows with `filters`;
+    `bundled`: a new library, marked at once as owing the bundled articles' import (so a quit
+    before it ends is resumed at the next start)."""
     from store import Library
 
     lib = Library.open(path)
     try:
+        if bundled:
+            lib.mark_bundled_import()
         if not filters.sort:  # the order chosen last (S)
             filters = filters._replace(sort=lib.list_sort())
         count = lib.count(filters)
@@ -112,7 +119,7 @@ def read_first_screen(path: Path, filters: Filter) -> FirstScreen:
         raise
 
 
-def prefetch(path: Path) -> Future[FirstScreen]:
+def prefetch(path: Path, bundled: bool = False) -> Future[FirstScreen]:
     """Start reading the first screen (all articles) of the library at `path` in a thread;
     the future holds it, or the error that opening or reading raised."""
     future: Future[FirstScreen] = Future()
@@ -125,7 +132,7 @@ def prefetch(path: Path) -> Future[FirstScreen]:
         try:
             from store.core.models import Filter
 
-            future.set_result(read_first_screen(path, Filter()))
+            future.set_result(read_first_screen(path, Filter(), bundled))
         except BaseException as exc:  # handed to the app, which reports it
             future.set_exception(exc)
         finally:

@@ -206,6 +206,7 @@ class ImportReport:
     results: list[FileResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0  # files of other types found while walking folders
+    stopped: bool = False  # ended early (asked to stop): results "stopped" were not imported
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)

@@ -14,7 +14,6 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 BATCH = 64
 PARALLEL_ABOVE = 200
 Progress = Callable[[int, int], None]
+Stop = Callable[[], bool]
 # A new article waiting to be stored: its result row (with article_id set), its parsed text
 # and its source (path or URL).
 Pending = tuple[FileResult, Parsed, str]
@@ -99,8 +99,14 @@ def collect(paths: Iterable[Path], report: ImportReport) -> list[Path]:
 
 
 def import_paths(
-    h: Handle, paths: list[Path], progress: Progress | None = None, jobs: int = 0
+    h: Handle,
+    paths: list[Path],
+    progress: Progress | None = None,
+    jobs: int = 0,
+    stop: Stop | None = None,
 ) -> ImportReport:
+    """Import files and folders; `stop()` true ends the import between articles (what is
+    written stays: each batch of articles is one transaction)."""
     report = ImportReport()
     files = collect(paths, report)
     new: list[Pending] = []
@@ -120,7 +126,7 @@ def import_paths(
         report.warnings += [f"{path}: {w}" for w in parsed.warnings]
         enqueue(h, result, parsed, source, seen, new)
 
-    store_new(h, new, report, progress, jobs)
+    store_new(h, new, report, progress, jobs, stop=stop)
     return report
 
 
@@ -131,8 +137,11 @@ def store_new(
     progress: Progress | None = None,
     jobs: int = 0,
     on_insert: OnInsert | None = None,
+    stop: Stop | None = None,
 ) -> None:
-    """Analyse (in batches, one nlp.pipe stream) and insert already-parsed new articles.
+    """Analyse (in batches, one nlp.pipe stream) and insert already-parsed new articles;
+    `stop()` true ends it between articles: the ones analysed are written, the rest are
+    left "stopped" (a later import of the same files brings them).
 
     Each batch is one transaction with its entities, tags, new-version links and state;
     `on_insert(conn, index, article_id)` runs inside it after each article, so facts that
@@ -156,11 +165,22 @@ def store_new(
         progress(0, len(new))
     for i in range(0, len(new), BATCH):
         batch = new[i : i + BATCH]
-        analyses: list[Any] = [None] * len(batch) if stream is None else []
-        for analysis in islice(stream, len(batch)) if stream else ():  # (counted by article)
-            analyses.append(analysis)
-            if progress:
+        analyses: list[Any] = []
+        for _ in batch:  # (counted by article; asked to stop between two)
+            if stop is not None and stop():
+                break
+            analyses.append(next(stream) if stream else None)
+            if progress and stream:
                 progress(done + len(analyses), len(new))
+        if len(analyses) < len(batch):
+            for result, _, _ in batch[len(analyses) :]:
+                result.status, result.reason = "stopped", "the import was stopped"
+            for result, _, _ in new[i + BATCH :]:
+                result.status, result.reason = "stopped", "the import was stopped"
+            report.stopped = True
+            batch = batch[: len(analyses)]
+        if not batch:
+            break
         # Re-anchoring a new version's notes takes time: done before the write lock, and
         # used under it only if the version it was planned against is still the current one.
         plans = [_plan(h, r.article_id, p, src) for r, p, src in batch]  # type: ignore[arg-type]
@@ -197,6 +217,8 @@ def store_new(
         done += len(batch)
         if progress:
             progress(done, len(new))
+        if report.stopped:
+            break
 
 
 def _plan(

@@ -1,9 +1,13 @@
-"""Every theme Textual ships keeps the cursor, the selection, highlights and notes readable:
-WCAG AA contrast (4.5:1) between the text and its background, measured on the segments the
-widgets actually render in that theme (not on a copy of their CSS)."""
+"""Round 2, themes: every theme Textual ships keeps the cursor, the selection, highlights and
+notes readable: WCAG AA contrast (4.5:1) between the text and its background, measured on the
+segments the widgets actually render in that theme (not on a copy of their CSS). And a quit
+during an import does not wait for it."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from textual.widget import Widget
 from tests.tui.conftest import opened, settle
 from tests.tui.test_reader import ECB, open_article
 from tui.app import GlossApp
+from tui.stoppable import run_stoppable
 from tui.widgets.article_list import ArticleList
 from tui.widgets.article_view import ArticleView
 from tui.widgets.notes_panel import NotesPanel
@@ -111,3 +116,42 @@ async def test_every_theme_keeps_cursor_selection_highlights_and_notes_readable(
         panel = app.screen.query_one(NotesPanel)
         assert panel.has_focus and panel.option_count == 2
         assert_readable(panel, range(panel.size.height), "option-list--option-highlighted")
+
+
+async def test_a_job_whose_worker_is_cancelled_is_told_to_stop_and_the_worker_ends_at_once(
+    lib_path: Path,
+) -> None:
+    """Quitting during an import: Textual cancels the worker, which returns at once (nothing
+    for Python to join at exit) while the job, in its daemon thread, sees stop() at its next
+    check between articles."""
+    started, gate = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def job(stop: Callable[[], bool]) -> str:
+        seen.append(stop())
+        started.set()
+        gate.wait()  # the job is mid-article when the worker is cancelled
+        seen.append(stop())
+        return "finished"
+
+    app = GlossApp(lib_path)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        lib = app.library_screen.lib
+        assert lib is not None
+        returned, results = threading.Event(), []
+
+        def body() -> None:
+            results.append(run_stoppable(lib, job))
+            returned.set()
+
+        worker = app.run_worker(body, thread=True)
+        assert await asyncio.to_thread(started.wait, 10)  # (the app's loop runs meanwhile)
+        worker.cancel()
+        assert await asyncio.to_thread(returned.wait, 10)
+        assert results == [None] and seen == [False]  # returned while the job still runs
+        gate.set()
+        (thread,) = [t for t in threading.enumerate() if t.name == "gloss-job"]
+        assert thread.daemon
+        await asyncio.to_thread(thread.join, 10)
+        assert seen == [False, True]

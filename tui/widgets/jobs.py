@@ -30,6 +30,8 @@ from tui.messages import (
     SyncFinished,
     SyncProgress,
 )
+from tui.opening import BUNDLED_ARTICLES
+from tui.stoppable import run_stoppable
 from tui.widgets.failures import ReportsFailures, describe
 from tui.words import plural
 
@@ -98,11 +100,20 @@ class JobBar(ReportsFailures, Horizontal):
 
         service = lib.detect_export(paths[0]) if len(paths) == 1 else None
         try:  # one export file of another service (Pocket, Omnivore, …), or articles
-            report = (
-                lib.import_export(service, paths[0], progress)
-                if service
-                else lib.import_paths(paths, progress)
-            )
+            if service:
+                report = lib.import_export(service, paths[0], progress)
+            # articles: stopped between two when the app quits, so that quitting is quick;
+            # the bundled ones (a first start) are resumed at the next start
+            elif paths == [BUNDLED_ARTICLES]:
+                report = run_stoppable(
+                    lib, lambda stop: lib.import_bundled(paths[0], progress, stop)
+                )
+            else:
+                report = run_stoppable(
+                    lib, lambda stop: lib.import_paths(paths, progress, stop=stop)
+                )
+            if report is None:  # the app is quitting
+                return
         except GlossError as exc:  # (an export that turns out not to be one)
             self.post_message(Notice(str(exc), "error"))
             self.post_message(LibraryChanged())
