@@ -15,6 +15,8 @@ from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.app import App
+from textual.filter import dim_color
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 from tests.tui.conftest import opened, settle
@@ -44,9 +46,12 @@ def luminance(color: RichColor, foreground: bool) -> float:
 
 
 def contrast(segment: Segment) -> float:
+    """WCAG contrast of a segment's text on its background; dim text as Textual draws it
+    where the terminal cannot (blended halfway to the background, textual.filter)."""
     style = segment.style
     assert style is not None and style.color is not None and style.bgcolor is not None
-    fg, bg = luminance(style.color, True), luminance(style.bgcolor, False)
+    fg_color = dim_color(style.bgcolor, style.color) if style.dim else style.color
+    fg, bg = luminance(fg_color, True), luminance(style.bgcolor, False)
     if style.reverse:
         fg, bg = bg, fg
     hi, lo = max(fg, bg), min(fg, bg)
@@ -54,14 +59,8 @@ def contrast(segment: Segment) -> float:
 
 
 def glyph_runs(widget: Widget, rows: range) -> list[Segment]:
-    """The segments with visible glyphs on `rows` of `widget`, as it renders them (dim ones
-    aside: the terminal decides how dim they are)."""
-    return [
-        segment
-        for y in rows
-        for segment in widget.render_line(y)
-        if segment.text.strip() and not (segment.style and segment.style.dim)
-    ]
+    """The segments with visible glyphs on `rows` of `widget`, as it renders them."""
+    return [segment for y in rows for segment in widget.render_line(y) if segment.text.strip()]
 
 
 def assert_readable(widget: Widget, rows: range, *parts: str) -> None:
@@ -155,3 +154,41 @@ async def test_a_job_whose_worker_is_cancelled_is_told_to_stop_and_the_worker_en
         assert thread.daemon
         await asyncio.to_thread(thread.join, 10)
         assert seen == [False, True]
+
+
+# -- snapshots in a light theme (the dark ones are in test_snapshots.py) ------------------------
+
+LIGHT = "textual-light"
+SIZE = (120, 40)
+
+
+def test_library_screen_in_a_light_theme(snap_compare, lib_path: Path) -> None:
+    with opened(lib_path) as lib:
+        ids = [a.id for a in lib.list_articles()]
+        lib.set_starred(ids[1])
+        lib.set_read(ids[2])
+        lib.add_note(ids[1], "Worth a second read.")
+
+    async def ready(pilot: Pilot) -> None:
+        pilot.app.theme = LIGHT
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=ready, terminal_size=SIZE)
+
+
+def test_reader_with_entities_a_highlight_a_note_and_a_selection_in_a_light_theme(
+    snap_compare, lib_path: Path
+) -> None:
+    with opened(lib_path) as lib:
+        text = lib.get_article(ECB).text
+        lib.highlight(ECB, text.index(HIGHLIGHT_FROM), text.index(HIGHLIGHT_TO))
+        at = text.index(NOTE_QUOTE)
+        lib.add_note(ECB, "Check the March [bold]figure[/bold].", at, at + len(NOTE_QUOTE))
+
+    async def reading(pilot: Pilot) -> None:
+        pilot.app.theme = LIGHT
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("j", "j", "v", "j", "n")
+        await settle(pilot)
+
+    assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=SIZE)

@@ -279,10 +279,10 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
         return style
 
     def _part(self, style: Style, name: str, on_cursor: bool) -> Style:
-        """A column's style on a row; on the cursor's row in the cursor's colour, which is
+        """A column's style on a row; on the cursor's row in the cursor's colour, undimmed:
         the one that reads on its background."""
         part = style + self._style(name)
-        return part + Style(color=style.color) if on_cursor else part
+        return part + Style(color=style.color, dim=False) if on_cursor else part
 
     def _row(
         self, s: ArticleSummary, width: int, style: Style, on_cursor: bool = False
