@@ -111,5 +111,7 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
     for name, fg_name in ON_SURFACE:
         fg_value = variables.get(fg_name, "")
         fg = _solid(fg_value, surface) if surface else None
-        out[f"gloss-{name}"] = readable(fg, surface).hex if fg and surface else fg_value
+        # (an ANSI theme: the terminal's own text colour, the one sure to read on its
+        # background; the marks' shapes tell them apart)
+        out[f"gloss-{name}"] = readable(fg, surface).hex if fg and surface else "ansi_default"
     return out
