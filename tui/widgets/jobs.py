@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from tui.reports import Lines
 
-JOB_GROUPS = ("import", "reanalyse", "sync", "refresh")
+JOB_GROUPS = ("import", "import-files", "reanalyse", "sync", "refresh")
 
 
 class JobBar(ReportsFailures, Horizontal):
@@ -93,7 +93,9 @@ class JobBar(ReportsFailures, Horizontal):
         self.post_message(Notice("Importing " + ", ".join(str(p) for p in paths) + "…"))
         self._import(lib, paths)
 
-    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    # not exclusive, and a group of its own: a cancelled import stops between articles
+    # (run_stoppable), so only the app's exit may cancel one; a second import runs beside it
+    @work(thread=True, group="import-files", exit_on_error=False)
     def _import(self, lib: Library, paths: list[Path]) -> None:
         def progress(done: int, total: int) -> None:
             self.post_message(ImportProgress(done, total))
