@@ -96,8 +96,14 @@ async def test_every_theme_keeps_cursor_selection_highlights_and_notes_readable(
         await pilot.pause()
         assert not articles.has_focus
         assert_readable(articles, cursor_row, "article-list--cursor")
+        sidebar = app.screen.query_one(Sidebar)  # its own cursor (the counts on it too)
+        at = sidebar.cursor_line - round(sidebar.scroll_offset.y)
+        assert_readable(sidebar, range(at, at + 1), "tree--cursor")
 
         articles.focus()
+        await pilot.pause()
+        assert not sidebar.has_focus
+        assert_readable(sidebar, range(at, at + 1), "tree--cursor")
         await open_article(pilot, lib_path, ECB)
         view = app.screen.query_one(ArticleView)
         await pilot.press("j", "j")

@@ -47,6 +47,14 @@ class Sidebar(CutLabels, Tree[Filter]):
         height: 1fr;
         background: $panel;
         padding: 0 1;
+        & > .tree--cursor {
+            color: $gloss-cursor-blurred-text;
+            background: $gloss-cursor-blurred-background;
+        }
+        &:focus > .tree--cursor {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
     }
     """
     BINDINGS = [
@@ -114,7 +122,7 @@ class Sidebar(CutLabels, Tree[Filter]):
     def _label(name: str, count: int | None) -> Text:
         label = Text(name)
         if count is not None:
-            label.append(f"  {count:,}", style="dim")
+            label.append(f"  {count:,}")
         return label
 
     @on(Tree.NodeSelected)
