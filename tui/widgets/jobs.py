@@ -52,8 +52,9 @@ PROGRESS_INTERVAL = 0.25
 
 SWITCH_INTERVAL = 0.001
 """Seconds a thread holds the GIL before another waiting for it gets it, while spaCy runs in
-a worker (Python's default, 5 ms, is paid several times per frame by the UI thread: keys
-measured at p95 57 ms during a re-analysis, 37-39 ms with 1 ms; bench/keys_bench.py)."""
+a worker (Python's default, 5 ms, can be paid several times per frame by the UI thread).
+Measured with bench/keys_bench.py (keys during a re-analysis): p95 52-57 ms with 5 ms,
+37-47 ms with 1 ms; the median (22-25 ms) does not move."""
 _gil_lock = threading.Lock()
 _gil_users = 0
 _gil_default = sys.getswitchinterval()
