@@ -28,6 +28,7 @@ BENCHES = {
     "export": "bench.export_bench",
     "entity_page": "bench.entity_page_bench",
     "edit": "bench.edit_bench",
+    "keys": "bench.keys_bench",
 }
 
 

@@ -165,3 +165,94 @@ def _quit(child: ptyprocess.PtyProcess, wait: float = 5.0) -> bool:
         return False
     child.wait()
     return child.exitstatus == 0
+
+
+class Session:
+    """A command kept running in a COLUMNS x ROWS pseudo-terminal, driven key by key:
+    `press` writes bytes, `wait` parses the output as it comes until the screen satisfies a
+    test and returns when that output was read (the same stamped reads as `run`)."""
+
+    def __init__(
+        self,
+        argv: Sequence[str | Path],
+        *,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.argv = [str(a) for a in argv]
+        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self._stream = pyte.ByteStream(self.screen)
+        environment = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor",
+                       **(env or {})}  # fmt: skip
+        for name in ("COLUMNS", "LINES"):
+            environment.pop(name, None)
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0002)
+        self.child = ptyprocess.PtyProcess.spawn(
+            self.argv, cwd=cwd, env=environment, dimensions=(ROWS, COLUMNS)
+        )
+        self._chunks: queue.Queue[Chunk] = queue.Queue()
+        self._pending: list[Chunk] = []
+        self._stop = threading.Event()
+        self._reader = threading.Thread(
+            target=_drain, args=(self.child, self._chunks, self._stop), daemon=True
+        )
+        self._reader.start()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def press(self, keys: bytes | str) -> float:
+        """Write `keys` to the terminal; when (perf_counter) they were written."""
+        self.child.write(keys.encode() if isinstance(keys, str) else keys)
+        return time.perf_counter()
+
+    def wait(self, done: Callable[[pyte.Screen], bool], timeout: float = 30.0) -> float:
+        """Feed output to the screen until `done(screen)` holds; the read time of the output
+        that made it hold (or at once if it already does). Raises Incomplete on timeout or
+        exit."""
+        if done(self.screen):
+            return time.perf_counter()
+        deadline = time.perf_counter() + timeout
+        while True:
+            if not self._pending:
+                self._pending = _burst(self._chunks, deadline)
+            while self._pending:  # (the rest of a burst is kept for the next wait)
+                data, at, _cpu, _rss = self._pending.pop(0)
+                if data is None:
+                    status = "timeout" if self.child.isalive() else "exited"
+                    shown = "\n".join(line.rstrip() for line in self.screen.display)
+                    raise Incomplete(f"{' '.join(self.argv)}: {status}:\n{shown}")
+                self._stream.feed(data)
+                if done(self.screen):
+                    return at
+
+    def settle(self, quiet: float = 0.3) -> None:
+        """Parse whatever the command writes until it has been silent for `quiet` seconds."""
+        for data, *_ in self._pending:
+            if data is not None:
+                self._stream.feed(data)
+        self._pending = []
+        while True:
+            try:
+                data, *_ = self._chunks.get(timeout=quiet)
+            except queue.Empty:
+                return
+            if data is None:
+                return
+            self._stream.feed(data)
+
+    def close(self) -> bool:
+        """Quit (ctrl+q; terminate if it lingers); whether it exited cleanly."""
+        try:
+            return _quit(self.child) if self.child.isalive() else False
+        finally:
+            self._stop.set()
+            if self.child.isalive():
+                self.child.terminate(force=True)
+            self._reader.join(timeout=5)
+            self.child.close()
+            sys.setswitchinterval(self._interval)

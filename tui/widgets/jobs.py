@@ -8,6 +8,11 @@ they are shown as plain text (notifications with markup off), never as markup.
 from __future__ import annotations
 
 import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +46,60 @@ if TYPE_CHECKING:
     from tui.reports import Lines
 
 JOB_GROUPS = ("import", "import-files", "reanalyse", "sync", "refresh")
+PROGRESS_INTERVAL = 0.25
+"""Seconds between two progress posts of a job (its first and last always go)."""
+
+
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread holds the GIL before another waiting for it gets it, while spaCy runs in
+a worker (Python's default, 5 ms, can be paid several times per frame by the UI thread).
+Measured with bench/keys_bench.py (keys during a re-analysis): p95 52-57 ms with 5 ms,
+37-47 ms with 1 ms; the median (22-25 ms) does not move."""
+_gil_lock = threading.Lock()
+_gil_users = 0
+_gil_default = sys.getswitchinterval()
+
+
+@contextmanager
+def sharing_the_gil() -> Iterator[None]:
+    """Within: the process switches threads every SWITCH_INTERVAL, so the UI thread waits
+    less for a worker running Python-heavy work (the language model); the previous interval
+    comes back when the last such job ends."""
+    global _gil_users, _gil_default
+    with _gil_lock:
+        if _gil_users == 0:
+            _gil_default = sys.getswitchinterval()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _gil_default))
+        _gil_users += 1
+    try:
+        yield
+    finally:
+        with _gil_lock:
+            _gil_users -= 1
+            if _gil_users == 0:
+                sys.setswitchinterval(_gil_default)
+
+
+class Throttle:
+    """`post(done, total)` at most every `interval` seconds: the model reports each article,
+    up to hundreds at once, and each post would be a repaint of the progress line on the
+    UI thread (a job's first and last reports always go)."""
+
+    def __init__(
+        self,
+        post: Callable[[int, int], None],
+        interval: float = PROGRESS_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._post, self._interval, self._clock = post, interval, clock
+        self._last: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self._clock()
+        if self._last is not None and 0 < done < total and now - self._last < self._interval:
+            return
+        self._last = now
+        self._post(done, total)
 
 
 class JobBar(ReportsFailures, Horizontal):
@@ -97,25 +156,25 @@ class JobBar(ReportsFailures, Horizontal):
     # (run_stoppable), so only the app's exit may cancel one; a second import runs beside it
     @work(thread=True, group="import-files", exit_on_error=False)
     def _import(self, lib: Library, paths: list[Path]) -> None:
-        def progress(done: int, total: int) -> None:
-            self.post_message(ImportProgress(done, total))
+        progress = Throttle(lambda done, total: self.post_message(ImportProgress(done, total)))
 
         service = lib.detect_export(paths[0]) if len(paths) == 1 else None
         try:  # one export file of another service (Pocket, Omnivore, …), or articles
-            if service:
-                report = lib.import_export(service, paths[0], progress)
-            # articles: stopped between two when the app quits, so that quitting is quick;
-            # the bundled ones (a first start) are resumed at the next start
-            elif paths == [BUNDLED_ARTICLES]:
-                report = run_stoppable(
-                    lib, lambda stop: lib.import_bundled(paths[0], progress, stop)
-                )
-            else:
-                report = run_stoppable(
-                    lib, lambda stop: lib.import_paths(paths, progress, stop=stop)
-                )
-            if report is None:  # the app is quitting
-                return
+            with sharing_the_gil():  # (the language model analyses each article)
+                if service:
+                    report = lib.import_export(service, paths[0], progress)
+                # articles: stopped between two when the app quits, so that quitting is quick;
+                # the bundled ones (a first start) are resumed at the next start
+                elif paths == [BUNDLED_ARTICLES]:
+                    report = run_stoppable(
+                        lib, lambda stop: lib.import_bundled(paths[0], progress, stop)
+                    )
+                else:
+                    report = run_stoppable(
+                        lib, lambda stop: lib.import_paths(paths, progress, stop=stop)
+                    )
+                if report is None:  # the app is quitting
+                    return
         except GlossError as exc:  # (an export that turns out not to be one)
             self.post_message(Notice(str(exc), "error"))
             self.post_message(LibraryChanged())
@@ -134,7 +193,9 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False)
     def _fetch(self, lib: Library, links: list[tuple[str, str]]) -> None:
-        report = lib.fetch_links(links, lambda d, t: self.post_message(ImportProgress(d, t)))
+        report = lib.fetch_links(
+            links, Throttle(lambda d, t: self.post_message(ImportProgress(d, t)))
+        )
         from tui.reports import fetch_lines
 
         self.post_message(self.Told(fetch_lines(report)))
@@ -150,9 +211,11 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
     def _reanalyse(self, lib: Library, all_articles: bool) -> None:
-        count, notice = lib.reanalyze(
-            all_articles, progress=lambda d, t: self.post_message(ImportProgress(d, t))
-        )
+        with sharing_the_gil():
+            count, notice = lib.reanalyze(
+                all_articles,
+                progress=Throttle(lambda d, t: self.post_message(ImportProgress(d, t))),
+            )
         if notice:
             self.post_message(Notice(notice, "warning"))
         if not notice or lib.can_analyse():
