@@ -46,3 +46,27 @@ def test_sharing_the_gil_restores_the_interval_after_the_last_job() -> None:
             assert sys.getswitchinterval() <= SWITCH_INTERVAL
         assert sys.getswitchinterval() <= SWITCH_INTERVAL  # the first still runs
     assert sys.getswitchinterval() == before
+
+
+def test_an_urgent_read_and_a_job_overlapping_in_any_order_restore_the_interval() -> None:
+    """Both ask through one mechanism (`failures.switching_every`): when each kept its own
+    count, an urgent read ending inside a job put back the interval it had found (the job's),
+    and the job's end then left the process at the urgent one."""
+    from tui.widgets.failures import URGENT_INTERVAL, urgent
+
+    before = sys.getswitchinterval()
+    job, read = sharing_the_gil(), urgent()
+    job.__enter__()
+    read.__enter__()
+    assert sys.getswitchinterval() == URGENT_INTERVAL
+    job.__exit__(None, None, None)
+    assert sys.getswitchinterval() == URGENT_INTERVAL  # the read still runs
+    read.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+    read, job = urgent(), sharing_the_gil()
+    read.__enter__()
+    job.__enter__()
+    read.__exit__(None, None, None)
+    assert sys.getswitchinterval() == SWITCH_INTERVAL  # the job still runs
+    job.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before

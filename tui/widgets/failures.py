@@ -38,11 +38,31 @@ class ReportsFailures:
             )
 
 
-_urgent_lock = threading.Lock()
-_urgent_depth = 0
+_switch_lock = threading.Lock()
+_switch_asked: list[float] = []
+"""The GIL switch intervals asked for by the blocks running now (`switching_every`)."""
 _normal_interval = sys.getswitchinterval()
 URGENT_INTERVAL = 0.0005
 """The GIL switch interval (seconds) while urgent work runs; Python's default is 0.005."""
+
+
+@contextmanager
+def switching_every(seconds: float) -> Iterator[None]:
+    """Within: the process hands the GIL between threads at least every `seconds`. Blocks
+    may overlap in any order (an urgent read during an import): the shortest interval asked
+    for holds while any runs, and the process's own comes back when the last ends."""
+    global _normal_interval
+    with _switch_lock:
+        if not _switch_asked:
+            _normal_interval = sys.getswitchinterval()
+        _switch_asked.append(seconds)
+        sys.setswitchinterval(min(*_switch_asked, _normal_interval))
+    try:
+        yield
+    finally:
+        with _switch_lock:
+            _switch_asked.remove(seconds)
+            sys.setswitchinterval(min(_switch_asked, default=_normal_interval))
 
 
 @contextmanager
@@ -54,19 +74,8 @@ def urgent() -> Iterator[None]:
     the UI thread is busy it keeps the GIL up to the switch interval each time, so a worker
     reading a few hundred rows took ten times longer in the app than alone. A shorter
     interval while such a block runs lets it take the GIL back promptly."""
-    global _urgent_depth, _normal_interval
-    with _urgent_lock:
-        if _urgent_depth == 0:
-            _normal_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(URGENT_INTERVAL, _normal_interval))
-        _urgent_depth += 1
-    try:
+    with switching_every(URGENT_INTERVAL):
         yield
-    finally:
-        with _urgent_lock:
-            _urgent_depth -= 1
-            if _urgent_depth == 0:
-                sys.setswitchinterval(_normal_interval)
 
 
 async def wait_briefly(task: asyncio.Future[object], seconds: float) -> bool:

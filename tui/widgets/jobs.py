@@ -8,8 +8,6 @@ they are shown as plain text (notifications with markup off), never as markup.
 from __future__ import annotations
 
 import sqlite3
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,7 +35,7 @@ from tui.messages import (
 )
 from tui.opening import BUNDLED_ARTICLES
 from tui.stoppable import run_stoppable
-from tui.widgets.failures import ReportsFailures, describe
+from tui.widgets.failures import ReportsFailures, describe, switching_every
 from tui.words import plural
 
 if TYPE_CHECKING:
@@ -55,29 +53,15 @@ SWITCH_INTERVAL = 0.001
 a worker (Python's default, 5 ms, can be paid several times per frame by the UI thread).
 Measured with bench/keys_bench.py (keys during a re-analysis): p95 52-57 ms with 5 ms,
 37-47 ms with 1 ms; the median (22-25 ms) does not move."""
-_gil_lock = threading.Lock()
-_gil_users = 0
-_gil_default = sys.getswitchinterval()
 
 
 @contextmanager
 def sharing_the_gil() -> Iterator[None]:
     """Within: the process switches threads every SWITCH_INTERVAL, so the UI thread waits
     less for a worker running Python-heavy work (the language model); the previous interval
-    comes back when the last such job ends."""
-    global _gil_users, _gil_default
-    with _gil_lock:
-        if _gil_users == 0:
-            _gil_default = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _gil_default))
-        _gil_users += 1
-    try:
+    comes back when the last such job ends (`failures.switching_every`)."""
+    with switching_every(SWITCH_INTERVAL):
         yield
-    finally:
-        with _gil_lock:
-            _gil_users -= 1
-            if _gil_users == 0:
-                sys.setswitchinterval(_gil_default)
 
 
 class Throttle:
