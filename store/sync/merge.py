@@ -351,6 +351,9 @@ def _merge(h: Handle, w: sqlite3.Connection, result: PeerResult, pack: bool = Fa
             touched |= {k for row in new for k in row}
             if table == "entity_corrections":
                 corrected = {row[0] for row in new}
+    for line in result.refusals:  # a pack's earlier segments: one count per reason a file
+        n, why = line.split(" ", 1)
+        refusals[why] = refusals.get(why, 0) + int(n)
     result.waiting = sum(n for why, n in refusals.items() if why.endswith((WAITS, NOT_YET)))
     result.refused = sum(refusals.values()) - result.waiting
     result.refusals = [f"{n} {why}" for why, n in refusals.items()]
