@@ -83,6 +83,9 @@ _COLUMNS = {  # the columns a pack holds of each table, in the pack's order
 _ARTICLE_COLS = {"articles": ("key",), "analyses": ("article",), "note_revisions": ("article",),
                  "events": ("article",), "article_versions": ("old", "new"),
                  "feed_entries": ("article",), "entity_corrections": ("article",)}  # fmt: skip
+# the tables whose every fact is about one article: a full pack puts each one's facts in the
+# segment holding that article (filled and compressed with it, its refs its own articles)
+_BY_ARTICLE = ("analyses", "note_revisions", "events", "feed_entries", "entity_corrections")
 # facts a hub's file may hold that we hold too, not yet sent there: then not sent (their
 # key and every column compared, so a file cannot stop one of our facts by naming its key)
 _HELD = {
@@ -622,7 +625,8 @@ def _segments(
     """The segment databases of a pack, filled one at a time (each is compressed while the
     next one fills); `counts` adds up their rows. A later sync's pack is one segment: the
     facts of the journal after the hub's mark that the hub does not hold. A full one has a
-    segment per SEGMENT_ARTICLES articles (with their analyses), then one of the rest.
+    segment per SEGMENT_ARTICLES articles (with every fact about them: analyses, notes,
+    events, feed entries, corrections), then one of the rest (versions, feeds).
     Facts are never changed or removed, so segments filled one after another hold every
     fact up to `top` (and maybe a few after it, which a later pack holds again: harmless)."""
     conn = h.conn
@@ -649,6 +653,8 @@ def _segments(
         finally:
             conn.execute("DROP TABLE IF EXISTS temp.pub")
         return
+    tables = journaled(conn)
+    by_article = [t for t in _BY_ARTICLE if t in tables]
     low = 0
     while True:
         row = conn.execute(
@@ -658,28 +664,19 @@ def _segments(
         if row[0] is None:
             break
         high = row[0]
-        yield _segment(
-            h,
-            {
-                "articles": (
-                    f"SELECT {_COLUMNS['articles']} FROM main.articles WHERE key > ? AND key <= ?",
-                    (low, high),
-                ),
-                "analyses": (
-                    f"SELECT {_COLUMNS['analyses']} FROM main.analyses"
-                    " WHERE article > ? AND article <= ?",
-                    (low, high),
-                ),
-            },
-            counts,
-            own_refs=True,  # (analyses of these articles only)
-        )
+        sql = {"articles": (f"SELECT {_COLUMNS['articles']} FROM main.articles"
+                            " WHERE key > ? AND key <= ?", (low, high))}  # fmt: skip
+        for t in by_article:  # (each through its index on article)
+            sql[t] = (f"SELECT {_COLUMNS[t]} FROM main.{t} WHERE article > ? AND article <= ?",
+                      (low, high))  # fmt: skip
+        yield _segment(h, sql, counts, own_refs=True)  # (facts of these articles only)
         low = high
-    rest = {
-        t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ())
-        for t in journaled(conn)
-        if t not in ("articles", "analyses")
-    }
+    rest = {t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ()) for t in tables if t not in by_article}
+    # (and an article added since its range was read, with its facts: harmless, see above)
+    rest["articles"] = (f"SELECT {_COLUMNS['articles']} FROM main.articles WHERE key > ?", (low,))
+    for t in by_article:
+        rest[t] = (f"SELECT {_COLUMNS[t]} FROM main.{t} WHERE article <= 0 OR article > ?",
+                   (low,))  # fmt: skip
     yield _segment(h, rest, counts)
 
 

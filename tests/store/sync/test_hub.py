@@ -419,13 +419,52 @@ def test_segments_stored_or_compressed_read_the_same(trio, tmp_path, monkeypatch
     monkeypatch.setattr(pack, "SEGMENT_ARTICLES", 2)  # three segments of articles, one more
     monkeypatch.setattr(pack, "WORKERS", compressors)
     folder = hub(tmp_path)
-    a.add_note(a.resolve("6055"), "in the last segment")
+    a.add_note(a.resolve("6055"), "in its article's segment")
     a.sync(folder)
     b_fresh = Library.open(tmp_path / "fresh.db")
     b_fresh.sync(folder)
     assert b_fresh.stats()["articles"] == a.stats()["articles"]
-    assert "in the last segment" in bodies(b_fresh)
+    assert "in its article's segment" in bodies(b_fresh)
     b_fresh.close()
+
+
+def test_a_full_pack_holds_each_articles_facts_with_it_and_a_file_is_counted_whole(
+    trio, tmp_path, monkeypatch
+):
+    """A first sync's pack puts an article's notes and events in the segment that holds the
+    article (filled and compressed with it); what a reader keeps waiting or refuses is
+    counted over every segment of the file, not the last one's only."""
+    a, _, _ = trio
+    monkeypatch.setattr(pack, "SEGMENT_ARTICLES", 2)
+    folder = hub(tmp_path)
+    first, last = (r[0] for r in a.conn.execute(
+        "SELECT id FROM articles WHERE key IN ((SELECT min(key) FROM articles),"
+        " (SELECT max(key) FROM articles)) ORDER BY key"))  # fmt: skip
+    a.tag(first, add=["early"])
+    a.tag(last, add=["late"])
+    notes = [a.add_note(aid, f"ahead, on the {which}") for aid, which in
+             ((first, "first"), (last, "last"))]  # fmt: skip
+    future = hlc.Stamp(hlc.now_ms() + 10 * hlc.MAX_DRIFT_MS, 0, a.device_id)
+    with a.write() as conn:
+        conn.executemany("UPDATE note_revisions SET hlc = ? WHERE note_id = ?",
+                         [(str(future), n.id) for n in notes])  # fmt: skip
+    published = Path(a.sync(folder).published or "")
+    seen = 0
+    with published.open("rb") as src:
+        for path in pack.segments(src, published.stat().st_size, lambda: tmp_path / "seg.db"):
+            seg = sqlite3.connect(path)
+            held = {r[0] for r in seg.execute("SELECT key FROM articles")}
+            for table in ("note_revisions", "events"):
+                named = {r[0] for r in seg.execute(f"SELECT article FROM {table}")}
+                assert named <= held, (table, named - held)
+                seen += len(named)
+            seg.close()
+    assert seen >= 4  # the two notes and the two tags, each beside its article
+    fresh = Library.open(tmp_path / "fresh.db")
+    [peer] = fresh.sync(folder).peers
+    assert (peer.waiting, peer.refused) == (2, 0), peer.refusals
+    assert {"early"} <= set(fresh.summary(first).tags) and "late" in fresh.summary(last).tags
+    fresh.close()
 
 
 def test_conflict_copies_of_our_own_files_are_rolled_up_and_removed(trio, tmp_path, monkeypatch):
