@@ -51,11 +51,29 @@ def base_library(words: bool) -> Path:
         print("generating the 100,000-article library (once) ...", flush=True)
         generate(plain, N, NOTES, seed=1)
     if not words:
-        return plain
+        return _current(plain)
     path = DATA / "lib100k-words.db"
     if not path.exists():
         print("making its random-words copy (once) ...", flush=True)
         _words_copy(plain, path)
+    return _current(path)
+
+
+def _current(path: Path) -> Path:
+    """The library at the current schema: one made by an older gloss is upgraded once, in
+    place and compacted (a sync of a copy would otherwise time the upgrade)."""
+    from store.core.db import SCHEMA_VERSION
+    from store.library import Library
+
+    if _schema(path) < SCHEMA_VERSION:
+        print(f"upgrading {path.name} to schema {SCHEMA_VERSION} (once) ...", flush=True)
+        Library.open(path).close()
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
     return path
 
 
