@@ -131,7 +131,9 @@ def vacuum_into(db: Path, dest: Path) -> float:
         took = time.perf_counter() - t
     finally:
         conn.close()
-    with open(dest, "rb+") as f:  # as durable as a pack: fsynced
+    # As durable as a pack: SQLite syncs the copy itself within the timed VACUUM INTO
+    # (fdatasync, seen with strace -c: 6 calls a copy), so this fsync finds nothing to write
+    with open(dest, "rb+") as f:
         os.fsync(f.fileno())
     dest.unlink()
     return took
