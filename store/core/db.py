@@ -166,6 +166,32 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@contextlib.contextmanager
+def migration_step(conn: sqlite3.Connection, name: str, old: int, new: int):
+    """One in-place migration of the library on `conn` (autocommit) from schema `old` to
+    `new`, in one IMMEDIATE transaction: yields True to do its work, then records `name`
+    and the new version and commits (rolled back on any failure); yields False, having
+    done nothing, when the library is not at `old` (another process upgraded it while we
+    waited for the lock)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != old:
+            conn.execute("ROLLBACK")
+            yield False
+            return
+        yield True
+        conn.execute(
+            "INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, ?)",
+            (name, now_iso()),
+        )
+        conn.execute(f"PRAGMA user_version = {new}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Create a new library at schema 7, in one transaction; a no-op for a current one.
     An older library must have been upgraded first (`upgrade`): LibraryError if not."""

@@ -14,7 +14,7 @@ import re
 import sqlite3
 
 from store.core import schema
-from store.core.db import Progress, now_iso
+from store.core.db import Progress, migration_step
 
 OLD_VERSION = 6
 NEW_VERSION = 7
@@ -37,10 +37,8 @@ def _ddl() -> list[tuple[str, str]]:
 def migrate(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
     """Bring the schema-6 library on `conn` (autocommit) to schema 7; a no-op otherwise."""
     report = progress or (lambda phase, done, total: None)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] != OLD_VERSION:
-            conn.execute("ROLLBACK")  # another process upgraded it while we waited
+    with migration_step(conn, NAME, OLD_VERSION, NEW_VERSION) as due:
+        if not due:
             return
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         missing = [t for t in TABLES if t not in present]
@@ -52,13 +50,3 @@ def migrate(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
                 if name in missing:  # one pass over the text already there
                     conn.execute(f"INSERT INTO {name} ({name}) VALUES ('rebuild')")
                     report(PHASE, missing.index(name) + 1, len(missing))
-        conn.execute(
-            "INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, ?)",
-            (NAME, now_iso()),
-        )
-        conn.execute(f"PRAGMA user_version = {NEW_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise

@@ -12,7 +12,7 @@ import re
 import sqlite3
 
 from store.core import entity_index, schema
-from store.core.db import Progress, now_iso
+from store.core.db import Progress, migration_step
 
 OLD_VERSION = 5
 NEW_VERSION = 6
@@ -38,10 +38,8 @@ def _ddl(tables: tuple[str, ...]) -> list[str]:
 
 def migrate(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
     """Bring the schema-5 library on `conn` (autocommit) to schema 6; a no-op at 6."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if conn.execute("PRAGMA user_version").fetchone()[0] != OLD_VERSION:
-            conn.execute("ROLLBACK")  # another process upgraded it while we waited
+    with migration_step(conn, NAME, OLD_VERSION, NEW_VERSION) as due:
+        if not due:
             return
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         for statement in _ddl(_ADDED):
@@ -56,16 +54,6 @@ def migrate(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
         for statement in _ddl(_REBUILT):
             conn.execute(statement)
         regroup_all(conn, progress)
-        conn.execute(
-            "INSERT OR REPLACE INTO migrations (name, applied_at) VALUES (?, ?)",
-            (NAME, now_iso()),
-        )
-        conn.execute(f"PRAGMA user_version = {NEW_VERSION}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def regroup_all(conn: sqlite3.Connection, progress: Progress | None = None) -> None:
