@@ -50,16 +50,28 @@ BAR = 24  # characters of the upgrade's progress bar
 
 
 def upgrade_progress(stream: TextIO | None = None) -> Callable[[str, int, int], None]:
-    """A `progress(phase, done, total)` for the library upgrade: one line on stderr,
-    rewritten in place, ended when the upgrade is done."""
+    """A `progress(phase, done, total)` for the library upgrade on stderr: on a terminal one
+    line, rewritten in place, ended when the upgrade is done; elsewhere (a log, a pipe) a
+    line as each phase begins, with no carriage returns."""
     from store.core.compact import PHASES
 
     out = stream or sys.stderr
     order = list(PHASES)
     whole = sum(PHASES.values())
+    try:
+        live = out.isatty()
+    except (AttributeError, ValueError):  # (a closed or odd stream: plain lines)
+        live = False
+    begun: list[str] = []
 
     def show(phase: str, done: int, total: int) -> None:
-        if phase == "done":
+        if not live:
+            if phase == "done":
+                out.write("gloss: library upgraded\n")
+            elif phase not in begun:
+                begun.append(phase)
+                out.write(f"gloss: upgrading the library: {phase}\n")
+        elif phase == "done":
             out.write("\r" + "gloss: library upgraded".ljust(79) + "\n")
         else:
             before = sum(PHASES[p] for p in order[: order.index(phase)]) if phase in PHASES else 0
