@@ -113,17 +113,25 @@ def article_page(article: Article) -> Text:
 
 
 def print_hits(hits: Sequence[Hit], console: Console | None = None) -> None:
-    """`gloss search`: one block per hit, the matched words of the snippet highlighted."""
+    """`gloss search`: one block per hit, the matched words of the snippet highlighted. On a
+    terminal styled and wrapped to its width; to a file or a pipe plain lines, unwrapped."""
     console = console or Console(highlight=False, markup=False, emoji=False)
+    out = Text()
     for hit in hits:
-        head = Text(f"{hit.article_id[:8]} ", style="dim")
+        out.append(f"{hit.article_id[:8]} ", style="dim")
         if hit.kind == "note":
-            head.append(f"note {hit.note_id} on ", style="cyan")
-        head.append(hit.title, style="bold")
-        console.print(head)
+            out.append(f"note {hit.note_id} on ", style="cyan")
+        out.append(hit.title + "\n", style="bold")
         snippet = Text("  " + hit.snippet)
         for start, end in hit.marks:
             snippet.stylize("bold reverse", start + 2, end + 2)
-        console.print(snippet)
+        out.append_text(snippet)
+        out.append("\n")
     if not hits:
-        console.print(Text("no matches", style="dim"))
+        out.append("no matches\n", style="dim")
+    if console.is_terminal:
+        out.rstrip()
+        console.print(out)
+    else:
+        lines = clean(out.plain).split("\n")
+        console.file.write("\n".join(line.rstrip() for line in lines))

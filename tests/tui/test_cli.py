@@ -202,6 +202,23 @@ def test_show_to_a_pipe_is_whole_lines_without_trailing_spaces(gloss, tmp_path: 
     assert lines[i - 1].startswith("note ") and lines[i + 1] == "why so long?"
 
 
+def test_search_to_a_pipe_is_whole_lines_without_trailing_spaces(gloss, tmp_path: Path) -> None:
+    """Piped or redirected, `gloss search` is not hard-wrapped either: a title and a snippet
+    are a line each, whatever their length, and no line ends in spaces."""
+    src = tmp_path / "harbour.txt"
+    title = "Harbour Board " + " ".join(f"Minutes {i}" for i in range(12))
+    para = " ".join(f"The quayside cranes were inspected on day {i}." for i in range(30))
+    src.write_text(f"{title}\n\n{para}\n", encoding="utf-8")
+    assert gloss("import", str(src))[0] == 0
+    code, out, _ = gloss("search", "quayside")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0].endswith(" " + title), lines
+    assert lines[1].startswith("  ") and "quayside" in lines[1] and len(lines[1]) > 100
+    assert not [line for line in lines if line != line.rstrip()]
+    assert gloss("search", "zzxqv")[1] == "no matches\n"
+
+
 def test_entity_corrections_through_the_cli(gloss, tmp_path: Path, analyzer) -> None:
     """Relabel every "Frankwell" (the model's ORG), list the corrections, export them."""
     imported(gloss, tmp_path)
