@@ -96,6 +96,10 @@ class GlossApp(App[None]):
     @work(thread=True, group="config", exit_on_error=False)
     def _check_config(self) -> None:
         found = keymap.config_problems(self.settings, self.available_themes, type(self))
+        if self.settings.keys:  # (the bindings are all imported by now: no cost)
+            wanted = keymap.applicable(self.settings.keys, keymap.all_bindings(type(self)))
+            if wanted != keymap.usable(self.settings.keys):  # a clash: each keeps its key
+                self.call_from_thread(self.set_keymap, wanted)
         if found:
             where = self.settings.path
             line = f"config {where}: {'; '.join(found)}"

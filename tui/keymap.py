@@ -82,20 +82,42 @@ def problems(keys: dict[str, str], bindings: Iterable[Binding]) -> list[str]:
         elif bad := [k for k in normalise(value) if bad_key(k)]:
             found.append(f"`{bid}`: unknown key name {', '.join(bad)}")
     applied = usable({bid: v for bid, v in keys.items() if bid in known})
+    for bid, value in applied.items():
+        for key in normalise(value):
+            if key in RESERVED:
+                found.append(f"{key} (`{bid}`) is Textual's {RESERVED[key]}, which wins")
+    for (screen, key), ids in _clashes(applied, bindings):
+        found.append(f"{key} is bound twice in {screen} ({', '.join(sorted(ids))})")
+    return found
+
+
+def _clashes(
+    applied: dict[str, str], bindings: list[Binding]
+) -> list[tuple[tuple[str, str], set[str]]]:
+    """((screen, key), binding ids) for each key that `applied` (usable entries with known
+    ids) gives to two bindings of one screen, at least one of them rebound by it."""
     by_key: dict[tuple[str, str], set[str]] = {}
     for binding in bindings:
         assert binding.id is not None
         screen = binding.id.partition(".")[0]
         for key in normalise(applied.get(binding.id, binding.key)):
             by_key.setdefault((screen, key), set()).add(binding.id)
-    for bid, value in applied.items():
-        for key in normalise(value):
-            if key in RESERVED:
-                found.append(f"{key} (`{bid}`) is Textual's {RESERVED[key]}, which wins")
-    for (screen, key), ids in sorted(by_key.items()):
-        if len(ids) > 1 and ids & applied.keys():
-            found.append(f"{key} is bound twice in {screen} ({', '.join(sorted(ids))})")
-    return found
+    return [(where, ids) for where, ids in sorted(by_key.items())
+            if len(ids) > 1 and ids & applied.keys()]  # fmt: skip
+
+
+def applicable(keys: dict[str, str], bindings: Iterable[Binding]) -> dict[str, str]:
+    """The keymap to apply: the usable entries, less those that would take a key another
+    binding of their screen has (reported by `problems`): each of those bindings keeps
+    its key, and the other binding keeps its own."""
+    bindings = list(bindings)
+    known = {b.id for b in bindings}
+    applied = usable({bid: v for bid, v in keys.items() if bid in known})
+    while clashes := _clashes(applied, bindings):  # (dropping one may free another)
+        for _, ids in clashes:
+            for bid in ids & applied.keys():
+                applied.pop(bid)
+    return applied
 
 
 def config_problems(settings: Settings, themes: Iterable[str], app: type) -> list[str]:

@@ -16,7 +16,7 @@ from tests.tui.conftest import opened, screen_text, settle
 from tui import config, keymap
 from tui.app import GlossApp
 from tui.screens.library import LibraryScreen
-from tui.screens.modals import NoteEditor
+from tui.screens.modals import NoteEditor, TagEditor
 from tui.screens.reader import ReaderScreen
 from tui.widgets.article_list import ArticleList
 from tui.widgets.article_view import ArticleView
@@ -106,6 +106,50 @@ async def test_key_problems_are_one_line_and_the_app_starts(
         assert "`reader.note`: unknown key name ctrl+nokey" in line
         assert "r is bound twice in library (library.star, library.toggle_read)" in line
         assert "ctrl+p (`reader.tags`) is Textual's command palette, which wins" in line
+
+
+async def test_a_rebinding_onto_another_actions_key_is_not_applied(
+    lib_path: Path, own_config: Path
+) -> None:
+    """`"library.sort" = "t"` (t is Tags): reported, and both keep their keys (t opens the
+    tag editor, S still sorts), as the README says; a rebinding beside it still applies."""
+    write_config(own_config, '[keys]\n"library.sort" = "t"\n"library.star" = "x"\n')
+    app = GlossApp(lib_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        [line] = config_notices(app)
+        assert "t is bound twice in library (library.sort, library.tags)" in line
+        screen = app.screen
+        assert isinstance(screen, LibraryScreen)
+        before = screen.sort
+        await pilot.press("S")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert screen.sort != before
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TagEditor)
+        await pilot.press("escape")
+        await settle(pilot)
+        first = screen.query_one(ArticleList).current
+        assert first is not None
+        with opened(lib_path) as lib:
+            starred = lib.summary(first.id).starred
+        await pilot.press("x")
+        await settle(pilot)
+        with opened(lib_path) as lib:
+            assert lib.summary(first.id).starred != starred
+
+
+def test_applicable_drops_each_clashing_rebinding_only() -> None:
+    bindings = keymap.all_bindings(GlossApp)
+    wanted = {"library.sort": "t", "library.star": "x", "library.nope": "z", "reader.note": "??"}
+    assert keymap.applicable(wanted, bindings) == {"library.star": "x"}
+    swap = {"library.sort": "t", "library.tags": "S"}  # a swap is no clash
+    assert keymap.applicable(swap, bindings) == swap
 
 
 def test_every_binding_has_an_id_of_its_screen() -> None:
