@@ -50,11 +50,12 @@ PROGRESS_INTERVAL = 0.25
 """Seconds between two progress posts of a job (its first and last always go)."""
 
 
-SWITCH_INTERVAL = 0.001
+SWITCH_INTERVAL = 0.005
 """Seconds a thread holds the GIL before another waiting for it gets it, while spaCy runs in
-a worker (Python's default, 5 ms, can be paid several times per frame by the UI thread).
-Measured with bench/keys_bench.py (keys during a re-analysis): p95 52-57 ms with 5 ms,
-37-47 ms with 1 ms; the median (22-25 ms) does not move."""
+a worker: Python's own. 1 ms was tried (bench/keys_bench.py, 4 interleaved rounds, the heap
+settled in both): keys during a re-analysis j/k p95 23.8 ms with 1 ms, 22.6 with 5 ms; the
+reader's ] median 49 and 37 ms; the re-analysis 13.9 and 15.9 articles/s (lower with 1 ms
+in every round). The slow presses it was meant for were the collector's (`settle_heap`)."""
 
 
 @contextmanager
