@@ -43,6 +43,7 @@ class StatsBar(Static):
     DEFAULT_CSS = """
     StatsBar {
         height: 1;
+        color: $gloss-panel-text;
         background: $panel;
         padding: 0 1;
         text-wrap: nowrap;
@@ -56,13 +57,13 @@ class StatsBar(Static):
              plural(stats.get("notes", 0), "note"), plural(stats.get("highlights", 0), "highlight")]
         )  # fmt: skip
         parts: list[Content | str | tuple[str, str]] = [
-            ("gloss", "bold $text-accent"),
+            ("gloss", "bold $gloss-accent-text"),
             "  ",
             counts,
         ]
-        parts += ["   ", ("showing ", "dim"), (view, "bold")]
+        parts += ["   ", ("showing ", "$gloss-muted-text"), (view, "bold")]
         if order:
-            parts += [("  " + order, "dim")]
+            parts += [("  " + order, "$gloss-muted-text")]
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 

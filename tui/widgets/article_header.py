@@ -29,6 +29,7 @@ class ArticleHeader(Static):
     ArticleHeader {
         height: auto;
         padding: 0 1 0 4;
+        color: $gloss-panel-text;
         background: $panel;
     }
     """
@@ -59,25 +60,25 @@ class ArticleHeader(Static):
 
     def show(self, summary: ArticleSummary) -> None:
         self._summary = summary
-        title = Content.styled(summary.title, "bold $text")
+        title = Content.styled(summary.title, "bold $gloss-panel-text")
         if summary.starred:
-            title = Content.assemble(("★ ", "$warning"), title)
+            title = Content.assemble(("★ ", "$gloss-warning-text"), title)
         meta = " · ".join(x for x in (summary.byline, article_date(summary), summary.source) if x)
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
-        progress = ("" if self.progress is None else f"  ·  {self.progress}%", "dim")
+        progress = ("" if self.progress is None else f"  ·  {self.progress}%", "$gloss-muted-text")
         if self.compact:
-            line = [(article_date(summary), "dim"), "  ", (tags, "$text-accent")]
-            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim"), progress))
+            line = [(article_date(summary), "$gloss-muted-text"), "  ", (tags, "$gloss-accent-text")]
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "$gloss-muted-text"), progress))
             return
         self.update(
             Content.assemble(
                 title,
                 "\n",
-                (meta, "dim"),
+                (meta, "$gloss-muted-text"),
                 "\n",
-                (tags, "$text-accent"),
-                ("  ·  " + state, "dim"),
+                (tags, "$gloss-accent-text"),
+                ("  ·  " + state, "$gloss-muted-text"),
                 progress,
             )
         )
@@ -108,7 +109,7 @@ class Legend(Static):
         height: auto;
         padding: 0 1 0 4;
         background: $panel;
-        color: $text-muted;
+        color: $gloss-muted-text;
     }
     """
 
@@ -144,7 +145,7 @@ class Legend(Static):
     @staticmethod
     def _entry(key: str, label: str, count: int, off: bool) -> Content:
         if off:
-            return Content.assemble((key, "bold"), " ", (f"{label} {count} off", "strike dim"))
+            return Content.assemble((key, "bold"), " ", (f"{label} {count} off", "strike $gloss-muted-text"))
         colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
         return Content.assemble((key, "bold"), " ", (f" {label} {count} ", f"#000000 on {colour}"))
 
