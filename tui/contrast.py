@@ -13,6 +13,9 @@ from __future__ import annotations
 from textual.color import Color, ColorParseError
 
 AA = 4.5
+MUTED = "$gloss-muted-text"
+"""The style of secondary text (dates, counts, hints) in Content: dimmer than the body text,
+as Rich's dim, but still AA (dim halves the contrast)."""
 TARGET = 4.6  # a margin over AA: the terminal rounds nothing, but hex rounds the blend
 
 # (our variable, the background it is drawn on, the text colour wanted there)

@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.terminal_theme import DEFAULT_TERMINAL_THEME
 from textual.app import App
+from textual.filter import DIM_FACTOR
 from textual.pilot import Pilot
-from textual.scrollbar import ScrollBar
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar
 from textual.widgets import Input
 
 from store import Library
@@ -49,25 +48,30 @@ HIGHLIGHT_FROM, HIGHLIGHT_TO = "The decision, announced", "Futures pricing"
 CONFLICT_QUOTE = "Although the vote was described as unanimous"
 
 
-def luminance(color: RichColor, foreground: bool) -> float:
-    """WCAG relative luminance (an ANSI colour as Rich's default terminal shows it)."""
-    r, g, b = color.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=foreground)
+def luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG relative luminance."""
 
-    def channel(c: int) -> float:
+    def channel(c: float) -> float:
         c = c / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
+    r, g, b = rgb
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
 def contrast(segment: Segment) -> float:
     """WCAG contrast of a composed segment's text on its background (reverse or not: the
-    ratio is the same either way)."""
+    ratio is the same either way). An ANSI colour as Rich's default terminal shows it; dim
+    text (left to the terminal in an ANSI theme) as Textual draws it, halfway to the
+    background (textual.filter)."""
     style = segment.style
     assert style is not None and style.color is not None and style.bgcolor is not None
-    assert not style.dim, "the colour filter blends dim text before it is sent"
-    fg, bg = luminance(style.color, True), luminance(style.bgcolor, False)
-    return (max(fg, bg) + 0.05) / (min(fg, bg) + 0.05)
+    fg = style.color.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=True)
+    bg = style.bgcolor.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=False)
+    if style.dim:
+        fg = tuple(b + (f - b) * DIM_FACTOR for f, b in zip(fg, bg, strict=True))
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Poor:
 
 
 def measure(app: App, state: str) -> tuple[list[Poor], list[Segment]]:
-    """Every glyph on the screen as composed, with the widget drawing it; the poor ones."""
+    """Every glyph on the screen as composed; the poor ones, with the widget drawing them."""
     screen = app.screen
     poor: list[Poor] = []
     seen: list[Segment] = []
@@ -97,19 +101,20 @@ def measure(app: App, state: str) -> tuple[list[Poor], list[Segment]]:
             glyphs = segment.text.strip()
             if not glyphs or segment.control:
                 continue
+            seen.append(segment)
+            bound = LINES_BOUND if set(glyphs) <= LINES else AA
+            if (ratio := contrast(segment)) >= bound:
+                continue
             widget, _ = screen.get_widget_at(at, y)
             if isinstance(widget, (ScrollBar, Screen)):
                 continue  # a scrollbar; a dialog's faded backdrop
             if not widget.content_region.contains(at, y):
                 continue  # a border
-            seen.append(segment)
-            bound = LINES_BOUND if set(glyphs) <= LINES else AA
-            if (ratio := contrast(segment)) < bound:
-                style = segment.style
-                assert style is not None and style.color and style.bgcolor
-                where = type(widget).__name__ + (f"#{widget.id}" if widget.id else "")
-                colours = f"{style.color.name} on {style.bgcolor.name}"
-                poor.append(Poor(state, app.theme, where, glyphs[:30], colours, round(ratio, 2), bound))
+            style = segment.style
+            assert style is not None and style.color and style.bgcolor
+            where = type(widget).__name__ + (f"#{widget.id}" if widget.id else "")
+            colours = f"{style.color.name} on {style.bgcolor.name}"
+            poor.append(Poor(state, app.theme, where, glyphs[:30], colours, round(ratio, 2), bound))
     return poor, seen
 
 
@@ -122,15 +127,22 @@ class Sweep:
         self.seen: dict[str, list[Segment]] = {}
 
     async def __call__(self, state: str) -> list[Segment]:
+        """Measure the screen as it is in each theme; the segments seen (in all themes)."""
         start = self.app.theme
         seen: list[Segment] = []
+        screens: set[frozenset[tuple[object, object]]] = set()
         for theme in THEMES:
             self.app.theme = theme
-            await self.pilot.pause()
+            # (the theme's CSS is applied at the next turn of the loop, which also paints
+            # a frame: applied here at once, every theme costs a few ms, not 100)
+            self.app.refresh_css(animate=False)
             poor, segments = measure(self.app, state)
             seen += segments
+            screens.add(frozenset((s.style.color, s.style.bgcolor) for s in segments if s.style))
             for p in poor:
                 self.poor.setdefault((p.state, p.theme, p.where, p.colours), p)
+        # each theme was measured in its own colours (the two ANSI ones may look alike)
+        assert len(screens) >= len(THEMES) - 1, state
         self.app.theme = start
         await self.pilot.pause()
         return seen
@@ -224,7 +236,15 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
         reader = await sweep("reader")
         assert any(s.style and s.style.reverse for s in reader)  # the found words
 
-        await pilot.press("j")  # the panel's cursor on the next note (its heading on it)
+        assert panel.current is not None and panel.current.anchor is None  # the whole article
+        for _ in range(panel.option_count):  # the conflict's heading on the panel's cursor
+            if panel.current is not None and panel.current.conflict:
+                break
+            await pilot.press("j")
+        assert panel.current is not None and panel.current.conflict
+        await pilot.pause()
+        await sweep("notes: conflict")
+
         await pilot.press("escape", "e", "slash", *"rate", "enter")
         await settle(pilot)
         assert app.screen.find_bar.display and view.found

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerError, WorkerState
 
 from store import Library
 from store.core.models import Filter
+from tui.contrast import MUTED
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
 from tui.screens.library_live import Reloads, WatchesOutside
@@ -61,9 +62,9 @@ class StatsBar(Static):
             "  ",
             counts,
         ]
-        parts += ["   ", ("showing ", "$gloss-muted-text"), (view, "bold")]
+        parts += ["   ", ("showing ", MUTED), (view, "bold")]
         if order:
-            parts += [("  " + order, "$gloss-muted-text")]
+            parts += [("  " + order, MUTED)]
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 

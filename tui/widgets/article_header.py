@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from store.core.models import ArticleSummary, Entity
 from tui.config import show_date
+from tui.contrast import MUTED
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 
 
@@ -66,19 +67,23 @@ class ArticleHeader(Static):
         meta = " · ".join(x for x in (summary.byline, article_date(summary), summary.source) if x)
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
-        progress = ("" if self.progress is None else f"  ·  {self.progress}%", "$gloss-muted-text")
+        progress = ("" if self.progress is None else f"  ·  {self.progress}%", MUTED)
         if self.compact:
-            line = [(article_date(summary), "$gloss-muted-text"), "  ", (tags, "$gloss-accent-text")]
-            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "$gloss-muted-text"), progress))
+            line = [
+                (article_date(summary), MUTED),
+                "  ",
+                (tags, "$gloss-accent-text"),
+            ]
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, MUTED), progress))
             return
         self.update(
             Content.assemble(
                 title,
                 "\n",
-                (meta, "$gloss-muted-text"),
+                (meta, MUTED),
                 "\n",
                 (tags, "$gloss-accent-text"),
-                ("  ·  " + state, "$gloss-muted-text"),
+                ("  ·  " + state, MUTED),
                 progress,
             )
         )
@@ -145,7 +150,9 @@ class Legend(Static):
     @staticmethod
     def _entry(key: str, label: str, count: int, off: bool) -> Content:
         if off:
-            return Content.assemble((key, "bold"), " ", (f"{label} {count} off", "strike $gloss-muted-text"))
+            return Content.assemble(
+                (key, "bold"), " ", (f"{label} {count} off", "strike $gloss-muted-text")
+            )
         colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
         return Content.assemble((key, "bold"), " ", (f" {label} {count} ", f"#000000 on {colour}"))
 

@@ -17,6 +17,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.find.search import Hit
+from tui.contrast import MUTED
 from tui.widgets.plain_cursor import PlainCursor
 
 NOTE_MARK = "✎"
@@ -35,7 +36,7 @@ def snippet_content(hit: Hit) -> Content:
 def hit_title(hit: Hit) -> Content:
     """`✎ note on <title>` or `≡ <title>`."""
     if hit.kind == "note":
-        head = Content.assemble((NOTE_MARK + " ", "bold $gloss-success-text"), ("note on ", "$gloss-muted-text"))
+        head = Content.assemble((NOTE_MARK + " ", "bold $gloss-success-text"), ("note on ", MUTED))
     else:
         head = Content.styled(ARTICLE_MARK + " ", "bold $gloss-accent-text")
     return head + Content.styled(hit.title, "bold")

@@ -14,6 +14,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.core.models import Note
+from tui.contrast import MUTED
 from tui.widgets.keys import VIM_CURSOR
 from tui.widgets.plain_cursor import PlainCursor
 
@@ -50,13 +51,16 @@ def note_prompt(note: Note) -> Content:
         head = Content.assemble(("✎ ", "bold"), quote)
     parts: list[Content | str | tuple[str, str]] = [head]
     if note.conflict:
-        parts += ["\n", ("⚠ conflict: edited on two devices; i or c resolves", "bold $gloss-error-text")]
+        parts += [
+            "\n",
+            ("⚠ conflict: edited on two devices; i or c resolves", "bold $gloss-error-text"),
+        ]
         for i, body in enumerate(note.versions, 1):
             parts += ["\n", (f"{i}) ", "bold"), body]
     elif note.body:
         parts += ["\n", note.body]
     elif is_orphan(note):
-        parts += ["\n", ("orphaned highlight", "$gloss-muted-text")]
+        parts += ["\n", ("orphaned highlight", MUTED)]
     return Content.assemble(*parts)
 
 
@@ -64,7 +68,7 @@ def orphan_heading() -> Content:
     return Content.assemble(
         (ORPHANED, "bold $gloss-warning-text"),
         "\n",
-        ("Their passages are not in this version of the article.", "$gloss-muted-text"),
+        ("Their passages are not in this version of the article.", MUTED),
     )
 
 
