@@ -30,6 +30,7 @@ PAIRS: tuple[tuple[str, str, str], ...] = (
     ("panel", "panel", "foreground"),
     ("key", "footer-background", "footer-key-foreground"),
     ("key-description", "footer-background", "footer-description-foreground"),
+    ("toast", "panel-lighten-1", "foreground"),  # notifications
 )
 # An ANSI theme's colours are the terminal's palette, unknown here: black on the bright
 # colours reads in common palettes (the theme's own muted ones are the dark ANSI colours)
@@ -51,6 +52,8 @@ ON_SURFACE: tuple[tuple[str, str], ...] = (
 )
 GUIDES = 3.0
 """Tree guides are lines, not text: WCAG's bound for graphics (1.4.11, non-text contrast)."""
+# (our variable, the colour wanted on each of PLAIN for a graphic: a progress bar)
+GRAPHICS: tuple[tuple[str, str], ...] = (("bar", "primary"),)
 
 
 def luminance(c: Color) -> float:
@@ -137,6 +140,11 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
         # (an ANSI theme: the terminal's own text colour, the one sure to read on its
         # background; the marks' shapes tell them apart)
         out[f"gloss-{name}"] = readable(fg, *plain).hex if fg and plain else "ansi_default"
+    for name, fg_name in GRAPHICS:
+        fg = _solid(variables.get(fg_name, ""), surface) if surface else None
+        out[f"gloss-{name}"] = (
+            readable(fg, *plain, target=GUIDES).hex if fg and plain else variables.get(fg_name, "")
+        )
     # secondary text (dates, counts, hints) and tree guides: the body colour, dimmed as far
     # as it can be while it reads (Rich's dim halves the contrast: 2.5-4.4:1 in 15 themes)
     fg = _solid(variables.get("foreground", ""), surface) if surface else None

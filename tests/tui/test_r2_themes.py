@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.segment import Segment
-from rich.terminal_theme import DEFAULT_TERMINAL_THEME
+from rich.terminal_theme import TerminalTheme
 from textual.app import App
 from textual.filter import DIM_FACTOR
 from textual.pilot import Pilot
@@ -31,18 +31,20 @@ from textual.widgets import Input
 from store import Library
 from tests.tui.conftest import make_conflict, opened, pin_import_dates, screen_text, settle
 from tests.tui.test_reader import ECB, open_article
+from tui import config
 from tui.app import GlossApp
 from tui.stoppable import run_stoppable
 from tui.widgets.article_list import ArticleList
 from tui.widgets.article_view import ArticleView
 from tui.widgets.hit_list import HitList
+from tui.widgets.jobs import JobBar
 from tui.widgets.notes_panel import NotesPanel
 
 THEMES = sorted(App().available_themes)
 AA = 4.5
 LINES_BOUND = 3.0
-LINES = set("─│├└┌┐┘┬┴┼╶╴━┃▏▕")
-"""Glyphs that are lines (guides, separators): LINES_BOUND."""
+LINES = set("─│├└┌┐┘┬┴┼╶╴╺╸━┃▏▕")
+"""Glyphs that are lines (guides, separators, the progress bar): LINES_BOUND."""
 NOTE_QUOTE = "Figures published by Eurostat earlier in the month"
 HIGHLIGHT_FROM, HIGHLIGHT_TO = "The decision, announced", "Futures pricing"
 CONFLICT_QUOTE = "Although the vote was described as unanimous"
@@ -59,15 +61,15 @@ def luminance(rgb: tuple[float, float, float]) -> float:
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
-def contrast(segment: Segment) -> float:
+def contrast(segment: Segment, terminal: TerminalTheme) -> float:
     """WCAG contrast of a composed segment's text on its background (reverse or not: the
-    ratio is the same either way). An ANSI colour as Rich's default terminal shows it; dim
-    text (left to the terminal in an ANSI theme) as Textual draws it, halfway to the
-    background (textual.filter)."""
+    ratio is the same either way). An ANSI colour as Textual renders it in this light or dark
+    theme (`App.ansi_theme`); dim text (left to the terminal in an ANSI theme) as Textual
+    draws it, halfway to the background (textual.filter)."""
     style = segment.style
     assert style is not None and style.color is not None and style.bgcolor is not None
-    fg = style.color.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=True)
-    bg = style.bgcolor.get_truecolor(DEFAULT_TERMINAL_THEME, foreground=False)
+    fg = style.color.get_truecolor(terminal, foreground=True)
+    bg = style.bgcolor.get_truecolor(terminal, foreground=False)
     if style.dim:
         fg = tuple(b + (f - b) * DIM_FACTOR for f, b in zip(fg, bg, strict=True))
     hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
@@ -103,7 +105,7 @@ def measure(app: App, state: str) -> tuple[list[Poor], list[Segment]]:
                 continue
             seen.append(segment)
             bound = LINES_BOUND if set(glyphs) <= LINES else AA
-            if (ratio := contrast(segment)) >= bound:
+            if (ratio := contrast(segment, app.ansi_theme)) >= bound:
                 continue
             widget, _ = screen.get_widget_at(at, y)
             if isinstance(widget, (ScrollBar, Screen)):
@@ -179,7 +181,8 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
 ) -> None:
     """The cursor, the selection, highlights, notes, found words, the notes panel's headings
     (orphaned, conflict, the whole article), hover rows, tree guides, dim text, the header,
-    the legend, the key bar, the find bar, the entities panel and help, in every theme."""
+    the legend, the key bar, the progress line, toasts, the find bar, the entities panel and
+    help, in every theme."""
     make_conflict(lib_path, tui_template, tmp_path / "Sync", ECB, CONFLICT_QUOTE)
     with opened(lib_path) as lib:
         text = lib.get_article(ECB).text
@@ -190,14 +193,21 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
         lib.set_read(lib.list_articles()[-1].id)  # a read row (dim) in the list
         bridge = add_orphans(lib, tmp_path)
     app = GlossApp(lib_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         sweep = Sweep(app, pilot)
         await settle(pilot)
         articles = app.screen.query_one(ArticleList)
         articles.focus()
         await pilot.hover("Sidebar", offset=(4, 3))  # a row under the mouse
-        await pilot.pause()
+        app.screen.query_one(JobBar)._show("Importing", 3, 8)  # the progress line, mid-job
+        for severity in ("information", "warning", "error"):
+            app.notify(f"A {severity} toast.", severity=severity, timeout=600)  # type: ignore[arg-type]
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "Importing 3/8" in shown and "A warning toast." in shown
         library = await sweep("library")
+        app.clear_notifications()
+        app.screen.query_one(JobBar).display = False
         assert "├" in screen_text(pilot) and any(s.text.strip() == "├" for s in library)
 
         await pilot.press("tab")  # the sidebar focused: the list's cursor blurred
@@ -343,3 +353,24 @@ def test_reader_with_entities_a_highlight_a_note_and_a_selection_in_a_light_them
         await settle(pilot)
 
     assert snap_compare(GlossApp(lib_path), run_before=reading, terminal_size=SIZE)
+
+
+def test_themes_remembered_by_several_workers_at_once_are_all_written() -> None:
+    """Each theme picked starts a worker that writes the state file; workers running at once
+    (themes picked in quick succession) shared its temporary file, and one failed."""
+    errors: list[OSError] = []
+
+    def pick() -> None:
+        try:
+            for theme in THEMES:
+                config.remember_theme(theme)
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=pick) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert config.remembered_theme() == THEMES[-1]
