@@ -5,8 +5,8 @@ text already blended towards its background by Textual's colour filter, as in a 
 Bounds: text, marks and secondary text (dates, counts, hints, aliases) 4.5:1 (WCAG AA for body
 text: "dim" text is still text someone reads); lines that are graphics, not text (tree guides,
 the key bar's separators, the dividers between search results) 3:1, WCAG's bound for non-text
-contrast (1.4.11). Not measured: borders and scrollbars (decoration; the reader says where it
-is in words, "· 42%"), and a dialog's backdrop (the screen behind, faded on purpose).
+contrast (1.4.11). Not measured: borders (not their titles) and scrollbars (decoration; the
+reader says where it is in words, "· 42%"), and a dialog's backdrop (faded on purpose).
 
 All themes are measured in one app run per screen state (switching `app.theme`), every
 failure collected and reported at once. And a quit during an import does not wait for it."""
@@ -110,8 +110,8 @@ def measure(app: App, state: str) -> tuple[list[Poor], list[Segment]]:
             widget, _ = screen.get_widget_at(at, y)
             if isinstance(widget, (ScrollBar, Screen)):
                 continue  # a scrollbar; a dialog's faded backdrop
-            if not widget.content_region.contains(at, y):
-                continue  # a border
+            if not widget.content_region.contains(at, y) and not any(map(str.isalnum, glyphs)):
+                continue  # a border (its title is text, and measured)
             style = segment.style
             assert style is not None and style.color and style.bgcolor
             where = type(widget).__name__ + (f"#{widget.id}" if widget.id else "")
