@@ -85,6 +85,8 @@ class NotesPanel(PlainCursor):
     NotesPanel {
         color: $gloss-body-text;
         & > .option-list--separator { color: $gloss-guide; }
+        /* "No notes yet…" and the orphans' heading: text, not a disabled control */
+        & > .option-list--option-disabled { color: $gloss-muted-text; text-style: none; }
         & > .option-list--option-highlighted {
             color: $gloss-cursor-blurred-text;
             background: $gloss-cursor-blurred-background;
