@@ -10,6 +10,7 @@ but in a state file of its own (`remembered_theme`, `remember_theme`).
 from __future__ import annotations
 
 import json
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -201,8 +202,18 @@ def remembered_theme() -> str | None:
     return theme if isinstance(theme, str) else None
 
 
+_STATE_WRITE = threading.Lock()
+"""One writer of the state file at a time: themes picked in quick succession (the palette,
+a test) each start a worker, and two sharing the temporary file failed ("No such file")."""
+
+
 def remember_theme(theme: str) -> None:
     """Keep the theme picked for the next start (in the state file, written whole)."""
+    with _STATE_WRITE:
+        _remember_theme(theme)
+
+
+def _remember_theme(theme: str) -> None:
     path = state_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

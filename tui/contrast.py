@@ -13,6 +13,9 @@ from __future__ import annotations
 from textual.color import Color, ColorParseError
 
 AA = 4.5
+MUTED = "$gloss-muted-text"
+"""The style of secondary text (dates, counts, hints) in Content: dimmer than the body text,
+as Rich's dim, but still AA (dim halves the contrast)."""
 TARGET = 4.6  # a margin over AA: the terminal rounds nothing, but hex rounds the blend
 
 # (our variable, the background it is drawn on, the text colour wanted there)
@@ -23,6 +26,11 @@ PAIRS: tuple[tuple[str, str, str], ...] = (
     ("passage", "primary-muted", "foreground"),
     ("highlight", "warning-muted", "foreground"),
     ("note", "success-muted", "foreground"),
+    # the bars and side panels (header, legend, sidebar, help) and the key bar
+    ("panel", "panel", "foreground"),
+    ("key", "footer-background", "footer-key-foreground"),
+    ("key-description", "footer-background", "footer-description-foreground"),
+    ("toast", "panel-lighten-1", "foreground"),  # notifications
 )
 # An ANSI theme's colours are the terminal's palette, unknown here: black on the bright
 # colours reads in common palettes (the theme's own muted ones are the dark ANSI colours)
@@ -31,13 +39,21 @@ ANSI_PAIRS: dict[str, tuple[str, str]] = {
     "highlight": ("ansi_bright_yellow", "ansi_black"),
     "note": ("ansi_bright_green", "ansi_black"),
 }
-# (our variable, the text colour wanted on $surface)
+# The backgrounds plain text is drawn on: lists and the article ($surface), the bars and side
+# panels ($panel), the screens ($background); each also as a row the mouse is over
+PLAIN = ("surface", "panel", "background")
+# (our variable, the text colour wanted on each of PLAIN)
 ON_SURFACE: tuple[tuple[str, str], ...] = (
     ("accent-text", "text-accent"),
+    ("primary-text", "text-primary"),
     ("success-text", "text-success"),
     ("warning-text", "text-warning"),
     ("error-text", "text-error"),
 )
+GUIDES = 3.0
+"""Tree guides are lines, not text: WCAG's bound for graphics (1.4.11, non-text contrast)."""
+# (our variable, the colour wanted on each of PLAIN for a graphic: a progress bar)
+GRAPHICS: tuple[tuple[str, str], ...] = (("bar", "primary"),)
 
 
 def luminance(c: Color) -> float:
@@ -74,6 +90,18 @@ def readable(text: Color, *backgrounds: Color, target: float = TARGET) -> Color:
     return pole
 
 
+def dimmed(text: Color, toward: Color, *backgrounds: Color, target: float = TARGET) -> Color:
+    """Secondary text: `text` mixed as far towards `toward` (the background) as it can be,
+    at most halfway (Rich's `dim`), while it still reads at `target` on each background."""
+    best = readable(text, *backgrounds, target=target)
+    for step in range(1, 11):
+        mixed = Color.parse(text.blend(toward, step / 20).hex)
+        if min(ratio(mixed, b) for b in backgrounds) < target:
+            break
+        best = mixed
+    return best
+
+
 def _solid(value: str, under: Color) -> Color | None:
     """The variable's colour as drawn over `under` (alpha composited; `auto N%` is Textual's
     contrasting text), None if it is an ANSI colour, which the terminal decides."""
@@ -104,14 +132,55 @@ def readable_variables(variables: dict[str, str]) -> dict[str, str]:
             out[f"gloss-{name}-text"] = fg_value
             continue
         out[f"gloss-{name}-background"] = bg.hex
-        # a focused list is tinted ($foreground 5%, Textual's OptionList): read on both
-        tinted = _solid(variables.get("foreground", ""), bg)
-        shades = (bg, bg + tinted.with_alpha(0.05)) if tinted else (bg,)
-        out[f"gloss-{name}-text"] = readable(fg, *shades).hex
+        out[f"gloss-{name}-text"] = readable(fg, *_shades(variables, bg)).hex
+    plain = _plain_backgrounds(variables, surface)
     for name, fg_name in ON_SURFACE:
         fg_value = variables.get(fg_name, "")
         fg = _solid(fg_value, surface) if surface else None
         # (an ANSI theme: the terminal's own text colour, the one sure to read on its
         # background; the marks' shapes tell them apart)
-        out[f"gloss-{name}"] = readable(fg, surface).hex if fg and surface else "ansi_default"
+        out[f"gloss-{name}"] = readable(fg, *plain).hex if fg and plain else "ansi_default"
+    for name, fg_name in GRAPHICS:
+        fg = _solid(variables.get(fg_name, ""), surface) if surface else None
+        out[f"gloss-{name}"] = (
+            readable(fg, *plain, target=GUIDES).hex if fg and plain else variables.get(fg_name, "")
+        )
+    # secondary text (dates, counts, hints) and tree guides: the body colour, dimmed as far
+    # as it can be while it reads (Rich's dim halves the contrast: 2.5-4.4:1 in 15 themes)
+    fg = _solid(variables.get("foreground", ""), surface) if surface else None
+    for name, target in (("muted-text", TARGET), ("guide", GUIDES)):
+        value = dimmed(fg, surface, *plain, target=target).hex if fg and plain and surface else None
+        out[f"gloss-{name}"] = value or "ansi_default"
+    # the key bar's separators: lines on its own background
+    keys = _solid(out["gloss-key-background"], surface) if surface else None
+    text = _solid(out["gloss-key-description-text"], keys) if keys else None
+    out["gloss-key-separator"] = (
+        dimmed(text, keys, *_shades(variables, keys), target=GUIDES).hex
+        if keys and text
+        else "ansi_default"
+    )
     return out
+
+
+def _shades(variables: dict[str, str], bg: Color) -> tuple[Color, ...]:
+    """`bg`, as tinted in a focused widget ($foreground 5%, Textual's lists and trees) and
+    under the mouse ($block-hover-background): text on it must read on each."""
+    shades = [bg]
+    if tint := _solid(variables.get("foreground", ""), bg):
+        shades.append(bg + tint.with_alpha(0.05))
+    if hover := _solid(variables.get("block-hover-background", ""), bg):
+        shades.append(hover)
+    return tuple(shades)
+
+
+def _plain_backgrounds(variables: dict[str, str], surface: Color | None) -> tuple[Color, ...]:
+    """The solid colours of PLAIN, each also tinted (_shades); () for ANSI themes."""
+    if surface is None:
+        return ()
+    found: list[Color] = []
+    for name in PLAIN:
+        bg = _solid(variables.get(name, ""), Color(0, 0, 0) if name == "background" else surface)
+        if bg is None:
+            return ()
+        found += _shades(variables, bg)
+    return tuple(found)

@@ -110,9 +110,11 @@ async def test_I_shows_note_bodies_under_their_paragraph_as_text(lib_path: Path,
         on_screen = "\n".join(lines_of(pilot, view))
         assert "[bold]March" in on_screen
         top = round(view.scroll_offset.y)
-        for row in shown:  # dim italic, on the text's background
+        muted = view.get_component_rich_style("article-view--inline", partial=True).color
+        assert muted is not None and muted != view.rich_style.color
+        for row in shown:  # italic, muted (secondary text that reads), on the text's background
             (segment,) = [x for x in view.render_line(row - top) if "│" in x.text]
-            assert segment.style.italic and segment.style.dim
+            assert segment.style.italic and segment.style.color == muted
             assert segment.style.bgcolor == view.rich_style.bgcolor
         # the cursor still walks the text's sentences, and lands on text rows
         view.go_to(start)

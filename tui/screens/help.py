@@ -74,9 +74,9 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $text-accent"), "\n"]
+        parts: list[Content | str | tuple[str, str]] = [("Keys", "bold $gloss-accent-text"), "\n"]
         for title, rows in [*self.sections, TAG_RULE]:
-            parts += ["\n", (title, "bold $text-primary"), "\n"]
+            parts += ["\n", (title, "bold $gloss-primary-text"), "\n"]
             width = max(len(k) for k, _ in rows)
             for keys, description in rows:
                 parts += [("  " + keys.ljust(width) + "  ", "bold"), description, "\n"]

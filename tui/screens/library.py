@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerError, WorkerState
 
 from store import Library
 from store.core.models import Filter
+from tui.contrast import MUTED
 from tui.messages import LibraryChanged
 from tui.opening import Counts, FirstScreen, read_counts, read_first_screen
 from tui.screens.library_live import Reloads, WatchesOutside
@@ -43,6 +44,7 @@ class StatsBar(Static):
     DEFAULT_CSS = """
     StatsBar {
         height: 1;
+        color: $gloss-panel-text;
         background: $panel;
         padding: 0 1;
         text-wrap: nowrap;
@@ -56,13 +58,13 @@ class StatsBar(Static):
              plural(stats.get("notes", 0), "note"), plural(stats.get("highlights", 0), "highlight")]
         )  # fmt: skip
         parts: list[Content | str | tuple[str, str]] = [
-            ("gloss", "bold $text-accent"),
+            ("gloss", "bold $gloss-accent-text"),
             "  ",
             counts,
         ]
-        parts += ["   ", ("showing ", "dim"), (view, "bold")]
+        parts += ["   ", ("showing ", MUTED), (view, "bold")]
         if order:
-            parts += [("  " + order, "dim")]
+            parts += [("  " + order, MUTED)]
         self.update(Content.assemble(*parts), layout=False)  # one line, always
 
 

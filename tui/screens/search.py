@@ -23,6 +23,7 @@ from store.core.errors import GlossError
 from store.core.models import Filter
 from store.core.sanitize import clean_line
 from store.find.search import Hit
+from tui.contrast import MUTED
 from tui.screens import SEARCH_CSS
 from tui.screens.reader_nav import Walk
 from tui.widgets.failures import ReportsFailures
@@ -56,23 +57,24 @@ def language_help() -> Content:
         "\n\n",
     ]
     for example, meaning in LANGUAGE:
-        parts += [("  " + example.ljust(width) + "  ", "bold $text-accent"), (meaning, "dim"), "\n"]
-    parts += ["\n", ("Terms combine: ", "dim"), ("putin tag:world is:unread", "bold"), "\n"]
-    parts += [("enter opens a result · ↓ moves to the results · esc goes back", "dim")]
+        parts += [("  " + example.ljust(width) + "  ", "bold $gloss-accent-text"), (meaning, MUTED)]
+        parts += ["\n"]
+    parts += ["\n", ("Terms combine: ", MUTED), ("putin tag:world is:unread", "bold"), "\n"]
+    parts += [("enter opens a result · ↓ moves to the results · esc goes back", MUTED)]
     return Content.assemble(*parts)
 
 
 def count_line(hits: list[Hit]) -> Content:
     """`12 results: 3 in your notes` or `No matches.`"""
     if not hits:
-        return Content.styled("No matches.", "dim")
+        return Content.styled("No matches.", MUTED)
     notes = sum(1 for h in hits if h.kind == "note")
     text = f"{len(hits)} result{'' if len(hits) == 1 else 's'}"
     if len(hits) == LIMIT:
         text = f"the first {LIMIT} results"
     if notes:
         text += f": {notes} in your notes"
-    return Content.styled(text, "dim")
+    return Content.styled(text, MUTED)
 
 
 def results_walk(hits: Sequence[Hit]) -> Walk:
@@ -189,7 +191,7 @@ class SearchScreen(ReportsFailures, Screen[str]):
             return  # typed on since this query ran: a newer one is coming
         if event.error is not None:
             # keep the last good hits on screen while a query is being typed
-            self._status(Content.styled(event.error, "$text-error"))
+            self._status(Content.styled(event.error, "$gloss-error-text"))
             self._open_first = False
             return
         again = event.query == self.shown_query

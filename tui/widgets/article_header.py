@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from store.core.models import ArticleSummary, Entity
 from tui.config import show_date
+from tui.contrast import MUTED
 from tui.render import DEFAULT_COLOUR, ENTITY_COLOURS
 
 
@@ -29,6 +30,7 @@ class ArticleHeader(Static):
     ArticleHeader {
         height: auto;
         padding: 0 1 0 4;
+        color: $gloss-panel-text;
         background: $panel;
     }
     """
@@ -59,25 +61,29 @@ class ArticleHeader(Static):
 
     def show(self, summary: ArticleSummary) -> None:
         self._summary = summary
-        title = Content.styled(summary.title, "bold $text")
+        title = Content.styled(summary.title, "bold $gloss-panel-text")
         if summary.starred:
-            title = Content.assemble(("★ ", "$warning"), title)
+            title = Content.assemble(("★ ", "$gloss-warning-text"), title)
         meta = " · ".join(x for x in (summary.byline, article_date(summary), summary.source) if x)
         state = "unread" if not summary.read else "read"
         tags = "  ".join(f"#{t}" for t in summary.tags) or "no tags"
-        progress = ("" if self.progress is None else f"  ·  {self.progress}%", "dim")
+        progress = ("" if self.progress is None else f"  ·  {self.progress}%", MUTED)
         if self.compact:
-            line = [(article_date(summary), "dim"), "  ", (tags, "$text-accent")]
-            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, "dim"), progress))
+            line = [
+                (article_date(summary), MUTED),
+                "  ",
+                (tags, "$gloss-accent-text"),
+            ]
+            self.update(Content.assemble(title, "\n", *line, ("  ·  " + state, MUTED), progress))
             return
         self.update(
             Content.assemble(
                 title,
                 "\n",
-                (meta, "dim"),
+                (meta, MUTED),
                 "\n",
-                (tags, "$text-accent"),
-                ("  ·  " + state, "dim"),
+                (tags, "$gloss-accent-text"),
+                ("  ·  " + state, MUTED),
                 progress,
             )
         )
@@ -108,7 +114,7 @@ class Legend(Static):
         height: auto;
         padding: 0 1 0 4;
         background: $panel;
-        color: $text-muted;
+        color: $gloss-muted-text;
     }
     """
 
@@ -144,7 +150,9 @@ class Legend(Static):
     @staticmethod
     def _entry(key: str, label: str, count: int, off: bool) -> Content:
         if off:
-            return Content.assemble((key, "bold"), " ", (f"{label} {count} off", "strike dim"))
+            return Content.assemble(
+                (key, "bold"), " ", (f"{label} {count} off", "strike $gloss-muted-text")
+            )
         colour = ENTITY_COLOURS.get(label, DEFAULT_COLOUR)
         return Content.assemble((key, "bold"), " ", (f" {label} {count} ", f"#000000 on {colour}"))
 

@@ -53,6 +53,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     ArticleList {
+        color: $gloss-body-text;
         background: $surface;
         overflow-x: hidden;
         overflow-y: scroll;
@@ -66,7 +67,7 @@ class ArticleList(ReportsFailures, ScrollView, can_focus=True):
             background: $gloss-cursor-background;
         }
         & > .article-list--unread { text-style: bold; }
-        & > .article-list--muted { text-style: dim; }
+        & > .article-list--muted { color: $gloss-muted-text; }
         & > .article-list--tags { color: $gloss-accent-text; }
         & > .article-list--star { color: $gloss-warning-text; }
     }

@@ -90,9 +90,9 @@ class ArticleView(ScrollView, can_focus=True):
         }
         & > .article-view--mark { color: $gloss-success-text; text-style: bold; }
         & > .article-view--highlight-mark { color: $gloss-warning-text; text-style: bold; }
-        & > .article-view--inline { text-style: dim italic; }
+        & > .article-view--inline { color: $gloss-muted-text; text-style: italic; }
         & > .article-view--conflict { color: $gloss-error-text; text-style: bold; }
-        & > .article-view--empty { text-style: dim italic; }
+        & > .article-view--empty { color: $gloss-muted-text; text-style: italic; }
         & > .article-view--found { text-style: reverse bold; }
     }
     """

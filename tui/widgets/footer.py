@@ -41,18 +41,18 @@ class KeyBar(Widget):
     KeyBar {
         dock: bottom;
         height: 1;
-        color: $footer-foreground;
+        color: $gloss-key-description-text;
         background: $footer-background;
         & > .key-bar--key {
-            color: $footer-key-foreground;
+            color: $gloss-key-text;
             background: $footer-key-background;
             text-style: bold;
         }
         & > .key-bar--description {
-            color: $footer-description-foreground;
+            color: $gloss-key-description-text;
             background: $footer-description-background;
         }
-        & > .key-bar--separator { color: $foreground 20%; }
+        & > .key-bar--separator { color: $gloss-key-separator; }
         & > .key-bar--hover { background: $block-hover-background; }
     }
     """

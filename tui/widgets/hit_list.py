@@ -17,10 +17,12 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.find.search import Hit
+from tui.contrast import MUTED
+from tui.widgets.plain_cursor import PlainCursor
 
 NOTE_MARK = "✎"
 ARTICLE_MARK = "≡"
-MATCH_STYLE = "bold $text-warning"
+MATCH_STYLE = "bold underline $gloss-warning-text"  # (underlined: on the cursor, one colour)
 
 
 def snippet_content(hit: Hit) -> Content:
@@ -34,9 +36,9 @@ def snippet_content(hit: Hit) -> Content:
 def hit_title(hit: Hit) -> Content:
     """`✎ note on <title>` or `≡ <title>`."""
     if hit.kind == "note":
-        head = Content.assemble((NOTE_MARK + " ", "bold $text-success"), ("note on ", "dim"))
+        head = Content.assemble((NOTE_MARK + " ", "bold $gloss-success-text"), ("note on ", MUTED))
     else:
-        head = Content.styled(ARTICLE_MARK + " ", "bold $text-accent")
+        head = Content.styled(ARTICLE_MARK + " ", "bold $gloss-accent-text")
     return head + Content.styled(hit.title, "bold")
 
 
@@ -65,7 +67,7 @@ class HitPrompt(Visual):
         return sum(p.get_height(rules, width) for p in self._parts)
 
 
-class HitList(OptionList):
+class HitList(PlainCursor):
     """The hits of the current query; enter (or a click) opens one in the reader."""
 
     HELP_TITLE = "Search results"
@@ -75,6 +77,16 @@ class HitList(OptionList):
         border: none;
         padding: 0 1;
         background: $surface;
+        color: $gloss-body-text;
+        & > .option-list--separator { color: $gloss-guide; }
+        & > .option-list--option-highlighted {
+            color: $gloss-cursor-blurred-text;
+            background: $gloss-cursor-blurred-background;
+        }
+        &:focus > .option-list--option-highlighted {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
     }
     """
     BINDINGS = [

@@ -137,7 +137,7 @@ class JobBar(ReportsFailures, Horizontal):
     JobBar {
         display: none;  /* shown while a job runs */
         height: 1;
-        & > #job-label { width: auto; max-width: 60%; margin-right: 2; color: $text-muted; }
+        & > #job-label { width: auto; max-width: 60%; margin-right: 2; color: $gloss-muted-text; }
     }
     """
 

@@ -14,7 +14,9 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.core.models import Note
+from tui.contrast import MUTED
 from tui.widgets.keys import VIM_CURSOR
+from tui.widgets.plain_cursor import PlainCursor
 
 QUOTE_CHARS = 160
 ORPHAN_MARK = "⌀"
@@ -40,44 +42,51 @@ def note_prompt(note: Note) -> Content:
     """How one note reads in the panel: kind, quote, body (and every version if in conflict)."""
     quote = ("“" + quote_of(note) + "”", "italic")
     if is_orphan(note):
-        head = Content.assemble((ORPHAN_MARK + " ", "bold $text-warning"), quote)
+        head = Content.assemble((ORPHAN_MARK + " ", "bold $gloss-warning-text"), quote)
     elif note.anchor is None:
-        head = Content.styled("✎ On the whole article", "bold $text-success")
+        head = Content.styled("✎ On the whole article", "bold $gloss-success-text")
     elif note.is_highlight:
         head = Content.assemble(("▌ ", "bold"), quote)
     else:
         head = Content.assemble(("✎ ", "bold"), quote)
     parts: list[Content | str | tuple[str, str]] = [head]
     if note.conflict:
-        parts += ["\n", ("⚠ conflict: edited on two devices; i or c resolves", "bold $text-error")]
+        parts += [
+            "\n",
+            ("⚠ conflict: edited on two devices; i or c resolves", "bold $gloss-error-text"),
+        ]
         for i, body in enumerate(note.versions, 1):
             parts += ["\n", (f"{i}) ", "bold"), body]
     elif note.body:
         parts += ["\n", note.body]
     elif is_orphan(note):
-        parts += ["\n", ("orphaned highlight", "dim")]
+        parts += ["\n", ("orphaned highlight", MUTED)]
     return Content.assemble(*parts)
 
 
 def orphan_heading() -> Content:
     return Content.assemble(
-        (ORPHANED, "bold $text-warning"),
+        (ORPHANED, "bold $gloss-warning-text"),
         "\n",
-        ("Their passages are not in this version of the article.", "dim"),
+        ("Their passages are not in this version of the article.", MUTED),
     )
 
 
-class NotesPanel(OptionList):
+class NotesPanel(PlainCursor):
     """Lists notes; enter jumps to the passage, i edits (or resolves a conflict), d deletes."""
 
     HELP_TITLE = "Notes panel"
 
     BORDER_TITLE = "Notes"
     # the highlighted note in colours that read in every theme (tui.contrast); its marks
-    # (▌ highlight, ✎ note) take the text's colour, which reads on both rows
+    # (▌ highlight, ✎ note) take the text's colour, which reads on both rows; the coloured
+    # headings (orphaned, conflict, the whole article) the cursor's colour on its row
     DEFAULT_CSS = """
     NotesPanel {
         color: $gloss-body-text;
+        & > .option-list--separator { color: $gloss-guide; }
+        /* "No notes yet…" and the orphans' heading: text, not a disabled control */
+        & > .option-list--option-disabled { color: $gloss-muted-text; text-style: none; }
         & > .option-list--option-highlighted {
             color: $gloss-cursor-blurred-text;
             background: $gloss-cursor-blurred-background;

@@ -46,6 +46,7 @@ class Sidebar(CutLabels, Tree[Filter]):
         width: 26;
         height: 1fr;
         background: $panel;
+        color: $gloss-panel-text;
         padding: 0 1;
         & > .tree--cursor {
             color: $gloss-cursor-blurred-text;
