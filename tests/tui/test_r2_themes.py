@@ -33,6 +33,8 @@ from tests.tui.conftest import make_conflict, opened, pin_import_dates, screen_t
 from tests.tui.test_reader import ECB, open_article
 from tui import config
 from tui.app import GlossApp
+from tui.screens.entities import EntityRanking
+from tui.screens.entity_page import EntityList
 from tui.stoppable import run_stoppable
 from tui.widgets.article_list import ArticleList
 from tui.widgets.article_view import ArticleView
@@ -43,7 +45,7 @@ from tui.widgets.notes_panel import NotesPanel
 THEMES = sorted(App().available_themes)
 AA = 4.5
 LINES_BOUND = 3.0
-LINES = set("─│├└┌┐┘┬┴┼╶╴╺╸━┃▏▕")
+LINES = set("─│├└┌┐┘┬┴┼╶╴╺╸━┃▏▕█")  # (█: the entity page's bar chart, a graphic)
 """Glyphs that are lines (guides, separators, the progress bar): LINES_BOUND."""
 NOTE_QUOTE = "Figures published by Eurostat earlier in the month"
 HIGHLIGHT_FROM, HIGHLIGHT_TO = "The decision, announced", "Futures pricing"
@@ -264,6 +266,29 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
         await settle(pilot)
         await sweep("help")
         await pilot.press("escape", "escape", "escape")
+        await settle(pilot)
+
+        app.action_entities()  # the library's entities (the palette's "Entities")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        ranking = app.screen.query_one(EntityRanking)
+        assert ranking.option_count > 3
+        await pilot.press("j", "j")
+        await pilot.hover("EntityRanking", offset=(10, 5))
+        await pilot.pause()
+        await sweep("entities")
+        await pilot.press("enter")  # an entity's page: its co-mentions, articles, notes
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        items = app.screen.query_one(EntityList)
+        items.focus()
+        await pilot.press("j")
+        await pilot.pause()
+        assert items.option_count > 1 and "Mentioned with" in screen_text(pilot)
+        await sweep("entity page")
+        await pilot.press("escape", "escape")
         await settle(pilot)
 
     app = GlossApp(lib_path)

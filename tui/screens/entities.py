@@ -16,18 +16,20 @@ from textual.widgets.option_list import Option
 
 from store import Library
 from store.core.models import EntityCount, Filter
+from tui.contrast import MUTED
 from tui.render import entity_style
 from tui.screens import ENTITIES_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
 from tui.widgets.keys import VIM_CURSOR
+from tui.widgets.plain_cursor import PlainCursor
 from tui.words import plural
 
 LIMIT = 500
 """Entities listed (the most mentioned)."""
 
 
-class EntityRanking(OptionList):
+class EntityRanking(PlainCursor):
     """The ranked entities; j/k move as the arrows do."""
 
     HELP_TITLE = "Entities"
@@ -38,7 +40,7 @@ def entity_prompt(c: EntityCount) -> Content:
     """`   12  PERSON  Xi Jinping  (30 mentions)`, the name as plain text."""
     return Content.assemble(
         (f"{c.articles:>6,}  ", "bold"), (f" {c.label} ", entity_style(c.label)), "  ",
-        c.text, (f"  ({plural(c.count, 'mention')})", "dim"),
+        c.text, (f"  ({plural(c.count, 'mention')})", MUTED),
     )  # fmt: skip
 
 
@@ -93,7 +95,7 @@ class EntitiesScreen(ReportsFailures, Screen[None]):
         self.query_one("#entities-head", Static).update(Content.assemble(
             ("Entities in the library", "bold"), "  ",
             (f"{len(self.entities):,} {what}, by the number of articles mentioning them"
-             f" · {more}", "dim"),
+             f" · {more}", MUTED),
         ))  # fmt: skip
         listing = self.listing
         listing.set_options(

@@ -18,13 +18,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.contrast import MUTED
 from tui.groups import GroupRow
 from tui.render import entity_style
 from tui.screens import DIALOGS_CSS
 from tui.widgets.keys import VIM_CURSOR
+from tui.widgets.plain_cursor import PlainCursor
 
 
-class Choices(OptionList):
+class Choices(PlainCursor):
     BINDINGS = [*VIM_CURSOR]
 
 
@@ -32,10 +34,10 @@ def group_prompt(g: GroupRow) -> Content:
     """`Xi Jinping  PERSON  12 mentions (Xi, Xi's)`."""
     parts: list[Content | str | tuple[str, str]] = [
         g.canonical, "  ", (f" {g.label} ", entity_style(g.label)),
-        (f"  {g.count} mention{'s' if g.count != 1 else ''}", "dim"),
+        (f"  {g.count} mention{'s' if g.count != 1 else ''}", MUTED),
     ]  # fmt: skip
     if g.aliases:
-        parts.append((f"  ({', '.join(g.aliases[:4])})", "dim"))
+        parts.append((f"  ({', '.join(g.aliases[:4])})", MUTED))
     return Content.assemble(*parts)
 
 
@@ -55,7 +57,7 @@ class ChoiceScreen(ModalScreen["int | None"]):
             yield Label(Content.styled(self.heading, "bold"))
             yield Choices(*(Option(p, id=str(i)) for i, p in enumerate(self.prompts)),
                           id="choices")  # fmt: skip
-            yield Static(Content.styled("enter choose · esc cancel", "dim"))
+            yield Static(Content.styled("enter choose · esc cancel", MUTED))
 
     def on_mount(self) -> None:
         choices = self.query_one(Choices)

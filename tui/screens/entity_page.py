@@ -26,11 +26,13 @@ from store.core.errors import NotFound
 from store.find.entity_page import EntityArticle, EntityNote, EntityPage
 from tui.charts import MonthChart
 from tui.config import show_date
+from tui.contrast import MUTED
 from tui.render import entity_style
 from tui.screens import ENTITIES_CSS
 from tui.widgets.failures import ReportsFailures
 from tui.widgets.footer import KeyBar
 from tui.widgets.keys import VIM_CURSOR
+from tui.widgets.plain_cursor import PlainCursor
 from tui.words import plural
 
 PAGE = 50
@@ -41,7 +43,7 @@ Target = tuple[str, int]
 """An article to open and the text offset to put the cursor on."""
 
 
-class EntityList(OptionList):
+class EntityList(PlainCursor):
     """The page's co-mentions, articles and notes; j/k move as the arrows do."""
 
     HELP_TITLE = "Entity page"
@@ -57,9 +59,9 @@ def article_prompt(item: EntityArticle, label: str) -> Content:
     in the entity's colour."""
     s = item.summary
     date = show_date(s.published or s.imported_at)
-    parts: list[Content | str | tuple[str, str]] = [(date + "  ", "dim"), (s.title, "bold")]
+    parts: list[Content | str | tuple[str, str]] = [(date + "  ", MUTED), (s.title, "bold")]
     if item.mentions > 1:
-        parts.append((f"  {item.mentions} mentions", "dim"))
+        parts.append((f"  {item.mentions} mentions", MUTED))
     head = Content.assemble(*parts)
     sentence = item.sentence
     if not sentence:
@@ -131,7 +133,7 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="entity-top"):
             yield Static(Content.styled(self.entity_name, "bold"), id="entity-head")
-            yield Static(Content.styled("Loading…", "dim italic"), id="entity-chart")
+            yield Static(Content.styled("Loading…", f"{MUTED} italic"), id="entity-chart")
         yield EntityList(id="entity-items")
         yield KeyBar()
 
@@ -183,23 +185,24 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
         totals = f"{plural(page.articles, 'article')} · {plural(page.mentions, 'mention')}"
         head: list[Content | str | tuple[str, str]] = [
             (page.name, "bold"), "  ", (f" {page.label} ", entity_style(page.label)),
-            "\n", (totals, "dim"),
+            "\n", (totals, MUTED),
         ]  # fmt: skip
         others = [s for s in page.spellings if s != page.name]
         if others:
-            head += ["\n", ("also written: " + ", ".join(others), "dim")]
+            head += ["\n", ("also written: " + ", ".join(others), MUTED)]
         for label, n in page.other_labels:
-            head += ["\n", (f"also as {label} in {plural(n, 'article')}", "dim")]
+            head += ["\n", (f"also as {label} in {plural(n, 'article')}", MUTED)]
         self.query_one("#entity-head", Static).update(Content.assemble(*head))
         chart = MonthChart(page.timeline, width=max(12, self.size.width - 16))
         lines: list[Content | str | tuple[str, str]] = []
         left = len(f"{chart.most:,}")
         for i, row in enumerate(chart.rows):
             mark = f"{chart.most:,}" if i == 0 else ""
-            lines += [(mark.rjust(left) + " ▕", "dim"), (row, "$accent"), "\n"]
-        lines.append((" " * (left + 2) + chart.axis(), "dim"))
+            # (the bars are a graphic: $gloss-bar reads at 3:1 on the panel, tui.contrast)
+            lines += [(mark.rjust(left) + " ▕", MUTED), (row, "$gloss-bar"), "\n"]
+        lines.append((" " * (left + 2) + chart.axis(), MUTED))
         if chart.before:
-            lines.append((f"   ({chart.before:,} before)", "dim"))
+            lines.append((f"   ({chart.before:,} before)", MUTED))
         self.query_one("#entity-chart", Static).update(Content.assemble(*lines))
 
     def _fill(self) -> None:
@@ -214,7 +217,7 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
             options.append(heading(f"Mentioned with (in its newest {newest})"))
             for i, c in enumerate(page.comentions):
                 options.append(Option(Content.assemble(
-                    (f"{c.articles:>5}  ", "dim"), (f" {c.label} ", entity_style(c.label)),
+                    (f"{c.articles:>5}  ", MUTED), (f" {c.label} ", entity_style(c.label)),
                     "  ", c.text), id=f"c{i}"))  # fmt: skip
         options.append(heading(f"Articles ({len(self.items):,} of {page.articles:,},"
                                " newest first)"))  # fmt: skip
@@ -222,7 +225,7 @@ class EntityPageScreen(ReportsFailures, Screen["Target | None"]):
                     for i, item in enumerate(self.items)]  # fmt: skip
         if len(self.items) < page.articles:
             more = page.articles - len(self.items)
-            options.append(Option(Content.styled(f"… {more:,} more (m)", "dim italic"),
+            options.append(Option(Content.styled(f"… {more:,} more (m)", f"{MUTED} italic"),
                                   id="more"))  # fmt: skip
         if page.notes:
             where = "" if page.notes_complete else f", in its newest {page.note_articles:,}"

@@ -18,7 +18,21 @@ HIGHLIGHTED = "option-list--option-highlighted"
 
 
 class PlainCursor(OptionList):
-    """An OptionList whose highlighted option is drawn in the cursor's colour only."""
+    """An OptionList whose highlighted option is drawn in the cursor's colour only, on the
+    cursor's background (tui.contrast: both read in every theme, focused or not)."""
+
+    DEFAULT_CSS = """
+    PlainCursor {
+        & > .option-list--option-highlighted {
+            color: $gloss-cursor-blurred-text;
+            background: $gloss-cursor-blurred-background;
+        }
+        &:focus > .option-list--option-highlighted {
+            color: $gloss-cursor-text;
+            background: $gloss-cursor-background;
+        }
+    }
+    """
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
