@@ -86,6 +86,8 @@ _ARTICLE_COLS = {"articles": ("key",), "analyses": ("article",), "note_revisions
 # the tables whose every fact is about one article: a full pack puts each one's facts in the
 # segment holding that article (filled and compressed with it, its refs its own articles)
 _BY_ARTICLE = ("analyses", "note_revisions", "events", "feed_entries", "entity_corrections")
+# the tables a full pack's first segment holds: every feed entry needs its feed (checks)
+_FEEDS = ("feeds", "feed_events")
 # facts a hub's file may hold that we hold too, not yet sent there: then not sent (their
 # key and every column compared, so a file cannot stop one of our facts by naming its key)
 _HELD = {
@@ -625,8 +627,9 @@ def _segments(
     """The segment databases of a pack, filled one at a time (each is compressed while the
     next one fills); `counts` adds up their rows. A later sync's pack is one segment: the
     facts of the journal after the hub's mark that the hub does not hold. A full one has a
-    segment per SEGMENT_ARTICLES articles (with every fact about them: analyses, notes,
-    events, feed entries, corrections), then one of the rest (versions, feeds).
+    segment of the feeds (subscriptions and their events: a feed entry needs its feed), then
+    one per SEGMENT_ARTICLES articles (with every fact about them: analyses, notes, events,
+    feed entries, corrections), then one of the rest (versions).
     Facts are never changed or removed, so segments filled one after another hold every
     fact up to `top` (and maybe a few after it, which a later pack holds again: harmless)."""
     conn = h.conn
@@ -655,6 +658,10 @@ def _segments(
         return
     tables = journaled(conn)
     by_article = [t for t in _BY_ARTICLE if t in tables]
+    # the feeds first: a feed entry in an article's segment is taken only if its feed is known
+    feeds = [t for t in _FEEDS if t in tables]
+    if feeds and conn.execute("SELECT 1 FROM main.feeds LIMIT 1").fetchone():
+        yield _segment(h, {t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ()) for t in feeds}, counts)
     low = 0
     while True:
         row = conn.execute(
@@ -671,7 +678,8 @@ def _segments(
                       (low, high))  # fmt: skip
         yield _segment(h, sql, counts, own_refs=True)  # (facts of these articles only)
         low = high
-    rest = {t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ()) for t in tables if t not in by_article}
+    rest = {t: (f"SELECT {_COLUMNS[t]} FROM main.{t}", ())
+            for t in tables if t not in by_article and t not in feeds}  # fmt: skip
     # (and an article added since its range was read, with its facts: harmless, see above)
     rest["articles"] = (f"SELECT {_COLUMNS['articles']} FROM main.articles WHERE key > ?", (low,))
     for t in by_article:

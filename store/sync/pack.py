@@ -5,9 +5,9 @@ number of segments, so a file cut short is known at once); each segment is a zst
 (with its checksum), or when the writer's cores are all compressing, the bytes as they are,
 of a small SQLite database holding only facts, in the fact tables' own
 columns (no FTS, no state, no secondary index) plus `refs`, the public id of every article a
-fact in it names. A first sync's pack holds a segment per 5,000 articles with every fact
-about them (written while the previous one is compressed, and read one at a time: bounded
-temp space), then one of the rest; a later one, one.
+fact in it names. A first sync's pack holds a segment of the feeds, then one per 5,000
+articles with every fact about them (written while the previous one is compressed, and read
+one at a time: bounded temp space), then one of the rest; a later one, one.
 Article keys in a pack are its writer's own; a reader maps them to its own through `refs`.
 The format was chosen by measurement (bench/pack_format_bench.py): SQLite keeps the merge in
 SQL (every check of store.sync.checks applies to a pack as to a whole peer library) and zstd
