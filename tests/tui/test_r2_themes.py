@@ -35,6 +35,7 @@ from tui import config
 from tui.app import GlossApp
 from tui.screens.entities import EntityRanking
 from tui.screens.entity_page import EntityList
+from tui.screens.modals import ConfirmScreen, PathPrompt
 from tui.stoppable import run_stoppable
 from tui.widgets.article_list import ArticleList
 from tui.widgets.article_view import ArticleView
@@ -289,6 +290,19 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
         assert items.option_count > 1 and "Mentioned with" in screen_text(pilot)
         await sweep("entity page")
         await pilot.press("escape", "escape")
+        await settle(pilot)
+
+        app.push_screen(PathPrompt())  # an empty input's placeholder ("~/news")
+        await settle(pilot)
+        assert "~/news" in screen_text(pilot)
+        app.set_focus(None)  # the placeholder whole (the input's cursor, on its first
+        await pilot.pause()  # character when focused, is measured where text is typed)
+        await sweep("import dialog")
+        await pilot.press("escape")
+        app.push_screen(ConfirmScreen("Delete this note?", "Delete"))  # a destructive button
+        await settle(pilot)
+        await sweep("confirm dialog")
+        await pilot.press("escape")
         await settle(pilot)
 
     app = GlossApp(lib_path)
