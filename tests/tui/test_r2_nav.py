@@ -10,7 +10,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tests.tui.conftest import opened, screen_text, settle
+from store import Library
+from tests.tui.conftest import no_model, opened, screen_text, settle
 from tests.tui.test_reader import ECB, SIZE, ids_in_order, open_article, view_of
 from tui.app import GlossApp
 from tui.screens.library import LibraryScreen, StatsBar
@@ -301,3 +302,25 @@ async def test_the_header_shows_how_far_into_the_article(lib_path: Path) -> None
         await pilot.pause()
         assert header_text(pilot).endswith("·  100%")
         assert "100%" in screen_text(pilot)
+
+
+async def test_an_article_that_fits_in_view_is_read_to_its_end(tmp_path: Path) -> None:
+    """Three short paragraphs on a tall screen: nothing more to read, so 100% at once (it
+    said 62%, where the first sentence ends); on a screen too short for it, the cursor's."""
+    path = tmp_path / "short.db"
+    Library.open(path).close()
+    (tmp_path / "short.txt").write_text(
+        "A short one\n\nThe first sentence of three is the longest of them all, by far.\n\n"
+        "A second.\n\nA third.\n"
+    )
+    with opened(path) as lib, no_model():
+        lib.import_paths([tmp_path / "short.txt"])
+        (article,) = lib.list_articles()
+    app = GlossApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_article(pilot, path, article.id)
+        assert view_of(pilot).progress == 100 and header_text(pilot).endswith("·  100%")
+        await pilot.resize_terminal(SIZE[0], 8)  # (too short for the text now)
+        await settle(pilot)
+        assert view_of(pilot).progress < 100
+        assert header_text(pilot).endswith(f"·  {view_of(pilot).progress}%")

@@ -200,9 +200,12 @@ class ArticleView(ScrollView, can_focus=True):
 
     @property
     def progress(self) -> int:
-        """How far into the text the cursor's passage ends, in percent."""
+        """How far into the text the cursor's passage ends, in percent (100 when the whole
+        text is in view: there is nothing more to read)."""
         if not self.sentences or not self.text:
             return 0
+        if self._rows and len(self._rows) <= self.scrollable_content_region.height:
+            return 100
         return min(100, round(100 * self.sentences[self.cursor].end / len(self.text)))
 
     class Moved(Message):
@@ -292,6 +295,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._relayout()
         else:  # only the height changed (or the scrollbar came): keep rows and styles
             self._scroll_to_cursor()
+            self.post_message(self.Moved())  # (the text may fit now, or no longer: progress)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
