@@ -232,6 +232,36 @@ async def test_help_lists_every_binding(lib_path: Path) -> None:
         assert isinstance(app.screen, LibraryScreen)
 
 
+async def test_help_lists_glosss_keys_in_its_words_and_wraps_under_them(lib_path: Path) -> None:
+    """Seen in tmux: with the find box focused, help listed the box's editing keys under
+    "FindInput", the sidebar's tree keys in Textual's words ("Cursor to parent", "Expand or
+    collapse all"), and a long description wrapped to the dialog's left edge."""
+    from tests.tui.test_reader import ECB, open_article
+
+    app = GlossApp(lib_path)
+    async with app.run_test(size=(60, 40)) as pilot:
+        await open_article(pilot, lib_path, ECB)
+        await pilot.press("slash")  # the find box has the focus (? would be typed in it)
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections]
+        assert "FindInput" not in titles and "Find input" not in titles, titles
+        words = {d for _, rows in app.screen.sections for _, d in rows}
+        for internal in ("Cursor to parent", "Expand or collapse all", "Cursor Up",
+                         "Move cursor left", "Delete all to the right", "Focus Next"):  # fmt: skip
+            assert internal not in words, internal
+        for ours in ("Up", "Down", "Next pane", "Find", "Next match", "Expand or collapse"):
+            assert ours in words, ours
+        lines = screen_text(pilot).splitlines()
+        (first,) = [i for i, x in enumerate(lines) if "super+c" in x]
+        column = lines[first].index("Copy")
+        assert lines[first + 1][column:].lstrip().startswith("selection"), lines[first + 1]
+        inside = lines[first + 1][lines[first + 1].index("█") + 1 : column]  # (the dialog)
+        assert inside.strip() == "", lines[first + 1]
+
+
 async def test_first_run_imports_with_progress_and_summary(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     app = GlossApp(path, [ARTICLES])
