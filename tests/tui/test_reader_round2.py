@@ -13,6 +13,8 @@ from tests.tui.test_reader import ECB, ids_in_order, open_article
 from tests.tui.test_saved_links import save_links
 from tui.app import GlossApp
 from tui.entity_view import entity_page_text
+from tui.screens.reader_layout import SHORT
+from tui.widgets.article_header import ArticleHeader, Legend
 from tui.words import plural
 
 SIZE = (120, 40)
@@ -103,6 +105,15 @@ async def test_the_legend_wraps_between_entries_and_every_label_has_a_key(
         labels = screen._labels()
         assert len(labels) > 9  # (the sample article: some labels past the ninth)
         lines = screen_text(pilot).split("\n")
+        legend = screen.query_one(Legend)
+        if size[1] < SHORT:  # one line, "+N more" (it took three rows at 60x20)
+            assert legend.outer_size.height == 2  # (its line and the rule under it)
+            assert screen.query_one(ArticleHeader).outer_size.height == 2
+            (line,) = [x for x in lines if x.lstrip().startswith("Entities")]
+            shown = [i for i, (label, n) in enumerate(labels) if f" {label} {n} " in line]
+            assert shown == list(range(len(shown))) and 0 < len(shown) < len(labels), line
+            assert line.rstrip().endswith(f"+{len(labels) - len(shown)} more"), line
+            labels = labels[: len(shown)]
         for i, (label, n) in enumerate(labels):
             key = str(i + 1) if i < 9 else "0"
             entry = f"{key}  {label} {n} "

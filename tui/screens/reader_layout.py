@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 
-from tui.widgets.article_header import ArticleHeader
+from tui.widgets.article_header import ArticleHeader, Legend
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -25,7 +25,7 @@ NARROW = 100
 it, at 80 columns, it left 32 columns of text)."""
 SHORT = 24
 """Below this many rows the header is two rows (the title; the date, tags and state), and the
-legend has no blank row under it."""
+legend one line with no blank row under it (at 60x20 it wrapped to three)."""
 
 
 class Fitting:
@@ -76,3 +76,4 @@ class Fitting:
         if header.compact != compact:
             header.compact = compact
             header.refresh_shown()
+        self.query_one(Legend).set_one_line(compact)  # type: ignore[attr-defined]

@@ -119,6 +119,15 @@ class Legend(Static):
     """
 
     _shown: tuple[list[tuple[str, int]], bool, frozenset[str]] | None = None
+    one_line = False
+    """On a short terminal: the entries that fit on one line, then "+N more" (their keys
+    still work; the entities panel, e, lists them all)."""
+
+    def set_one_line(self, on: bool) -> None:
+        if on != self.one_line:
+            self.one_line = on
+            if self._shown is not None:
+                self.show(*self._shown)
 
     def clear(self) -> None:
         self._shown = None
@@ -145,7 +154,24 @@ class Legend(Static):
                 used += 2
             lines[-1].append(entry)
             used += entry.cell_length
+        if self.one_line and len(lines) > 1:
+            lines = [self._one_line(counts, hidden, width)]
         self.update(Content("\n").join(Content.assemble(*line) for line in lines))
+
+    def _one_line(
+        self, counts: list[tuple[str, int]], hidden: frozenset[str], width: int
+    ) -> list[Content]:
+        """ "Entities", the entries that fit, and "+N more" for the rest, on one line."""
+        line, used = [Content("Entities")], len("Entities")
+        for i, (label, count) in enumerate(counts):
+            entry = self._entry(label_key(i), label, count, label in hidden)
+            more = Content(f"  +{len(counts) - i - 1} more") if i < len(counts) - 1 else None
+            if used + 2 + entry.cell_length + (more.cell_length if more else 0) > width:
+                line.append(Content(f"  +{len(counts) - i} more"))
+                break
+            line += [Content("  "), entry]
+            used += 2 + entry.cell_length
+        return line
 
     @staticmethod
     def _entry(key: str, label: str, count: int, off: bool) -> Content:
