@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.table import Table
 from textual.widgets import Static
 
 from tests.tui.conftest import opened, settle
@@ -101,7 +104,11 @@ async def test_help_states_the_tag_rule(lib_path: Path) -> None:
         await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one(Static).visual)  # (all of it, scrolled or not)
+        console = Console(width=200, file=io.StringIO())
+        for static in app.screen.query(Static):  # (all of it, scrolled or not)
+            content = static.content
+            console.print(content if isinstance(content, Table) else str(content))
+        text = console.file.getvalue()  # type: ignore[attr-defined]
         assert "t adds world/asia, big-museums" in text
         assert "world only (tag:=world, --tag)" in text
 
