@@ -37,8 +37,11 @@ lint: $(STAMP_TEST)
 contracts: $(STAMP_TEST)
 	$(BIN)/lint-imports
 
+# two workers (the machines have two cores; `make test WORKERS=0` runs it in this process),
+# each test file whole in one worker, so its module fixtures are set up once
+WORKERS ?= 2
 test: lint contracts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench

@@ -166,9 +166,11 @@ def test_the_command_with_another_sqlite_file_prints_one_line(tmp_path: Path) ->
 
 
 def test_the_command_shows_the_library_and_quits_on_ctrl_q(lib_path: Path) -> None:
-    code, out, after = run_in_terminal("--db", str(lib_path), db=lib_path, until="5 articles")
+    # (ctrl+q once the rows are up: on a busy machine the header's counts come a frame first)
+    title = "European Central Bank Holds Rates"
+    code, out, after = run_in_terminal("--db", str(lib_path), db=lib_path, until=title)
     assert (code, after) == (0, "")
-    assert "European Central Bank Holds Rates" in out
+    assert "5 articles" in out and title in out
 
 
 async def test_the_collector_held_back_for_start_up_runs_again_once_the_app_is_up(
