@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyte
 import pytest
 
 from tests.tui.conftest import ROOT, opened
@@ -118,6 +119,10 @@ def run_in_terminal(*args: str, db: Path, until: str | None = None) -> tuple[int
                             cwd=ROOT, start_new_session=True)  # fmt: skip
     os.close(slave)
     out = b""
+    # the screen as a terminal shows it (Textual writes only what changed, so a row's text
+    # need not come in one piece): `until` is looked for there
+    screen = pyte.Screen(SIZE[0], SIZE[1])
+    stream = pyte.ByteStream(screen)
     deadline = time.monotonic() + 60  # a bound for a hung process, not a timing assertion
     try:
         while time.monotonic() < deadline:
@@ -129,9 +134,10 @@ def run_in_terminal(*args: str, db: Path, until: str | None = None) -> tuple[int
                 if not data and proc.poll() is not None:
                     break
                 out += data
+                stream.feed(data)
             elif proc.poll() is not None:
                 break
-            if until is not None and until in plain(out):
+            if until is not None and until in "\n".join(screen.display):
                 os.write(master, b"\x11")
                 until = None
         after = out.rpartition(b"\x1b[?1049l")[2]  # the app leaves the alternate screen
