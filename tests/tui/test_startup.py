@@ -114,7 +114,10 @@ def run_in_terminal(*args: str, db: Path, until: str | None = None) -> tuple[int
     import termios
 
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "GLOSS_DB": str(db)}
+    # (not COLUMNS and LINES, which pytest-xdist's workers have: Textual would take them over
+    # the terminal's own size, 80x24 where the test sets 120x40)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env |= {"TERM": "xterm-256color", "GLOSS_DB": str(db)}
     proc = subprocess.Popen([GLOSS, *args], stdin=slave, stdout=slave, stderr=slave, env=env,
                             cwd=ROOT, start_new_session=True)  # fmt: skip
     os.close(slave)
