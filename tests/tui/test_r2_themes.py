@@ -34,6 +34,7 @@ from tests.tui.test_reader import ECB, open_article
 from tui import config
 from tui.app import GlossApp
 from tui.screens.entities import EntityRanking
+from tui.screens.entity_dialogs import ChoiceScreen
 from tui.screens.entity_page import EntityList
 from tui.screens.modals import ConfirmScreen, PathPrompt
 from tui.stoppable import run_stoppable
@@ -266,7 +267,15 @@ async def test_every_theme_keeps_the_library_search_and_reader_readable(
         await pilot.press("question_mark")
         await settle(pilot)
         await sweep("help")
-        await pilot.press("escape", "escape", "escape")
+        await pilot.press("escape", "escape")  # help, then the find box
+        await settle(pilot)
+        view.focus()
+        await pilot.press("g", "f")  # the first passage's entities: which one to correct
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen) and "Correct which" in screen_text(pilot)
+        assert "mention" in screen_text(pilot)  # (a group's line: name, label, mentions)
+        await sweep("entity chooser")
+        await pilot.press("escape", "escape")
         await settle(pilot)
 
         app.action_entities()  # the library's entities (the palette's "Entities")
