@@ -46,13 +46,13 @@ _TEXTUAL = {
     "cursor_down": "Down",
     "scroll_up": "Up",
     "scroll_down": "Down",
-    "scroll_home": "First",
     "first": "First",
     "last": "Last",
-    "select": "Select",
+    "scroll_home": "First",
     "scroll_end": "Last",
     "page_up": "Page up",
     "page_down": "Page down",
+    "select": "Select",
     "select_cursor": "Select",
     "toggle_node": "Expand or collapse",
     "focus_next": "Next pane",
@@ -73,7 +73,9 @@ def _own(node: DOMNode) -> tuple[set[str], dict[str, str]]:
     for cls in reversed(type(node).__mro__):
         if cls.__module__.startswith("tui."):
             for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", [])):
-                marks |= {binding.id or "", f"{binding.key} {binding.action}"}
+                marks.add(f"{binding.key} {binding.action}")
+                if binding.id:
+                    marks.add(binding.id)
                 if binding.description:
                     words[binding.action] = binding.description
     return marks, words
@@ -99,9 +101,7 @@ def collect_bindings(screen: Screen) -> list[Section]:
             for binding in bindings:
                 if not binding.description:
                     continue
-                if (
-                    binding.id and binding.id in marks
-                ) or f"{binding.key} {binding.action}" in marks:
+                if binding.id in marks or f"{binding.key} {binding.action}" in marks:
                     description = binding.description
                 elif binding.action in words:  # a Textual key for a gloss action: its words
                     description = words[binding.action]

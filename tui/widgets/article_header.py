@@ -165,9 +165,9 @@ class Legend(Static):
         line, used = [Content("Entities")], len("Entities")
         for i, (label, count) in enumerate(counts):
             entry = self._entry(label_key(i), label, count, label in hidden)
-            more = Content(f"  +{len(counts) - i - 1} more") if i < len(counts) - 1 else None
-            if used + 2 + entry.cell_length + (more.cell_length if more else 0) > width:
-                line.append(Content(f"  +{len(counts) - i} more"))
+            rest = len(counts) - i - 1  # (after this one: "  +N more" must fit beside it)
+            if used + 2 + entry.cell_length + (len(f"  +{rest} more") if rest else 0) > width:
+                line.append(Content(f"  +{rest + 1} more"))
                 break
             line += [Content("  "), entry]
             used += 2 + entry.cell_length
