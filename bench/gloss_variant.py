@@ -1,31 +1,33 @@
-"""`gloss` with one of its measures for keys during background jobs undone, so that the keys
-bench can compare the two in the same session of measurements (bench/keys_bench.py):
+"""`gloss` with one of its measures for keys undone, so that the keys bench can compare the
+two in the same session of measurements (bench/keys_bench.py):
 
-    python bench/gloss_variant.py [--switch-interval SECONDS] [--no-settle] -- --db LIB
+    python bench/gloss_variant.py [--model-in-process] [--no-freeze] -- --db LIB
 
---switch-interval: the GIL switch interval while a job runs (tui.widgets.jobs.SWITCH_INTERVAL;
-    Python's own is 0.005); --no-settle: the heap is not settled once the model is loaded
-    (tui.widgets.jobs.settle_heap does nothing). The rest goes to `gloss` as given.
+--model-in-process: the language model runs in a worker thread of the app, as it did before
+    (`Library.analyse_apart` is not called; store.ingest.entities_apart);
+--no-freeze: what start-up made is not left out of the cyclic collector's passes
+    (`gc.freeze` in `GlossApp.on_ready` does nothing). The rest goes to `gloss` as given.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--switch-interval", type=float)
-    ap.add_argument("--no-settle", action="store_true")
+    ap.add_argument("--model-in-process", action="store_true")
+    ap.add_argument("--no-freeze", action="store_true")
     ap.add_argument("gloss", nargs=argparse.REMAINDER)
     args = ap.parse_args()
-    from tui.widgets import jobs
+    if args.model_in_process:
+        from store.library import Library
 
-    if args.switch_interval is not None:
-        jobs.SWITCH_INTERVAL = args.switch_interval
-    if args.no_settle:
-        jobs.settle_heap = lambda: None
+        Library.analyse_apart = staticmethod(lambda: None)  # type: ignore[method-assign]
+    if args.no_freeze:
+        gc.freeze = lambda: None
     sys.argv = ["gloss", *(a for a in args.gloss if a != "--")]
     from tui.cli import main as gloss
 

@@ -486,13 +486,24 @@ class Library:
         return fetch_links(self.handle, links, progress, limits)
 
     def reanalyze(
-        self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None
-    ) -> tuple[int, str | None]:
+        self, all_articles: bool = False, progress: Callable[[int, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> tuple[int, str | None]:  # fmt: skip
         """Compute entities for articles that lack them: (count, the model's notice if any;
-        with no model at all, the count is 0 and the notice says why)."""
+        with no model at all, the count is 0 and the notice says why); `stop()` true ends
+        it between two articles, the batches written kept."""
         from store.ingest.importer import reanalyze
 
-        return reanalyze(self.handle, all_articles, progress)
+        return reanalyze(self.handle, all_articles, progress, stop)
+
+    @staticmethod
+    def analyse_apart() -> None:
+        """Run the language model in a child process from now on, for every library of this
+        process (store.ingest.entities_apart): a program whose own threads must stay quick
+        while it analyses (the app) asks for this before its first import or re-analysis."""
+        from store.ingest import entities
+
+        entities.analyse_apart()
 
     def can_analyse(self) -> bool:
         """True when a spaCy model loads (it is loaded, once, to find out)."""

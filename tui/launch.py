@@ -36,7 +36,10 @@ def run_app(db_path: Path) -> None:
     imports = [BUNDLED_ARTICLES] if bundled else []
     first_screen = prefetch(db_path, bundled=new and bundled)  # while Textual is imported
 
+    from store.library import Library
     from tui.app import GlossApp
+
+    Library.analyse_apart()  # spaCy in a process of its own: keys stay quick while it works
 
     app = GlossApp(db_path, imports, quit_on_open_error=True, prefetched=first_screen)
     app.run()

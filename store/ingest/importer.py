@@ -305,13 +305,15 @@ def write_tags(h: Handle, conn: sqlite3.Connection, key: int, tags: list[str]) -
 
 
 def reanalyze(
-    h: Handle, all_articles: bool = False, progress: Progress | None = None
-) -> tuple[int, str | None]:
+    h: Handle, all_articles: bool = False, progress: Progress | None = None,
+    stop: Stop | None = None,
+) -> tuple[int, str | None]:  # fmt: skip
     """Analyse articles lacking entities from the current model: (count, notice).
 
     The notice is the model's, whenever there is one (a named model that could not be
     loaded, with the one used instead); with no model at all the count is 0 and the
-    notice says why."""
+    notice says why. `stop()` true ends it between two articles: the batches written
+    are kept, the one under way is dropped (it is written as one transaction)."""
     analyzer, notice = entities.analyzer()
     if analyzer is None:
         return 0, notice
@@ -327,7 +329,11 @@ def reanalyze(
         batch = ids[i : i + BATCH]
         texts = [reading.article_text(h, a) for a in batch]
         analyses = []
-        for analysis in analyzer.analyse(texts):  # (a batch is many seconds: counted by article)
+        stream = analyzer.analyse(texts)
+        for analysis in stream:  # (a batch is many seconds: counted by article)
+            if stop is not None and stop():
+                stream.close()  # type: ignore[attr-defined]
+                return done, notice
             analyses.append(analysis)
             if progress:
                 progress(done + len(analyses), len(ids))

@@ -1,11 +1,15 @@
-"""Progress posts of long jobs are throttled, and the GIL is shared more finely while the
-language model runs in a worker (bench/keys_bench.py measures the keys meanwhile)."""
+"""Progress posts of long jobs are throttled, and the GIL is handed between threads more
+often while a worker reads what the user waits for (bench/keys_bench.py measures keys)."""
 
 from __future__ import annotations
 
 import sys
 
-from tui.widgets.jobs import SWITCH_INTERVAL, Throttle, sharing_the_gil
+from tui.widgets.failures import switching_every
+from tui.widgets.jobs import Throttle
+
+OTHER = 0.002
+"""A second interval asked for at once (another block's)."""
 
 
 class Clock:
@@ -38,24 +42,24 @@ def test_throttle_first_report_goes_even_midway() -> None:
     assert posted == [(5, 10)]
 
 
-def test_sharing_the_gil_restores_the_interval_after_the_last_job() -> None:
+def test_the_interval_comes_back_after_the_last_block_that_asked() -> None:
     before = sys.getswitchinterval()
-    with sharing_the_gil():
-        assert sys.getswitchinterval() <= SWITCH_INTERVAL
-        with sharing_the_gil():  # a second job at once (an import during a re-analysis)
-            assert sys.getswitchinterval() <= SWITCH_INTERVAL
-        assert sys.getswitchinterval() <= SWITCH_INTERVAL  # the first still runs
+    with switching_every(OTHER):
+        assert sys.getswitchinterval() <= OTHER
+        with switching_every(OTHER):  # a second block at once
+            assert sys.getswitchinterval() <= OTHER
+        assert sys.getswitchinterval() <= OTHER  # the first still runs
     assert sys.getswitchinterval() == before
 
 
-def test_an_urgent_read_and_a_job_overlapping_in_any_order_restore_the_interval() -> None:
+def test_an_urgent_read_and_another_block_overlapping_in_any_order_restore_the_interval() -> None:
     """Both ask through one mechanism (`failures.switching_every`): when each kept its own
     count, an urgent read ending inside a job put back the interval it had found (the job's),
     and the job's end then left the process at the urgent one."""
     from tui.widgets.failures import URGENT_INTERVAL, urgent
 
     before = sys.getswitchinterval()
-    job, read = sharing_the_gil(), urgent()
+    job, read = switching_every(OTHER), urgent()
     job.__enter__()
     read.__enter__()
     assert sys.getswitchinterval() == URGENT_INTERVAL
@@ -63,10 +67,10 @@ def test_an_urgent_read_and_a_job_overlapping_in_any_order_restore_the_interval(
     assert sys.getswitchinterval() == URGENT_INTERVAL  # the read still runs
     read.__exit__(None, None, None)
     assert sys.getswitchinterval() == before
-    read, job = urgent(), sharing_the_gil()
+    read, job = urgent(), switching_every(OTHER)
     read.__enter__()
     job.__enter__()
     read.__exit__(None, None, None)
-    assert sys.getswitchinterval() == SWITCH_INTERVAL  # the job still runs
+    assert sys.getswitchinterval() == OTHER  # the other still runs
     job.__exit__(None, None, None)
     assert sys.getswitchinterval() == before

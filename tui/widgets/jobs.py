@@ -7,12 +7,9 @@ they are shown as plain text (notifications with markup off), never as markup.
 
 from __future__ import annotations
 
-import gc
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +34,7 @@ from tui.messages import (
 )
 from tui.opening import BUNDLED_ARTICLES
 from tui.stoppable import run_stoppable
-from tui.widgets.failures import ReportsFailures, describe, switching_every
+from tui.widgets.failures import ReportsFailures, describe
 from tui.words import plural
 
 if TYPE_CHECKING:
@@ -50,79 +47,21 @@ PROGRESS_INTERVAL = 0.25
 """Seconds between two progress posts of a job (its first and last always go)."""
 
 
-SWITCH_INTERVAL = 0.005
-"""Seconds a thread holds the GIL before another waiting for it gets it, while spaCy runs in
-a worker: Python's own. 1 ms was tried (bench/keys_bench.py, 4 interleaved rounds, the heap
-settled in both): keys during a re-analysis j/k p95 23.8 ms with 1 ms, 22.6 with 5 ms; the
-reader's ] median 49 and 37 ms; the re-analysis 13.9 and 15.9 articles/s (lower with 1 ms
-in every round). The slow presses it was meant for were the collector's (`settle_heap`)."""
-
-
-@contextmanager
-def sharing_the_gil() -> Iterator[None]:
-    """Within: the process switches threads every SWITCH_INTERVAL, so the UI thread waits
-    less for a worker running Python-heavy work (the language model); the previous interval
-    comes back when the last such job ends (`failures.switching_every`). The heap may be
-    settled meanwhile (`settle_heap`), until the last such job ends."""
-    with switching_every(SWITCH_INTERVAL), _settling():
-        yield
-
-
-_settle_lock = threading.Lock()
-_settling_jobs = 0
-"""Jobs inside `sharing_the_gil` now: the heap is settled only while one runs."""
-
-
-@contextmanager
-def _settling() -> Iterator[None]:
-    global _settling_jobs
-    with _settle_lock:
-        _settling_jobs += 1
-    try:
-        yield
-    finally:
-        with _settle_lock:
-            _settling_jobs -= 1
-            if _settling_jobs == 0:
-                gc.unfreeze()  # (what became garbage meanwhile is collected from now on)
-
-
-def settle_heap() -> None:
-    """Leave every object alive now out of the cyclic garbage collector's passes until the
-    job ends (`gc.freeze`), once the language model is loaded; outside a job, nothing.
-
-    A full collection walks every object the collector tracks, holding the GIL all along:
-    with the model loaded (100,000 objects more than the app alone) one took 45 ms alone
-    and 60-130 ms during a re-analysis, on whichever thread ran it, and the keys pressed
-    meanwhile waited for it (the slowest presses of bench/keys_bench.py). The job allocates
-    a lot, so such collections come every few seconds; with the heap settled they walk
-    only what was allocated since. Reference counting still frees everything as before."""
-    with _settle_lock:
-        if _settling_jobs:
-            gc.freeze()
-
-
 class Throttle:
     """`post(done, total)` at most every `interval` seconds: the model reports each article,
     up to hundreds at once, and each post would be a repaint of the progress line on the
-    UI thread (a job's first and last reports always go). `first_done` is called once, at
-    the first report of an item done (the language model is loaded by then)."""
+    UI thread (a job's first and last reports always go)."""
 
     def __init__(
         self,
         post: Callable[[int, int], None],
         interval: float = PROGRESS_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
-        first_done: Callable[[], None] | None = None,
     ) -> None:
         self._post, self._interval, self._clock = post, interval, clock
         self._last: float | None = None
-        self._first_done = first_done
 
     def __call__(self, done: int, total: int) -> None:
-        if done > 0 and self._first_done is not None:
-            self._first_done, first = None, self._first_done
-            first()
         now = self._clock()
         if self._last is not None and 0 < done < total and now - self._last < self._interval:
             return
@@ -184,28 +123,25 @@ class JobBar(ReportsFailures, Horizontal):
     # (run_stoppable), so only the app's exit may cancel one; a second import runs beside it
     @work(thread=True, group="import-files", exit_on_error=False)
     def _import(self, lib: Library, paths: list[Path]) -> None:
-        progress = Throttle(
-            lambda done, total: self.post_message(ImportProgress(done, total)),
-            first_done=settle_heap,  # (the model is loaded once an article is done)
-        )
+        progress = Throttle(lambda done, total: self.post_message(ImportProgress(done, total)))
 
         service = lib.detect_export(paths[0]) if len(paths) == 1 else None
         try:  # one export file of another service (Pocket, Omnivore, …), or articles
-            with sharing_the_gil():  # (the language model analyses each article)
-                if service:
-                    report = lib.import_export(service, paths[0], progress)
-                # articles: stopped between two when the app quits, so that quitting is quick;
-                # the bundled ones (a first start) are resumed at the next start
-                elif paths == [BUNDLED_ARTICLES]:
-                    report = run_stoppable(
-                        lib, lambda stop: lib.import_bundled(paths[0], progress, stop)
-                    )
-                else:
-                    report = run_stoppable(
-                        lib, lambda stop: lib.import_paths(paths, progress, stop=stop)
-                    )
-                if report is None:  # the app is quitting
-                    return
+            # (the language model runs in a process of its own: tui.launch)
+            if service:
+                report = lib.import_export(service, paths[0], progress)
+            # articles: stopped between two when the app quits, so that quitting is quick;
+            # the bundled ones (a first start) are resumed at the next start
+            elif paths == [BUNDLED_ARTICLES]:
+                report = run_stoppable(
+                    lib, lambda stop: lib.import_bundled(paths[0], progress, stop)
+                )
+            else:
+                report = run_stoppable(
+                    lib, lambda stop: lib.import_paths(paths, progress, stop=stop)
+                )
+            if report is None:  # the app is quitting
+                return
         except GlossError as exc:  # (an export that turns out not to be one)
             self.post_message(Notice(str(exc), "error"))
             self.post_message(LibraryChanged())
@@ -242,13 +178,16 @@ class JobBar(ReportsFailures, Horizontal):
 
     @work(thread=True, exclusive=True, group="reanalyse", exit_on_error=False)
     def _reanalyse(self, lib: Library, all_articles: bool) -> None:
-        with sharing_the_gil():
-            if lib.can_analyse():  # (loads the model, as the re-analysis would)
-                settle_heap()
-            count, notice = lib.reanalyze(
-                all_articles,
-                progress=Throttle(lambda d, t: self.post_message(ImportProgress(d, t))),
-            )
+        progress = Throttle(lambda d, t: self.post_message(ImportProgress(d, t)))
+        try:  # stopped between two articles when the app quits, so that quitting is quick
+            result = run_stoppable(lib, lambda stop: lib.reanalyze(all_articles, progress, stop))
+            if result is None:  # the app is quitting
+                return
+            count, notice = result
+        except GlossError as exc:  # (the model's process failed: what was done is kept)
+            self.post_message(Notice(f"The re-analysis stopped: {exc}", "error"))
+            self.post_message(LibraryChanged())
+            return
         if notice:
             self.post_message(Notice(notice, "warning"))
         if not notice or lib.can_analyse():
