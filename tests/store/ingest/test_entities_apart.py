@@ -36,6 +36,8 @@ def test_the_child_finds_what_this_process_finds(
 ) -> None:
     assert apart.name == analyzer.name
     assert apart._process.pid != os.getpid()
+    # it runs only when the app's threads do not want the CPU
+    assert os.sched_getscheduler(apart._process.pid) == os.SCHED_IDLE
     assert list(apart.analyse(TEXTS, batch_size=4)) == list(analyzer.analyse(TEXTS, batch_size=4))
 
 
