@@ -1,7 +1,7 @@
 """The language model in a process of its own, for a program whose own threads must stay quick
 (the app): spaCy's pipeline is Python and Cython that holds the interpreter's lock for most of
 its work, so in a worker thread every key the app handles meanwhile waits its turn for that
-lock. Here the model runs in a child process (`python -m store.ingest.entities_apart`, talking
+lock. Here the model runs in a child process (`python -m store.ingest.entities_child`, talking
 through its standard input and output: not a fork, as the app has threads, nor
 multiprocessing's spawn, which imports the parent's main module again), and this process only
 sends texts and receives what was found in them: the same `Analysis` values, in the same
@@ -27,7 +27,6 @@ from __future__ import annotations
 import atexit
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -54,53 +53,7 @@ class AnalysisFailed(GlossError):
     """The model's process failed or ended while analysing."""
 
 
-def _serve() -> None:
-    """The child: load the model, say its name (or why there is none), then analyse each
-    batch asked for, one result per text, until its input closes or None comes."""
-    read, write = os.dup(0), os.dup(1)  # the pipes; fds 0-2 then go nowhere
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _lower_priority()
-    conn = _Pipe(read, write)
-    import gc
-
-    from store.ingest import entities
-
-    found, notice = entities.analyzer()
-    gc.freeze()  # the model's objects stay out of the collector's passes
-    conn.send((found.name if found is not None else None, notice))
-    if found is None:
-        return
-    while True:
-        try:
-            asked = conn.recv()
-        except (EOFError, OSError):
-            return
-        if asked is None:
-            return
-        texts, batch_size = asked
-        try:
-            for analysis in found.analyse(texts, batch_size):
-                conn.send(("ok", analysis))
-        except (EOFError, OSError):
-            return
-        except Exception as exc:  # (reported to the parent, which raises it there)
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            conn.send(("failed", f"{type(exc).__name__}: {first}"))
-
-
-def _lower_priority() -> None:
-    """Run only when the app's threads do not want the CPU: Linux's idle scheduling class
-    where there is one (a key's thread then takes the core at once), else a higher nice."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        os.nice(NICENESS)
-
-
-class _Pipe:
+class Pipe:
     """A connection over two one-way pipes: length-prefixed pickles (multiprocessing's)."""
 
     def __init__(self, read: int, write: int) -> None:
@@ -127,7 +80,7 @@ class _Pipe:
 class ChildAnalyzer:
     """`Analyzer`'s `name` and `analyse`, with the model in a child process."""
 
-    def __init__(self, process: subprocess.Popen[bytes], conn: _Pipe, name: str) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], conn: Pipe, name: str) -> None:
         self.name = name
         self._process, self._conn = process, conn
         self._lock = threading.Lock()
@@ -222,14 +175,14 @@ def start() -> tuple[ChildAnalyzer | None, str | None]:
         p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}  # fmt: skip
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "store.ingest.entities_apart"],
+            [sys.executable, "-m", "store.ingest.entities_child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=env, start_new_session=True,
         )  # fmt: skip
     except OSError as exc:
         return None, f"the language model's process could not start ({exc}): entity analysis is off"
     assert process.stdin is not None and process.stdout is not None
-    conn = _Pipe(os.dup(process.stdout.fileno()), os.dup(process.stdin.fileno()))
+    conn = Pipe(os.dup(process.stdout.fileno()), os.dup(process.stdin.fileno()))
     process.stdin.close()
     process.stdout.close()
     atexit.register(_end, process)
@@ -250,7 +203,3 @@ def start() -> tuple[ChildAnalyzer | None, str | None]:
         _end(process)
         return None, notice
     return ChildAnalyzer(process, conn, name), notice
-
-
-if __name__ == "__main__":
-    _serve()
