@@ -44,8 +44,7 @@ def _serve() -> None:
         except (EOFError, OSError):
             return
         except Exception as exc:  # (reported to the parent, which raises it there)
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            conn.send(("failed", f"{type(exc).__name__}: {first}"))
+            conn.send(("failed", entities._why(exc)))  # (one clean line, as a load failure)
 
 
 def _lower_priority() -> None:
